@@ -1,0 +1,51 @@
+# Set-up and checks. `make demo` and `make test` work on a fresh machine with Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint typecheck pytest schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files record which extras are installed; they are redone when pyproject.toml changes.
+$(VENV)/.stamp-build: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[tensorflow]'
+	touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[tensorflow,dev]'
+	touch $(VENV)/.stamp-build $@
+
+demo: $(VENV)/.stamp-build
+	$(BIN)/python -m graphspec validate specs/seeds/*.yaml specs/gallery/*.yaml
+	@mkdir -p build/demo
+	@for spec in specs/seeds/*.yaml specs/gallery/*.yaml; do \
+		case $$spec in */expected.yaml) continue;; esac; \
+		echo "== $$spec"; \
+		$(BIN)/graphspec build "$$spec" -o "build/demo/$$(basename $$spec .yaml).keras" --force || exit 1; \
+	done
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check graphspec tests benchmarks
+	$(BIN)/ruff format --check graphspec tests benchmarks
+
+typecheck: $(VENV)/.stamp-dev
+	$(BIN)/mypy
+
+pytest: $(VENV)/.stamp-dev
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+schema: $(VENV)/.stamp-build
+	$(BIN)/graphspec schema > schemas/graphspec.schema.json
+
+bench: $(VENV)/.stamp-dev
+	$(BIN)/python benchmarks/bench_validate.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

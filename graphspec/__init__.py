@@ -1,0 +1,19 @@
+"""graphspec: a declarative graph-spec compiler from YAML/JSON to Keras 3 functional models."""
+
+from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
+from graphspec.pipeline import Report, build, check, load, loads
+from graphspec.spec import Spec
+
+__all__ = [
+    "Diagnostic",
+    "Location",
+    "Report",
+    "Severity",
+    "Spec",
+    "SpecError",
+    "build",
+    "check",
+    "load",
+    "loads",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,291 @@
+"""Command line: `graphspec validate|build|schema`. Only `build` imports Keras, and lazily."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from graphspec.diagnostics import Diagnostic, Severity, format_path
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e]")
+
+
+class UsageError(Exception):
+    """A problem with the command line or the file system (exit 2)."""
+
+
+def escape(text: str) -> str:
+    """Make spec-controlled text safe for a terminal: no control characters or ANSI escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _github_escape(text: str) -> str:
+    return escape(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_text(diagnostic: Diagnostic) -> str:
+    return escape(diagnostic.format()).replace("\\x0a", "\n")
+
+
+def format_github(diagnostic: Diagnostic) -> str:
+    level = {"error": "error", "warning": "warning", "info": "notice"}[diagnostic.severity]
+    loc = diagnostic.location
+    props = f"file={_github_property(loc.file)}"
+    if loc.line:
+        props += f",line={loc.line},col={loc.column}"
+    props += f",title={_github_property(diagnostic.code)}"
+    message = diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
+    return f"::{level} {props}::{_github_escape(message)}"
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": diagnostic.code,
+        "severity": str(diagnostic.severity),
+        "message": diagnostic.message,
+        "path": format_path(diagnostic.path) if diagnostic.path else "",
+        "line": diagnostic.location.line,
+        "column": diagnostic.location.column,
+        "hint": diagnostic.hint,
+    }
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+            )
+            if not found:
+                raise UsageError(f"{raw}: directory holds no .yaml, .yml or .json spec")
+            files.extend(found)
+        elif not path.exists():
+            raise UsageError(f"{raw}: no such file")
+        else:
+            files.append(path)
+    return files
+
+
+def _pick_format(requested: str | None) -> str:
+    if requested:
+        return requested
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+# ---- commands -------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from graphspec.pipeline import check_path
+
+    files = _expand(args.specs)
+    fmt = _pick_format(args.format)
+    invalid = warnings = 0
+    results = []
+    for file in files:
+        try:
+            report = check_path(file, strict=args.strict)
+        except OSError as error:
+            raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
+        invalid += 0 if report.ok else 1
+        warnings += sum(d.severity is Severity.WARNING for d in report.diagnostics)
+        if fmt == "json":
+            results.append(
+                {
+                    "file": str(file),
+                    "status": "valid" if report.ok else "invalid",
+                    "diagnostics": [diagnostic_json(d) for d in report.diagnostics],
+                }
+            )
+            continue
+        for diagnostic in report.diagnostics:
+            line = format_github(diagnostic) if fmt == "github" else format_text(diagnostic)
+            print(line, file=out)
+    if fmt == "json":
+        json.dump({"version": 1, "files": results}, out, indent=2)
+        out.write("\n")
+    else:
+        valid = len(files) - invalid
+        print(
+            f"checked {len(files)} spec(s): {valid} valid, {invalid} invalid, "
+            f"{warnings} warning(s)",
+            file=err,
+        )
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _check_output(path: Path, force: bool) -> None:
+    if path.suffix != ".keras":
+        raise UsageError(f"{path}: the output must end in .keras")
+    if path.is_symlink():
+        raise UsageError(f"{path}: is a symbolic link; refusing to write through it")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory")
+    if path.exists() and not force:
+        raise UsageError(f"{path}: already exists; pass --force to overwrite it")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{parent}: no such directory")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"{parent}: not writable")
+
+
+def save_atomically(model: Any, path: Path) -> None:
+    """Save next to the target and rename, so a failure never leaves a half-written file."""
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=".tmp.keras", dir=path.parent or "."
+    )
+    os.close(handle)
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from graphspec.pipeline import build_report, check_path
+
+    spec_path = Path(args.spec)
+    if not spec_path.is_file():
+        raise UsageError(f"{args.spec}: no such file")
+    output = Path(args.output) if args.output else Path(f"{spec_path.stem}.keras")
+    _check_output(output, args.force)
+    try:
+        report = check_path(spec_path, strict=args.strict)
+    except OSError as error:
+        raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
+    for diagnostic in report.diagnostics:
+        print(format_text(diagnostic), file=err)
+    if not report.ok:
+        return EXIT_INVALID
+    from graphspec.emit import BuildUnavailable
+
+    print(f"building {spec_path} with Keras ...", file=err)
+    started = time.perf_counter()
+    try:
+        model, report = build_report(report.spec or spec_path, strict=args.strict)
+    except BuildUnavailable as error:
+        raise UsageError(str(error)) from error
+    if model is None:
+        for diagnostic in report.diagnostics:
+            if diagnostic.code.startswith("GS5"):
+                print(format_text(diagnostic), file=err)
+        return EXIT_INVALID
+    if not args.quiet:
+        model.summary(print_fn=lambda line, *_, **__: print(line, file=out))
+    save_atomically(model, output)
+    seconds = time.perf_counter() - started
+    print(
+        f"wrote {output} ({model.count_params():,} parameters) in {seconds:.1f} s",
+        file=err,
+    )
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from graphspec.spec import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
+    if args.output:
+        target = Path(args.output)
+        if target.is_dir():
+            raise UsageError(f"{target}: is a directory")
+        target.write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphspec",
+        description="Compile declarative YAML/JSON network specs into Keras 3 functional models.",
+        epilog="Exit codes: 0 valid, 1 invalid spec, 2 usage or I/O error, 3 internal error.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check specs without Keras (fast; for CI and editors)",
+        description="Check specs: syntax, schema, references, cycles, layer arguments, "
+        "reachability. Never imports TensorFlow or Keras. Every problem of every file is "
+        "reported in one run.",
+    )
+    validate.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or directories")
+    validate.add_argument(
+        "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
+    )
+    validate.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        help="output format (default: text, or github when GITHUB_ACTIONS=true)",
+    )
+    validate.set_defaults(run=cmd_validate)
+
+    build = commands.add_parser(
+        "build",
+        help="validate, build the Keras model and save it as .keras",
+        description="Validate a spec, build its Keras 3 functional model, print the Keras "
+        "summary and save the model atomically. Needs the 'tensorflow' extra.",
+    )
+    build.add_argument("spec", metavar="SPEC", help="the spec file")
+    build.add_argument(
+        "-o", "--output", metavar="PATH", help="where to save (default: ./<spec name>.keras)"
+    )
+    build.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    build.add_argument(
+        "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
+    )
+    build.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
+    build.set_defaults(run=cmd_build)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the spec language",
+        description="Print the JSON Schema of spec language v1 (for editors and CI).",
+    )
+    schema.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")
+    schema.set_defaults(run=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args, sys.stdout, sys.stderr)
+        return code
+    except UsageError as error:
+        print(f"graphspec: error: {escape(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("graphspec: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        print(
+            f"graphspec: internal error: {type(error).__name__}: {escape(str(error))}\n"
+            "this is a bug in graphspec; rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
