@@ -1,11 +1,243 @@
-"""Static checks of layer names, layer arguments, expressions and compile settings."""
+"""Static checks against the Keras catalogue: layers, their arguments, names, expressions.
+
+Runs in `validate` without Keras: the catalogue is a checked-in JSON file generated from the
+installed Keras (`python -m graphspec.catalogue`).
+"""
 
 from __future__ import annotations
 
-from graphspec.diagnostics import Diagnostic
-from graphspec.spec import Spec
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphspec.catalogue import UNSAFE_LAYERS, Catalogue, load_catalogue, suggest
+from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath
+from graphspec.expr import check_expression
+from graphspec.graph import PLACEHOLDER, Locator
+from graphspec.spec import ExprNode, LayerNode, Node, SequenceNode, SharedLayer, Spec
+
+# Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
+_STRUCTURAL = {
+    "name": "the node's key already names its layer; remove 'name'",
+    "input_shape": "shapes come from 'inputs'; remove 'input_shape'",
+    "input_dim": "shapes come from 'inputs'; remove 'input_dim'",
+    "batch_input_shape": "shapes come from 'inputs'; remove 'batch_input_shape'",
+    "batch_size": "the batch dimension is implicit; remove 'batch_size'",
+    "input_length": "shapes come from 'inputs'; remove 'input_length'",
+    "weights": "weights cannot be given in a spec",
+}
+_NAME_KINDS = {
+    "_initializer": "initializers",
+    "_regularizer": "regularizers",
+    "_constraint": "constraints",
+}
+
+
+def _layer_entries(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+    """Every layer a spec declares: (spec path of the entry, layer class, arguments)."""
+    for name, shared in spec.shared.items():
+        if isinstance(shared, SharedLayer):
+            yield ("shared", name), shared.layer, shared.args
+    scopes: list[tuple[SpecPath, Mapping[str, Node]]] = [((), spec.nodes)]
+    scopes += [(("blocks", name), block.nodes) for name, block in spec.blocks.items()]
+    for base, nodes in scopes:
+        for name, node in nodes.items():
+            path = (*base, "nodes", name)
+            if isinstance(node, LayerNode):
+                yield path, node.layer, node.args
+            elif isinstance(node, SequenceNode):
+                for index, item in enumerate(node.sequence):
+                    yield (*path, "sequence", index), item.layer, item.args
+
+
+def _expr_entries(spec: Spec) -> Iterator[tuple[SpecPath, ExprNode]]:
+    scopes: list[tuple[SpecPath, Mapping[str, Node]]] = [((), spec.nodes)]
+    scopes += [(("blocks", name), block.nodes) for name, block in spec.blocks.items()]
+    for base, nodes in scopes:
+        for name, node in nodes.items():
+            if isinstance(node, ExprNode):
+                yield (*base, "nodes", name), node
+
+
+def _hint(name: str, candidates: Any) -> str | None:
+    close = suggest(name, candidates)
+    return f"did you mean '{close}'?" if close and close != name else None
+
+
+class _Checker:
+    def __init__(self, spec: Spec, catalogue: Catalogue) -> None:
+        self.spec = spec
+        self.catalogue = catalogue
+        self.at = Locator(spec)
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        path: SpecPath,
+        hint: str | None = None,
+        key: bool = False,
+        location: Location | None = None,
+    ) -> None:
+        where = location or (self.at.at_key(path) if key else self.at.at(path))
+        self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, where, path, hint))
+
+    def check_layer(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
+        if layer in UNSAFE_LAYERS:
+            self.error(
+                "GS307",
+                f"layer '{layer}' is not allowed in a spec: it can run arbitrary code or is "
+                "structural",
+                (*path, "layer"),
+                hint="for arithmetic on tensors use an 'expr' node; inputs are declared in "
+                "'inputs'",
+            )
+            return
+        info = self.catalogue.layer(layer)
+        if info is None or not info.safe:
+            self.error(
+                "GS301",
+                f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such "
+                "layer)",
+                (*path, "layer"),
+                _hint(layer, self.catalogue.safe_layer_names()),
+            )
+            return
+        suggested: set[str] = set()
+        for arg, value in args.items():
+            if arg in _STRUCTURAL and arg not in info.args:
+                self.error(
+                    "GS302",
+                    f"'{arg}' is not allowed on layer '{layer}'",
+                    (*path, arg),
+                    _STRUCTURAL[arg],
+                    key=True,
+                )
+            elif not info.accepts(arg):
+                close = suggest(arg, [*info.all_args(), "from"])
+                suggested.add(close or "")
+                self.error(
+                    "GS302",
+                    f"layer '{layer}' has no argument '{arg}'",
+                    (*path, arg),
+                    f"did you mean '{close}'?" if close else None,
+                    key=True,
+                )
+            else:
+                self.check_named_value(path, arg, value)
+        # A misspelt required argument is reported once, as the unknown one above.
+        missing = [n for n in info.required if n not in args and n not in suggested]
+        if missing:
+            self.error(
+                "GS303",
+                f"layer '{layer}' needs argument(s) {', '.join(repr(m) for m in missing)}",
+                path,
+                key=True,
+            )
+
+    def check_named_value(self, path: SpecPath, arg: str, value: Any) -> None:
+        """Activations, initializers, regularizers and constraints given by name are known."""
+        kind = next((k for suffix, k in _NAME_KINDS.items() if arg.endswith(suffix)), None)
+        if arg in ("activation", "recurrent_activation"):
+            kind = "activations"
+        if kind is None or value is None:
+            return
+        if isinstance(value, str) and PLACEHOLDER.search(value):
+            return
+        if not isinstance(value, str):
+            self.error(
+                "GS309",
+                f"'{arg}' must be given by name (a string), not {type(value).__name__}",
+                (*path, arg),
+                hint="graphspec accepts only names Keras knows, never class paths or configs",
+            )
+            return
+        known: frozenset[str] = getattr(self.catalogue, kind)
+        if value not in known:
+            self.error(
+                "GS306",
+                f"unknown {kind[:-1]} '{value}' for '{arg}'",
+                (*path, arg),
+                _hint(value, known),
+            )
+
+    def check_expression(self, path: SpecPath, node: ExprNode) -> None:
+        value_at = self.at.at((*path, "expr"))
+        quoted = self._starts_with_quote(value_at)
+        for problem in check_expression(node.expr, list(node.from_)):
+            location = value_at
+            if value_at.line and node.expr.count("\n") == 0:
+                offset = problem.column + (1 if quoted else 0)
+                location = Location(value_at.file, value_at.line, value_at.column + offset)
+            self.error("GS304", problem.message, (*path, "expr"), problem.hint, location=location)
+
+    def _starts_with_quote(self, location: Location) -> bool:
+        source = self.spec.source
+        if source is None or not location.line:
+            return False
+        lines = source.text.splitlines()
+        if location.line > len(lines):
+            return False
+        line = lines[location.line - 1]
+        return line[location.column - 1 : location.column] in ("'", '"')
+
+    def check_heads(self) -> None:
+        catalogue = self.catalogue
+        compiled = self.spec.compile is not None
+        for head, entry in self.spec.outputs.items():
+            path: SpecPath = ("outputs", head)
+            if entry.loss is not None and entry.loss not in catalogue.losses:
+                self.error(
+                    "GS306",
+                    f"unknown loss '{entry.loss}' for head '{head}'",
+                    (*path, "loss"),
+                    _hint(entry.loss, catalogue.losses),
+                )
+            if compiled and entry.loss is None:
+                self.error(
+                    "GS308",
+                    f"head '{head}' has no 'loss', but the spec has 'compile'",
+                    path,
+                    "give every head a loss, e.g. {from: ..., loss: mse}",
+                    key=True,
+                )
+            for index, metric in enumerate(entry.metrics):
+                if metric not in catalogue.metrics:
+                    self.error(
+                        "GS306",
+                        f"unknown metric '{metric}' for head '{head}'",
+                        (*path, "metrics", index),
+                        _hint(metric, catalogue.metrics),
+                    )
+        if self.spec.compile is not None:
+            optimizer = self.spec.compile.optimizer
+            opt_path: SpecPath = ("compile", "optimizer")
+            if optimizer.name not in catalogue.optimizers:
+                self.error(
+                    "GS306",
+                    f"unknown optimizer '{optimizer.name}'",
+                    opt_path,
+                    _hint(optimizer.name, catalogue.optimizers),
+                )
+                return
+            accepted = catalogue.optimizer_args.get(optimizer.name, {})
+            for arg in optimizer.args:
+                if accepted and arg not in accepted:
+                    self.error(
+                        "GS302",
+                        f"optimizer '{optimizer.name}' has no argument '{arg}'",
+                        (*opt_path, arg),
+                        _hint(arg, accepted),
+                        key=True,
+                    )
 
 
 def check_arguments(spec: Spec) -> list[Diagnostic]:
-    """Placeholder until the catalogue lands."""
-    return []
+    """Check every layer, expression, loss, metric and optimizer a spec names."""
+    checker = _Checker(spec, load_catalogue())
+    for path, layer, args in _layer_entries(spec):
+        checker.check_layer(path, layer, args)
+    for path, node in _expr_entries(spec):
+        checker.check_expression(path, node)
+    checker.check_heads()
+    return checker.diagnostics

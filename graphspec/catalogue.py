@@ -9,8 +9,6 @@ its functions only, and rebuilds that file from the installed version.
 
 from __future__ import annotations
 
-import argparse
-import ast
 import difflib
 import functools
 import inspect
@@ -19,7 +17,6 @@ import math
 import os
 import re
 import sys
-import textwrap
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +32,9 @@ __all__ = [
     "ArgInfo",
     "Catalogue",
     "LayerInfo",
-    "check",
+    "catalogue_from_dict",
+    "check_current",
+    "diff_documents",
     "generate",
     "load_catalogue",
     "main",
@@ -56,9 +55,6 @@ UNSAFE_LAYERS: frozenset[str] = frozenset(
 
 COMPILE_METRIC_NAMES: frozenset[str] = frozenset({"accuracy", "acc", "crossentropy", "ce"})
 """Metric strings `Model.compile` resolves itself (by the output's shape) before `metrics.get`."""
-
-_MISSING: Any = object()
-
 
 # --------------------------------------------------------------------------------------------
 # Reader: standard library only.
@@ -295,6 +291,9 @@ def _init_owner(cls: type, after: type | None = None) -> type:
 def _parent_call(owner: type) -> tuple[list[str], int, bool] | None:
     """Keywords and positional count ``owner.__init__`` passes to its parent, and if it forwards
     ``**kwargs``; None when the source cannot be read or no parent ``__init__`` call is found."""
+    import ast
+    import textwrap
+
     try:
         source = textwrap.dedent(inspect.getsource(owner.__init__))  # type: ignore[misc]
         tree = ast.parse(source)
@@ -366,10 +365,8 @@ def _constructor_args(cls: type, stop: type) -> tuple[list[dict[str, Any]], bool
 
 
 def _layers(keras: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """Every public `keras.layers` class: entries keyed by class name, and alias→class name."""
+    """Every public `keras.layers` class: entries keyed by class name, and alias→that name."""
     layer_base = keras.layers.Layer
-    from keras.src.layers.merging.base_merge import Merge  # Keras has no public Merge base
-
     by_class: dict[type, list[str]] = {}
     for public in sorted(dir(keras.layers)):
         if public.startswith("_"):
@@ -383,12 +380,13 @@ def _layers(keras: Any) -> tuple[dict[str, Any], dict[str, str]]:
         key = cls.__name__ if cls.__name__ in names else names[0]
         args, accepts_kwargs, base_args = _constructor_args(cls, layer_base)
         layers[key] = {
-            "canonical": cls.__name__,
+            "canonical": key,
             "module": cls.__module__,
             "args": args,
             "accepts_kwargs": accepts_kwargs,
             "base_args": base_args,
-            "merge": issubclass(cls, Merge),
+            # Keras exports no Merge base class; every merge layer derives from one so named.
+            "merge": any(k.__name__ == "Merge" for k in cls.__mro__),
         }
         for name in names:
             if name != key:
@@ -424,11 +422,11 @@ def _names(
     """
     import importlib
 
-    table = getattr(
-        importlib.import_module(module.__name__.replace("keras.", "keras.src.", 1)),
-        "ALL_OBJECTS_DICT",
-        {},
-    )
+    try:  # Keras's private lookup table holds the aliases (``mse``) no public name shows
+        private = importlib.import_module(module.__name__.replace("keras.", "keras.src.", 1))
+        table: Mapping[str, Any] = getattr(private, "ALL_OBJECTS_DICT", {})
+    except ImportError:
+        table = {}
     candidates = {n for n in dir(module) if not n.startswith("_")} | set(table) | set(extra)
     bases = tuple(exclude)
     found: dict[str, Any] = {}
@@ -500,7 +498,7 @@ def render(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """A short human summary of how two catalogue documents differ."""
     lines: list[str] = []
     for key in sorted(old.keys() | new.keys()):
@@ -512,8 +510,8 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
             removed = sorted(a.keys() - b.keys())
             changed = sorted(k for k in a.keys() & b.keys() if a[k] != b[k])
         elif isinstance(a, list) and isinstance(b, list):
-            sa = {json.dumps(x, sort_keys=True) for x in a}
-            sb = {json.dumps(x, sort_keys=True) for x in b}
+            sa = {x if isinstance(x, str) else json.dumps(x, sort_keys=True) for x in a}
+            sb = {x if isinstance(x, str) else json.dumps(x, sort_keys=True) for x in b}
             added, removed, changed = sorted(sb - sa), sorted(sa - sb), []
         else:
             lines.append(f"{key}: {a!r} -> {b!r}")
@@ -527,7 +525,7 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def check(path: Path = CATALOGUE_PATH) -> list[str]:
+def check_current(path: Path = CATALOGUE_PATH) -> list[str]:
     """Differences between the file at ``path`` and the installed Keras; empty when current."""
     fresh = generate()
     try:
@@ -536,11 +534,13 @@ def check(path: Path = CATALOGUE_PATH) -> list[str]:
         return [f"{path}: cannot read ({exc})"]
     if render(old) == render(fresh):
         return []
-    return _diff(old, fresh) or ["formatting differs"]
+    return diff_documents(old, fresh) or ["formatting differs"]
 
 
 def main(argv: Sequence[str] | None = None, out: Callable[[str], object] = print) -> int:
     """Command line: write the catalogue, or with ``--check`` report whether it is current."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="python -m graphspec.catalogue",
         description="Generate graphspec's catalogue of Keras layers and names from the "
@@ -555,7 +555,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], object] = print
     args = parser.parse_args(argv)
     path: Path = args.output
     if args.check:
-        problems = check(path)
+        problems = check_current(path)
         if problems:
             out(f"{path} is out of date with the installed Keras:")
             for line in problems:

@@ -321,10 +321,10 @@ def keyword_literal(node: ast.expr) -> tuple[bool, LiteralValue]:
     if isinstance(node, ast.Tuple | ast.List):
         items: list[int] = []
         for element in node.elts:
-            ok, value = keyword_literal(element)
-            if not ok or not isinstance(value, int) or isinstance(value, bool):
+            ok, item = keyword_literal(element)
+            if not ok or not isinstance(item, int) or isinstance(item, bool):
                 return False, None
-            items.append(value)
+            items.append(item)
         return True, tuple(items)
     return False, None
 
@@ -411,6 +411,8 @@ class _Checker:
             if value is Ellipsis:
                 return "'...'"
             return f"'{seg}' (allowed only as a keyword value, as in mean(x, keepdims=true))"
+        if isinstance(node, ast.JoinedStr):
+            return f"f-string {seg}"
         if isinstance(node, ast.BoolOp):
             return f"boolean operator '{_OPERATOR_SYMBOLS[type(node.op)]}' in '{seg}'"
         construct = _CONSTRUCTS.get(type(node), f"'{type(node).__name__}'")
@@ -796,7 +798,7 @@ def broadcast_shapes(shapes: Sequence[Shape]) -> Shape:
         raise ValueError(
             f"shapes {_format_shape(shapes[error.first])} and "
             f"{_format_shape(shapes[error.second])} do not broadcast: "
-            f"dimension {a} vs {b} at axis {error.axis}"
+            f"dimensions {a} and {b} at axis {error.axis} differ"
         ) from None
 
 
@@ -830,7 +832,7 @@ class _Shaper:
             raise ValueError(
                 f"in '{self.source.segment(node)}': '{self.source.segment(first)}' has shape "
                 f"{_format_shape(shapes[error.first])} but '{self.source.segment(second)}' has "
-                f"shape {_format_shape(shapes[error.second])}; dimension {a} vs {b} at axis "
+                f"shape {_format_shape(shapes[error.second])}; dimensions {a} and {b} at axis "
                 f"{error.axis} do not broadcast"
             ) from None
 

@@ -509,6 +509,8 @@ def analyse_graph(spec: Spec, strict: bool = False) -> tuple[Plan | None, list[D
     analyser = _Analyser(spec, strict)
     analyser.check_unique_names()
     analyser.check_block_recursion()
+    if analyser.diagnostics:  # ambiguous names or endless blocks: the graph means nothing yet
+        return None, analyser.diagnostics
     block_plans: dict[str, ScopePlan] = {}
     for name, block in spec.blocks.items():
         base: SpecPath = ("blocks", name)
@@ -544,6 +546,9 @@ def analyse_graph(spec: Spec, strict: bool = False) -> tuple[Plan | None, list[D
             analyser.unreachable(("blocks", name), f"block '{name}' is used by no head")
 
     diagnostics = analyser.diagnostics
+    if any(d.is_error and d.code != "GS401" for d in diagnostics):
+        # A broken reference makes its readers look unreachable: report the cause only.
+        return None, [d for d in diagnostics if d.code != "GS401"]
     if any(d.is_error for d in diagnostics):
         return None, diagnostics
     plan = Plan(spec, top, block_plans, pruned_shared, pruned_blocks, heads)

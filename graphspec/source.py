@@ -111,7 +111,7 @@ class _Converter:
         if id(node) in self.seen:
             raise _LoadError(
                 "GS013",
-                "YAML aliases (*name) are not allowed in a spec",
+                "YAML anchors and aliases (&name, *name) are not allowed in a spec",
                 *_mark(node),
                 hint="write the value out, or use a 'shared' entry or a 'block' for reuse",
             )

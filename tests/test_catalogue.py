@@ -48,7 +48,7 @@ def test_checked_in_catalogue_matches_installed_keras(generated: dict[str, Any])
     checked_in = CATALOGUE_PATH.read_text(encoding="utf-8")
     fresh = catalogue.render(generated)
     if checked_in != fresh:
-        summary = "\n".join(catalogue._diff(json.loads(checked_in), generated))
+        summary = "\n".join(catalogue.diff_documents(json.loads(checked_in), generated))
         pytest.fail(
             "graphspec/data/keras_catalogue.json is out of date; run "
             f"`python -m graphspec.catalogue`:\n{summary or 'formatting differs'}"
