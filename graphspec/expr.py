@@ -176,7 +176,7 @@ _OPERATOR_SYMBOLS: Final[Mapping[type[ast.AST], str]] = MappingProxyType(
 
 _KEYWORD_TRUE: Final = frozenset({"true"})
 _KEYWORD_FALSE: Final = frozenset({"false"})
-_KEYWORD_NONE: Final = frozenset({"null", "none"})
+_KEYWORD_NONE: Final = frozenset({"null"})
 
 _FUNCTION_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -631,7 +631,7 @@ def _depth_problem(source: _Source, tree: ast.Expression) -> ExprProblem | None:
     return None
 
 
-def _statement_problem(source: _Source, error: SyntaxError) -> ExprProblem | None:
+def _statement_problem(source: _Source) -> ExprProblem | None:
     """When the text is valid Python statements but not one expression, say so."""
     try:
         module = ast.parse(source.text, mode="exec")
@@ -667,7 +667,7 @@ def _statement_problem(source: _Source, error: SyntaxError) -> ExprProblem | Non
 
 
 def _syntax_problem(source: _Source, error: SyntaxError) -> ExprProblem:
-    statement = _statement_problem(source, error)
+    statement = _statement_problem(source)
     if statement is not None:
         return statement
     lineno = error.lineno or 1

@@ -1,0 +1,42 @@
+"""Every spec in tests/fixtures/invalid/ produces exactly the diagnostics its header declares.
+
+A fixture starts with `# expect: CODE@LINE ...` (the errors, in any order) and optionally
+`# strict: true`. A new case is one new file, not new test code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from graphspec.pipeline import check_path
+from tests.conftest import FIXTURES
+
+CASES = sorted((FIXTURES / "invalid").glob("*.yaml"))
+
+
+def _header(path: Path) -> tuple[list[tuple[str, int]], bool]:
+    text = path.read_text()
+    match = re.search(r"^# expect: (.+)$", text, re.M)
+    assert match, f"{path.name} has no '# expect:' header"
+    expected = [(code, int(line)) for code, line in re.findall(r"(GS\d{3})@(\d+)", match[1])]
+    return sorted(expected), "# strict: true" in text
+
+
+def test_there_are_fixtures() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_invalid_spec(path: Path) -> None:
+    expected, strict = _header(path)
+    report = check_path(path, strict=strict)
+    assert not report.ok
+    errors = sorted((d.code, d.location.line) for d in report.diagnostics if d.is_error)
+    assert errors == expected
+    for diagnostic in report.diagnostics:
+        assert diagnostic.location.file == str(path)
+        assert diagnostic.location.column >= 1
+        assert diagnostic.message
