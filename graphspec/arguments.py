@@ -97,8 +97,7 @@ class _Checker:
         if info is None or not info.safe:
             self.error(
                 "GS301",
-                f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such "
-                "layer)",
+                f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such layer)",
                 (*path, "layer"),
                 _hint(layer, self.catalogue.safe_layer_names()),
             )

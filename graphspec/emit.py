@@ -98,9 +98,7 @@ class _Builder:
             detail = detail[:297] + "..."
         name = ".".join(str(p) for p in path)
         message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
-        return _NodeFailed(
-            Diagnostic("GS501", Severity.ERROR, message, self.at.at_key(path), path)
-        )
+        return _NodeFailed(Diagnostic("GS501", Severity.ERROR, message, self.at.at_key(path), path))
 
     # ---- layers ----------------------------------------------------------------------------
 
@@ -219,9 +217,12 @@ class _Builder:
             if node.op == "concatenate":
                 layer = cls(axis=-1 if node.axis is None else node.axis, name=final_name)
             elif node.op == "dot":
-                axes = -1 if node.axes is None else node.axes
-                axes = tuple(axes) if isinstance(axes, list) else axes
-                layer = cls(axes=axes, normalize=node.normalize, name=final_name)
+                axes: Any = -1 if node.axes is None else node.axes
+                layer = cls(
+                    axes=tuple(axes) if isinstance(axes, list) else axes,
+                    normalize=node.normalize,
+                    name=final_name,
+                )
             else:
                 layer = cls(name=final_name)
             return layer(inputs)
@@ -265,8 +266,10 @@ class _Builder:
         tensors: dict[str, Any] = {}
         model_inputs = []
         for name in plan.top.inputs:
-            entry = spec.inputs[name]
-            tensors[name] = keras.Input(shape=tuple(entry.shape), dtype=entry.dtype, name=name)
+            declared = spec.inputs[name]
+            tensors[name] = keras.Input(
+                shape=tuple(declared.shape), dtype=declared.dtype, name=name
+            )
             model_inputs.append(tensors[name])
         head_of = {node: head for head, node in plan.head_layers.items()}
         for name in plan.top.order:

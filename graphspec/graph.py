@@ -26,7 +26,6 @@ from graphspec.spec import (
     SharedBlock,
     Spec,
     UseNode,
-    node_refs,
 )
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -142,7 +141,7 @@ class _Analyser:
         ]
         for section, entries in sections:
             for name, entry in entries.items():
-                names = [(name, ())]
+                names: list[tuple[str, SpecPath]] = [(name, ())]
                 if section == "nodes":
                     names += [n for n in layer_names(name, entry) if n[0] != name]
                 for layer_name, sub in names:
@@ -151,7 +150,8 @@ class _Analyser:
                         first = seen[layer_name]
                         self.error(
                             "GS202",
-                            f"duplicate name '{layer_name}': also defined at '{format_path(first)}'",
+                            f"duplicate name '{layer_name}': also defined at "
+                            f"'{format_path(first)}'",
                             path,
                             key=not sub,
                             related=(self.at.at_key(first),),
@@ -184,8 +184,8 @@ class _Analyser:
                     graph.add_edge(target, name)
         self.check_cycles(graph, base)
         live: set[str] = set()
-        for sink, (ref, path) in sinks.items():
-            target = self.resolve(ref, path, input_names, nodes, head=sink_kind == "head")
+        for sink_ref, path in sinks.values():
+            target = self.resolve(sink_ref, path, input_names, nodes, head=sink_kind == "head")
             if target is not None:
                 live.add(target)
                 live |= nx.ancestors(graph, target)

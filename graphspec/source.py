@@ -68,7 +68,13 @@ class SourceTree:
 class _LoadError(Exception):
     def __init__(self, code: str, message: str, line: int, column: int, hint: str | None = None):
         super().__init__(message)
-        self.code, self.message, self.line, self.column, self.hint = code, message, line, column, hint
+        self.code, self.message, self.line, self.column, self.hint = (
+            code,
+            message,
+            line,
+            column,
+            hint,
+        )
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -87,9 +93,7 @@ def _resolve_plain(text: str, node: yaml.Node) -> Any:
         raise _LoadError("GS016", f"'{text}' is not a finite number", *_mark(node))
     if _INT.fullmatch(text) or _OCT.fullmatch(text) or _HEX.fullmatch(text):
         if len(text) > _MAX_DIGITS:
-            raise _LoadError(
-                "GS016", f"integer with {len(text)} digits is too large", *_mark(node)
-            )
+            raise _LoadError("GS016", f"integer with {len(text)} digits is too large", *_mark(node))
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
     if _FLOAT.fullmatch(text):
         if len(text) > _MAX_DIGITS:
@@ -133,7 +137,7 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         plain = not node.style  # the C composer gives '' and the Python one None
-        implicit = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))
+        implicit = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
         explicit = node.tag != (implicit if plain else _CORE + "str")
         if explicit:
             if node.tag == _CORE + "str":
@@ -167,8 +171,7 @@ class _Converter:
                 first = self.key_positions[child]
                 raise _LoadError(
                     "GS011",
-                    f"duplicate key '{key}' in '{format_path(path)}' "
-                    f"(first at line {first[0]})",
+                    f"duplicate key '{key}' in '{format_path(path)}' (first at line {first[0]})",
                     *_mark(key_node),
                     hint="each key may appear once; YAML would silently keep only the last one",
                 )

@@ -60,7 +60,9 @@ class _ArgsModel(_Model):
         if isinstance(value, Mapping):
             forms = [key for key in NODE_FORMS if key in value]
             if len(forms) > 1:
-                raise ValueError(f"a node has exactly one of {', '.join(NODE_FORMS)}; found {forms}")
+                raise ValueError(
+                    f"a node has exactly one of {', '.join(NODE_FORMS)}; found {forms}"
+                )
         return value
 
     @property
@@ -262,8 +264,6 @@ class Spec(_Model):
         return self._source
 
 
-
-
 def _known_keys(model: type[BaseModel]) -> set[str]:
     return {field.alias or name for name, field in model.model_fields.items()}
 
@@ -303,10 +303,9 @@ def _clean_loc(loc: tuple[str | int, ...], data: Any) -> tuple[SpecPath, bool]:
             continue
         if isinstance(part, str) and part.startswith(("form:", "function-")):
             continue
-        if isinstance(node, Mapping) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        inside_mapping = isinstance(node, Mapping) and part in node
+        inside_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if inside_mapping or inside_list:
             path.append(part)
             node = node[part]
         else:
@@ -353,7 +352,10 @@ def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
         text = str(error["msg"]).removeprefix("Value error, ")
         message = f"'{where}': {text}{received}"
         if at_key:
-            message = f"'{where}': invalid name; names are identifiers: a letter or _, then letters, digits or _"
+            message = (
+                f"'{where}': invalid name; names are identifiers: a letter or _, "
+                "then letters, digits or _"
+            )
         location = source.locate_key(path) if at_key else source.locate(path)
     return Diagnostic(code, Severity.ERROR, message, location, path, hint)
 
@@ -368,7 +370,9 @@ def parse_spec(source: SourceTree) -> tuple[Spec | None, list[Diagnostic]]:
     return spec, []
 
 
-def node_refs(node: LayerNode | UseNode | BlockNode | OpNode | ExprNode | SequenceNode) -> list[str]:
+def node_refs(
+    node: LayerNode | UseNode | BlockNode | OpNode | ExprNode | SequenceNode,
+) -> list[str]:
     """The references a node reads, in order."""
     if isinstance(node, ExprNode):
         return list(node.from_.values())

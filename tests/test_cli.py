@@ -1,0 +1,194 @@
+"""The command line: exit codes, output formats, no Keras on the validate path, safe writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphspec.cli import main
+from tests.conftest import FIXTURES, ROOT, SPECS
+
+SEEDS = sorted(str(p) for p in (SPECS / "seeds").glob("*.yaml"))
+INVALID = FIXTURES / "invalid"
+DIAGNOSTIC_LINE = re.compile(
+    r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)\[(?P<code>GS\d{3})\] .+$"
+)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graphspec", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_validate_all_seeds_without_importing_keras() -> None:
+    code = (
+        "import sys\n"
+        "from graphspec.cli import main\n"
+        f"rc = main(['validate', *{SEEDS!r}])\n"
+        "heavy = sorted(m for m in ('keras', 'tensorflow') if m in sys.modules)\n"
+        "print('HEAVY', heavy, 'RC', rc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert "HEAVY [] RC 0" in result.stdout, result.stderr
+    assert f"checked {len(SEEDS)} spec(s): {len(SEEDS)} valid" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["summary"], ["schema"]])
+def test_light_commands_do_not_import_keras(command: list[str]) -> None:
+    if command == ["summary"]:
+        pytest.skip("summary lands with the static analysis")
+    code = (
+        "import sys, io, contextlib\n"
+        "from graphspec.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main({command!r})\n"
+        "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"
+
+
+def test_invalid_spec_exits_1_with_file_line_col_format() -> None:
+    result = run("validate", str(INVALID / "several_errors.yaml"), str(SEEDS[0]))
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("    ")]
+    assert len(lines) == 3
+    for line in lines:
+        match = DIAGNOSTIC_LINE.match(line)
+        assert match, line
+        assert match["file"].endswith("several_errors.yaml")
+    assert "1 valid, 1 invalid" in result.stderr
+
+
+def test_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "no/such/spec.yaml"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_no_arguments_is_a_usage_error() -> None:
+    result = run("validate")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+
+
+def test_help_explains_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("validate", "build", "schema", "Exit codes"):
+        assert word in result.stdout
+
+
+def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--format", "json", str(INVALID / "unknown_reference.yaml")]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["version"] == 1
+    (entry,) = document["files"]
+    assert entry["status"] == "invalid"
+    (diagnostic,) = entry["diagnostics"]
+    assert diagnostic["code"] == "GS201"
+    assert diagnostic["line"] == 9
+    assert diagnostic["path"] == "nodes.out.from[0]"
+    assert diagnostic["hint"] == "did you mean 'dense1'?"
+
+
+def test_github_format_escapes_what_could_forge_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "forge.yaml"
+    spec.write_text(
+        "graphspec: 1\nname: forge\ninputs:\n  x: {shape: [4]}\n"
+        'outputs:\n  y: {from: "x", loss: "mse\\n::error::forged%0A\\e[31m"}\n'
+    )
+    assert main(["validate", "--format", "github", str(spec)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("::error file=")
+    assert out.count("\n") == 1
+    assert "\x1b" not in out
+    assert "%0A::error::forged%250A" in out
+
+
+def test_strict_turns_pruning_into_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    pruned = str(SPECS / "seeds" / "seed001_ensemble_pruned.yaml")
+    assert main(["validate", pruned]) == 0
+    assert "warning[GS401]" in capsys.readouterr().out
+    assert main(["validate", "--strict", pruned]) == 1
+    assert "error[GS401]" in capsys.readouterr().out
+
+
+def test_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    checked_in = (ROOT / "schemas" / "graphspec.schema.json").read_text()
+    assert capsys.readouterr().out == checked_in, "run 'make schema' and commit the result"
+
+
+# ---- build (in-process: Keras is imported once for the session) --------------------------------
+
+
+def test_build_writes_loadable_model(
+    keras: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "dense.keras"
+    assert main(["build", str(SPECS / "seeds" / "seed002_dense.yaml"), "-o", str(target)]) == 0
+    captured = capsys.readouterr()
+    assert "3,466" in captured.out  # the Keras summary
+    assert f"wrote {target}" in captured.err
+    model = keras.saving.load_model(target, safe_mode=True)
+    assert model.count_params() == 3466
+    assert [p.name for p in tmp_path.iterdir()] == ["dense.keras"]
+
+
+def test_build_refuses_to_overwrite_without_force(
+    keras: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"precious")
+    spec = str(SPECS / "seeds" / "seed002_dense.yaml")
+    assert main(["build", spec, "-o", str(target)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert target.read_bytes() == b"precious"
+    assert main(["build", spec, "-o", str(target), "--force", "--quiet"]) == 0
+    assert target.read_bytes() != b"precious"
+
+
+@pytest.mark.parametrize("name", ["model.h5", "dir.keras"])
+def test_build_rejects_bad_outputs(tmp_path: Path, name: str) -> None:
+    target = tmp_path / name
+    if name == "dir.keras":
+        target.mkdir()
+    assert main(["build", str(SPECS / "seeds" / "seed002_dense.yaml"), "-o", str(target)]) == 2
+
+
+def test_failed_build_leaves_nothing_behind(
+    keras: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(
+        "graphspec: 1\nname: bad\ninputs:\n  x: {shape: [8, 8, 4]}\nnodes:\n"
+        "  c: {layer: Conv2D, from: x, filters: 4, kernel_size: 3, strides: 2}\n"
+        "  m: {op: add, from: [c, x]}\noutputs:\n  y: m\n"
+    )
+    target = tmp_path / "bad.keras"
+    assert main(["build", str(spec), "-o", str(target)]) == 1
+    assert "error[GS501]" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_build_of_invalid_spec_exits_1_before_keras(capsys: pytest.CaptureFixture[str]) -> None:
+    target = INVALID / "never.keras"
+    assert main(["build", str(INVALID / "cycle.yaml"), "-o", str(target)]) == 1
+    assert "error[GS203]" in capsys.readouterr().err
+    assert not target.exists()
