@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphspec.catalogue import UNSAFE_LAYERS, Catalogue, load_catalogue, suggest
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath
+from graphspec.diagnostics import Diagnostic, Location, SpecPath
 from graphspec.expr import check_expression
-from graphspec.graph import PLACEHOLDER, Locator
+from graphspec.graph import PLACEHOLDER, Reporter
 from graphspec.spec import ExprNode, LayerNode, Node, SequenceNode, SharedLayer, Spec
 
 # Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
@@ -63,24 +63,10 @@ def _hint(name: str, candidates: Any) -> str | None:
     return f"did you mean '{close}'?" if close and close != name else None
 
 
-class _Checker:
+class _Checker(Reporter):
     def __init__(self, spec: Spec, catalogue: Catalogue) -> None:
-        self.spec = spec
+        super().__init__(spec)
         self.catalogue = catalogue
-        self.at = Locator(spec)
-        self.diagnostics: list[Diagnostic] = []
-
-    def error(
-        self,
-        code: str,
-        message: str,
-        path: SpecPath,
-        hint: str | None = None,
-        key: bool = False,
-        location: Location | None = None,
-    ) -> None:
-        where = location or (self.at.at_key(path) if key else self.at.at(path))
-        self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, where, path, hint))
 
     def check_layer(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
         if layer in UNSAFE_LAYERS:

@@ -107,11 +107,12 @@ def _cycle_text(cycle: list[str]) -> str:
     return " → ".join([*cycle, cycle[0]])
 
 
-class _Analyser:
-    def __init__(self, spec: Spec, strict: bool) -> None:
+class Reporter:
+    """Collects one check's error diagnostics, positioned by spec path."""
+
+    def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.at = Locator(spec)
-        self.strict = strict or spec.unreachable == "error"
         self.diagnostics: list[Diagnostic] = []
 
     def error(
@@ -122,11 +123,30 @@ class _Analyser:
         hint: str | None = None,
         key: bool = False,
         related: tuple[Location, ...] = (),
+        location: Location | None = None,
     ) -> None:
-        location = self.at.at_key(path) if key else self.at.at(path)
+        """Report an error at the value (or, with `key`, the key) at `path`."""
+        where = location or (self.at.at_key(path) if key else self.at.at(path))
         self.diagnostics.append(
-            Diagnostic(code, Severity.ERROR, message, location, path, hint, related)
+            Diagnostic(code, Severity.ERROR, message, where, path, hint, related)
         )
+
+
+def find_cycles(graph: Any) -> list[list[str]]:
+    """One cycle per strongly connected component that has one, as a list of vertices."""
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        members = sorted(component)
+        if len(members) == 1 and not graph.has_edge(members[0], members[0]):
+            continue
+        cycles.append([edge[0] for edge in nx.find_cycle(graph.subgraph(component))])
+    return cycles
+
+
+class _Analyser(Reporter):
+    def __init__(self, spec: Spec, strict: bool) -> None:
+        super().__init__(spec)
+        self.strict = strict or spec.unreachable == "error"
 
     # ---- names -----------------------------------------------------------------------------
 
@@ -276,11 +296,7 @@ class _Analyser:
         return list(block.outputs) if block else None
 
     def check_cycles(self, graph: Any, base: SpecPath) -> None:
-        for component in nx.strongly_connected_components(graph):
-            members = sorted(component)
-            if len(members) == 1 and not graph.has_edge(members[0], members[0]):
-                continue
-            cycle = [edge[0] for edge in nx.find_cycle(graph.subgraph(component))]
+        for cycle in find_cycles(graph):
             self.error(
                 "GS203",
                 f"the graph has a cycle: {_cycle_text(cycle)}",
@@ -403,11 +419,7 @@ class _Analyser:
             for used in _blocks_used(self.spec, block.nodes.values()):
                 if used in self.spec.blocks:
                     uses.add_edge(name, used)
-        for component in nx.strongly_connected_components(uses):
-            members = sorted(component)
-            if len(members) == 1 and not uses.has_edge(members[0], members[0]):
-                continue
-            cycle = [edge[0] for edge in nx.find_cycle(uses.subgraph(component))]
+        for cycle in find_cycles(uses):
             self.error(
                 "GS204",
                 f"blocks use each other in a cycle: {_cycle_text(cycle)}",
