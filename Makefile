@@ -23,10 +23,7 @@ $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.stamp-build
 	$(BIN)/graphspec validate specs/seeds/*.yaml specs/gallery/*.yaml
 	@mkdir -p build/demo
-	@for spec in specs/seeds/*.yaml specs/gallery/*.yaml; do \
-		echo "== $$spec"; \
-		$(BIN)/graphspec build "$$spec" -o "build/demo/$$(basename $$spec .yaml).keras" --force || exit 1; \
-	done
+	$(BIN)/graphspec build specs/seeds/*.yaml specs/gallery/*.yaml --output-dir build/demo --force
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check graphspec tests benchmarks

@@ -159,14 +159,12 @@ def save_atomically(model: Any, path: Path) -> None:
         raise
 
 
-def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _build_one(
+    spec_path: Path, output: Path, args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
+    from graphspec.emit import BuildUnavailable
     from graphspec.pipeline import build_report, check_path
 
-    spec_path = Path(args.spec)
-    if not spec_path.is_file():
-        raise UsageError(f"{args.spec}: no such file")
-    output = Path(args.output) if args.output else Path(f"{spec_path.stem}.keras")
-    _check_output(output, args.force)
     try:
         report = check_path(spec_path, strict=args.strict)
     except OSError as error:
@@ -175,9 +173,6 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(format_text(diagnostic), file=err)
     if not report.ok:
         return EXIT_INVALID
-    from graphspec.emit import BuildUnavailable
-
-    print(f"building {spec_path} with Keras ...", file=err)
     started = time.perf_counter()
     try:
         model, report = build_report(report.spec or spec_path, strict=args.strict)
@@ -192,11 +187,31 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         model.summary(print_fn=lambda line, *_, **__: print(line, file=out))
     save_atomically(model, output)
     seconds = time.perf_counter() - started
-    print(
-        f"wrote {output} ({model.count_params():,} parameters) in {seconds:.1f} s",
-        file=err,
-    )
+    print(f"wrote {output} ({model.count_params():,} parameters) in {seconds:.1f} s", file=err)
     return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    specs = [Path(spec) for spec in args.specs]
+    for spec in specs:
+        if not spec.is_file():
+            raise UsageError(f"{spec}: no such file")
+    if args.output and len(specs) > 1:
+        raise UsageError("-o/--output takes one spec; use --output-dir for several")
+    if args.output_dir and not Path(args.output_dir).is_dir():
+        raise UsageError(f"{args.output_dir}: no such directory")
+    directory = Path(args.output_dir or ".")
+    outputs = [Path(args.output) if args.output else directory / f"{s.stem}.keras" for s in specs]
+    if len(set(outputs)) < len(outputs):
+        raise UsageError("two specs would be saved to the same file; give them distinct names")
+    for output in outputs:  # refuse before any slow work
+        _check_output(output, args.force)
+    worst = EXIT_OK
+    for index, (spec, output) in enumerate(zip(specs, outputs, strict=True), start=1):
+        counter = f"[{index}/{len(specs)}] " if len(specs) > 1 else ""
+        print(f"{counter}building {spec} ...", file=err)
+        worst = max(worst, _build_one(spec, output, args, out, err))
+    return worst
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -244,11 +259,17 @@ def make_parser() -> argparse.ArgumentParser:
         "build",
         help="validate, build the Keras model and save it as .keras",
         description="Validate a spec, build its Keras 3 functional model, print the Keras "
-        "summary and save the model atomically. Needs the 'tensorflow' extra.",
+        "summary and save the model atomically (never a half-written file; an existing file "
+        "only with --force). Needs the 'tensorflow' extra.",
     )
-    build.add_argument("spec", metavar="SPEC", help="the spec file")
+    build.add_argument("specs", nargs="+", metavar="SPEC", help="the spec file(s)")
     build.add_argument(
-        "-o", "--output", metavar="PATH", help="where to save (default: ./<spec name>.keras)"
+        "-o", "--output", metavar="PATH", help="where to save one spec's model (a .keras file)"
+    )
+    build.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="where to save each model as <spec name>.keras (default: the current directory)",
     )
     build.add_argument("--force", action="store_true", help="overwrite an existing output file")
     build.add_argument(

@@ -7,8 +7,11 @@ into a diagnostic that names the node and its line, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Mapping
+import os
+import sys
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath
@@ -51,13 +54,33 @@ class _NodeFailed(Exception):
         self.diagnostic = diagnostic
 
 
-def import_keras() -> Any:
-    """Import keras (with TensorFlow's logging quietened), or explain how to install it."""
-    import os
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what TensorFlow's C++ start-up writes straight to file descriptor 2 (CUDA probes)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr: nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
+
+def import_keras() -> Any:
+    """Import keras (with TensorFlow's start-up noise hidden), or explain how to install it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        keras = importlib.import_module("keras")
+        if "keras" in sys.modules:
+            keras = importlib.import_module("keras")
+        else:
+            with _native_stderr_silenced():
+                keras = importlib.import_module("keras")
+                keras.ops.zeros(())  # the backend probes its devices on first use
     except ImportError as error:
         raise BuildUnavailable(f"building needs Keras 3 and TensorFlow: {INSTALL_HINT}") from error
     importlib.import_module("graphspec.expr_layer")  # registers the expression layer
