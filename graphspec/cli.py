@@ -11,9 +11,12 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from graphspec.diagnostics import Diagnostic, Severity, format_path
+
+if TYPE_CHECKING:
+    from graphspec.graph import Plan
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e]")
@@ -214,6 +217,104 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return worst
 
 
+def _summary_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
+    from graphspec.infer import format_shape, node_label
+
+    spec = plan.spec
+    rows = []
+    for name in spec.inputs:
+        pruned = name in plan.top.pruned_inputs
+        shape = "-" if pruned else format_shape(tuple(spec.inputs[name].shape), batch=True)
+        rows.append((name, "Input", shape, "0", "pruned" if pruned else ""))
+    for name, node in spec.nodes.items():
+        info = plan.static.get(name)
+        if info is None:
+            rows.append((name, node_label(spec, node), "-", "-", "pruned"))
+            continue
+        params = "?" if info.params is None else f"{info.params:,}"
+        rows.append((name, info.layer, format_shape(info.shape, batch=True), params, ""))
+    for head, entry in spec.outputs.items():
+        shape = format_shape(plan.head_shapes.get(head), batch=True)
+        rows.append((head, f"head <- {entry.from_}", shape, "0", entry.loss or ""))
+    return rows
+
+
+def print_summary(plan: Plan, file: Path, out: TextIO) -> None:
+    """The static table: node, layer, output shape, parameters, pruned; then the totals."""
+    rows = _summary_rows(plan)
+    header = ("node", "layer", "output shape", "params", "")
+    widths = [min(44, max(len(row[i]) for row in [header, *rows])) for i in range(4)]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [escape(cell)[:44].ljust(width) for cell, width in zip(row, widths, strict=False)]
+        cells[3] = escape(row[3]).rjust(widths[3])
+        return "  ".join([*cells, escape(row[4])]).rstrip()
+
+    print(f"{escape(plan.spec.name)}  ({escape(str(file))})", file=out)
+    print(line(header), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in rows:
+        print(line(row), file=out)
+    trainable, frozen = plan.trainable, plan.non_trainable
+    if trainable is None or frozen is None:
+        print("Total params: unknown (some layers have no static rule)", file=out)
+    else:
+        print(
+            f"Total params: {trainable + frozen:,} (trainable {trainable:,}, "
+            f"non-trainable {frozen:,})",
+            file=out,
+        )
+    if plan.pruned:
+        print(f"Pruned (not built): {', '.join(escape(p) for p in sorted(plan.pruned))}", file=out)
+    print(file=out)
+
+
+def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from graphspec.pipeline import check_path
+
+    worst = EXIT_OK
+    for file in _expand(args.specs):
+        try:
+            report = check_path(file, strict=args.strict)
+        except OSError as error:
+            raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
+        for diagnostic in report.diagnostics:
+            if diagnostic.severity is not Severity.INFO or args.verbose:
+                print(format_text(diagnostic), file=err)
+        if report.plan is None:
+            worst = EXIT_INVALID
+            continue
+        print_summary(report.plan, file, out)
+    return worst
+
+
+def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from graphspec.pipeline import check_path
+    from graphspec.render import render_dot, render_mermaid
+
+    spec_path = Path(args.spec)
+    if not spec_path.is_file():
+        raise UsageError(f"{args.spec}: no such file")
+    try:
+        report = check_path(spec_path)
+    except OSError as error:
+        raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
+    for diagnostic in report.diagnostics:
+        if diagnostic.severity is not Severity.INFO:
+            print(format_text(diagnostic), file=err)
+    if report.plan is None:
+        return EXIT_INVALID
+    text = render_dot(report.plan) if args.format == "dot" else render_mermaid(report.plan)
+    if args.output:
+        target = Path(args.output)
+        if target.is_dir():
+            raise UsageError(f"{target}: is a directory")
+        target.write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from graphspec.spec import json_schema
 
@@ -277,6 +378,33 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     build.set_defaults(run=cmd_build)
+
+    summary = commands.add_parser(
+        "summary",
+        help="print the static table of nodes, shapes and parameters (no Keras)",
+        description="Print every node's layer, output shape and parameter count as inferred "
+        "statically, pruned parts marked, and the totals. Never imports TensorFlow or Keras.",
+    )
+    summary.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or directories")
+    summary.add_argument(
+        "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
+    )
+    summary.add_argument("-v", "--verbose", action="store_true", help="also print info notes")
+    summary.set_defaults(run=cmd_summary)
+
+    graph = commands.add_parser(
+        "graph",
+        help="draw the graph as Mermaid or Graphviz dot (no Keras)",
+        description="Print the spec's graph: inputs, layers, merges, shared uses, blocks and "
+        "heads, with pruned parts dashed. Paste Mermaid into Markdown; render dot with "
+        "'dot -Tsvg'. Never imports TensorFlow or Keras.",
+    )
+    graph.add_argument("spec", metavar="SPEC", help="the spec file")
+    graph.add_argument(
+        "--format", choices=("mermaid", "dot"), default="mermaid", help="default: mermaid"
+    )
+    graph.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")
+    graph.set_defaults(run=cmd_graph)
 
     schema = commands.add_parser(
         "schema",

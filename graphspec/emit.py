@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath
-from graphspec.graph import PLACEHOLDER, Locator, Plan, ScopePlan, layer_names
+from graphspec.graph import Locator, Plan, ScopePlan, layer_names, substitute
 from graphspec.spec import (
     Block,
     BlockNode,
@@ -85,20 +85,6 @@ def import_keras() -> Any:
         raise BuildUnavailable(f"building needs Keras 3 and TensorFlow: {INSTALL_HINT}") from error
     importlib.import_module("graphspec.expr_layer")  # registers the expression layer
     return keras
-
-
-def substitute(value: Any, params: Mapping[str, Any]) -> Any:
-    """Replace `${name}` placeholders: a whole-string placeholder keeps the param's type."""
-    if isinstance(value, str):
-        whole = PLACEHOLDER.fullmatch(value)
-        if whole:
-            return params[whole.group(1)]
-        return PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), value)
-    if isinstance(value, list):
-        return [substitute(item, params) for item in value]
-    if isinstance(value, dict):
-        return {key: substitute(item, params) for key, item in value.items()}
-    return value
 
 
 def _keras_args(args: Mapping[str, Any]) -> dict[str, Any]:

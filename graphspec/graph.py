@@ -31,6 +31,20 @@ from graphspec.spec import (
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def substitute(value: Any, params: Mapping[str, Any]) -> Any:
+    """Replace `${name}` placeholders: a whole-string placeholder keeps the param's type."""
+    if isinstance(value, str):
+        whole = PLACEHOLDER.fullmatch(value)
+        if whole:
+            return params[whole.group(1)]
+        return PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), value)
+    if isinstance(value, list):
+        return [substitute(item, params) for item in value]
+    if isinstance(value, dict):
+        return {key: substitute(item, params) for key, item in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class ScopePlan:
     """The resolved graph of the top level or of one block body."""
@@ -40,6 +54,30 @@ class ScopePlan:
     pruned_nodes: frozenset[str]
     pruned_inputs: frozenset[str]
     graph: Any = field(repr=False, compare=False)
+
+
+Shape = tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class NodeStatic:
+    """What static analysis knows of one node: its layer label, output shape and parameters.
+
+    Shapes leave out the batch dimension; None stands for an unknown shape or count (a layer
+    without a static rule, or downstream of one).
+    """
+
+    layer: str
+    shape: Shape | None
+    trainable: int | None = 0
+    non_trainable: int | None = 0
+    outputs: Mapping[str, Shape | None] = field(default_factory=dict)
+
+    @property
+    def params(self) -> int | None:
+        if self.trainable is None or self.non_trainable is None:
+            return None
+        return self.trainable + self.non_trainable
 
 
 @dataclass(frozen=True)
@@ -53,6 +91,18 @@ class Plan:
     pruned_blocks: frozenset[str]
     head_layers: Mapping[str, str]
     """Head name -> node whose final layer is named after the head (others get an Identity)."""
+    static: Mapping[str, NodeStatic] = field(default_factory=dict)
+    """Per top-level live node (and input): inferred shape and parameters; empty until inferred."""
+    head_shapes: Mapping[str, Shape | None] = field(default_factory=dict)
+
+    @property
+    def trainable(self) -> int | None:
+        """Trainable parameters of the whole model (None when some layer has no static rule)."""
+        return _sum_known(s.trainable for s in self.static.values())
+
+    @property
+    def non_trainable(self) -> int | None:
+        return _sum_known(s.non_trainable for s in self.static.values())
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -64,6 +114,15 @@ class Plan:
         return (
             self.top.pruned_nodes | self.top.pruned_inputs | self.pruned_shared | self.pruned_blocks
         )
+
+
+def _sum_known(values: Iterable[int | None]) -> int | None:
+    total = 0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 class Locator:

@@ -44,6 +44,11 @@ def analyse(spec: Spec, strict: bool = False) -> Report:
         diagnostics.extend(check(spec))
     plan, graph_diagnostics = analyse_graph(spec, strict=strict)
     diagnostics.extend(graph_diagnostics)
+    if plan is not None and not any(d.is_error for d in diagnostics):
+        from graphspec.infer import infer_shapes
+
+        plan, shape_diagnostics = infer_shapes(plan)
+        diagnostics.extend(shape_diagnostics)
     if any(d.is_error for d in diagnostics):
         plan = None
     return Report(file, tuple(sort_diagnostics(diagnostics)), spec, plan)

@@ -47,7 +47,10 @@ def test_validate_all_seeds_without_importing_keras() -> None:
     assert f"checked {len(SEEDS)} spec(s): {len(SEEDS)} valid" in result.stderr
 
 
-@pytest.mark.parametrize("command", [["schema"], ["validate", "--format", "json", *SEEDS[:2]]])
+@pytest.mark.parametrize(
+    "command",
+    [["schema"], ["validate", "--format", "json", *SEEDS[:2]], ["summary", *SEEDS[:2]]],
+)
 def test_light_commands_do_not_import_keras(command: list[str]) -> None:
     code = (
         "import sys, io, contextlib\n"
@@ -127,6 +130,21 @@ def test_strict_turns_pruning_into_an_error(capsys: pytest.CaptureFixture[str]) 
     assert "error[GS401]" in capsys.readouterr().out
 
 
+def test_summary_prints_the_static_table(capsys: pytest.CaptureFixture[str]) -> None:
+    pruned = str(SPECS / "seeds" / "seed001_ensemble_pruned.yaml")
+    assert main(["summary", pruned]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^cnn1\s+block cnn\s+\(None, 10\)\s+157,412$", out, re.M)
+    assert re.search(r"^cnn3\s+block cnn\s+-\s+-\s+pruned$", out, re.M)
+    assert "Total params: 314,824 (trainable 314,824, non-trainable 0)" in out
+    assert "Pruned (not built): cnn3" in out
+
+
+def test_summary_of_invalid_spec_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", str(INVALID / "shape_residual_add.yaml")]) == 1
+    assert "error[GS603]" in capsys.readouterr().err
+
+
 def test_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     checked_in = (ROOT / "schemas" / "graphspec.schema.json").read_text()
@@ -175,9 +193,8 @@ def test_failed_build_leaves_nothing_behind(
 ) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text(
-        "graphspec: 1\nname: bad\ninputs:\n  x: {shape: [8, 8, 4]}\nnodes:\n"
-        "  c: {layer: Conv2D, from: x, filters: 4, kernel_size: 3, strides: 2}\n"
-        "  m: {op: add, from: [c, x]}\noutputs:\n  y: m\n"
+        "graphspec: 1\nname: bad\ninputs:\n  x: {shape: [8, 8, 3]}\nnodes:\n"
+        "  d: {layer: RandomZoom, from: x, height_factor: -2.0}\noutputs:\n  y: d\n"
     )
     target = tmp_path / "bad.keras"
     assert main(["build", str(spec), "-o", str(target)]) == 1

@@ -96,23 +96,26 @@ def test_saved_model_loads_in_safe_mode(
 
 
 def test_keras_error_becomes_a_diagnostic_with_the_node_line(keras: Any) -> None:
+    # RandomZoom has no static rule, so only Keras can refuse its factor.
     text = """\
 graphspec: 1
-name: residual_mismatch
+name: bad_factor
 inputs:
-  x: {shape: [32, 32, 64]}
+  x: {shape: [8, 8, 3]}
 nodes:
-  conv: {layer: Conv2D, from: x, filters: 128, kernel_size: 3, strides: 2, padding: same}
-  merge: {op: add, from: [conv, x]}
+  hidden: {layer: Conv2D, from: x, filters: 4, kernel_size: 3}
+  zoom: {layer: RandomZoom, from: hidden, height_factor: -2.0}
 outputs:
-  out: merge
+  out: zoom
 """
     with pytest.raises(SpecError) as caught:
         graphspec.build(graphspec.loads(text, name="residual.yaml"))
-    (diagnostic,) = caught.value.diagnostics
+    (info, diagnostic) = caught.value.diagnostics
+    assert info.code == "GS601"  # validate said it could not check this layer
     assert diagnostic.code == "GS501"
     assert diagnostic.location.line == 7
-    assert "merge" in diagnostic.message
+    assert "zoom" in diagnostic.message
+    assert "height_factor" in diagnostic.message
 
 
 def test_missing_keras_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,6 +27,20 @@ def test_spec_validates(path: Path) -> None:
     assert codes == sorted(FIGURES[path].get("warnings", []))
 
 
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_static_figures_equal_the_keras_figures(path: Path) -> None:
+    """Shapes and parameters inferred without Keras match what Keras builds (expected.toml)."""
+    from graphspec.infer import format_shape
+
+    plan = check_path(path).plan
+    assert plan is not None
+    row = FIGURES[path]
+    assert plan.trainable == row["trainable"]
+    assert plan.non_trainable == row["params"] - row["trainable"]
+    shapes = [format_shape(plan.head_shapes[head], batch=True) for head in plan.spec.outputs]
+    assert shapes == row["outputs"]
+
+
 @pytest.fixture(scope="module")
 def built(keras: Any) -> dict[Path, Any]:
     return {path: build(path) for path in SPECS}
