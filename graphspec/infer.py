@@ -186,7 +186,11 @@ class _Inferer(Reporter):
         if isinstance(node, ExprNode):
             if any(shape is None for _, shape in inputs):
                 return "expr", _Result((None,), 0, 0)
-            batched = {key: (None, *shapes[ref]) for key, ref in refs if shapes[ref] is not None}
+            batched: dict[str, Shape] = {}
+            for key, ref in refs:
+                known = shapes.get(ref)
+                if known is not None:
+                    batched[key] = (None, *known)
             try:
                 shape = infer_expr_shape(node.expr, batched)[1:]
             except ValueError as error:
@@ -197,17 +201,19 @@ class _Inferer(Reporter):
             return self.use(path, where, node, inputs)
         assert isinstance(node, BlockNode)
         arguments = substitute(node.with_, params)
-        result = _Result(tuple(s for _, s in inputs), 0, 0)
-        trainable, non_trainable = 0, 0
-        current = [shape for _, shape in inputs]
+        instance_result = _Result(tuple(s for _, s in inputs), 0, 0)
+        block_trainable: int | None = 0
+        block_frozen: int | None = 0
+        feed: list[Shape | None] = [shape for _, shape in inputs]
         for copy in range(node.repeat):
             label = f"block instance '{name}'" + (f" #{copy + 1}" if node.repeat > 1 else "")
-            result = self.block(path, node.block, arguments, current, label)
-            trainable = _add(trainable, result.trainable)  # type: ignore[assignment]
-            non_trainable = _add(non_trainable, result.non_trainable)  # type: ignore[assignment]
-            current = list(result.outputs)
+            instance_result = self.block(path, node.block, arguments, feed, label)
+            block_trainable = _add(block_trainable, instance_result.trainable)
+            block_frozen = _add(block_frozen, instance_result.non_trainable)
+            feed = list(instance_result.outputs)
         repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
-        return f"block {node.block}{repeat}", _Result(result.outputs, trainable, non_trainable)
+        total = _Result(instance_result.outputs, block_trainable, block_frozen)
+        return f"block {node.block}{repeat}", total
 
     def use(
         self,
