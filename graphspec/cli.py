@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -39,8 +40,31 @@ def _github_property(text: str) -> str:
     return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_text(diagnostic: Diagnostic) -> str:
-    return escape(diagnostic.format()).replace("\\x0a", "\n")
+@functools.lru_cache(maxsize=8)
+def _source_lines(file: str) -> list[str]:
+    """The spec's lines, for quoting them under a diagnostic (empty when unreadable)."""
+    try:
+        return Path(file).read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def format_text(diagnostic: Diagnostic, lines: Sequence[str] | None = None) -> str:
+    """The header line, then the source line with a caret under the column, notes and hint."""
+    location = diagnostic.location
+    parts = [escape(f"{location}: {diagnostic.severity}[{diagnostic.code}] {diagnostic.message}")]
+    if lines is None:
+        lines = _source_lines(location.file) if location.line else []
+    if 0 < location.line <= len(lines):
+        source = lines[location.line - 1].replace("\t", " ")
+        gutter = f"{location.line:>5} | "
+        parts.append(gutter + escape(source)[:240])
+        pad = len(escape(source[: max(location.column - 1, 0)]))
+        parts.append(" " * (len(gutter) - 2) + "| " + " " * min(pad, 240) + "^")
+    parts += [f"    note: see also {escape(str(other))}" for other in diagnostic.related]
+    if diagnostic.hint:
+        parts.append(f"    hint: {escape(diagnostic.hint)}")
+    return "\n".join(parts)
 
 
 def format_github(diagnostic: Diagnostic) -> str:

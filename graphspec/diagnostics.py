@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SpecPath = tuple[str | int, ...]
 
@@ -66,23 +66,6 @@ class Diagnostic:
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
-
-
-@dataclass(slots=True)
-class DiagnosticSink:
-    """Collects diagnostics across the pipeline's stages."""
-
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        self.diagnostics.append(diagnostic)
-
-    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics.extend(diagnostics)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.diagnostics)
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -66,12 +66,17 @@ def test_light_commands_do_not_import_keras(command: list[str]) -> None:
 def test_invalid_spec_exits_1_with_file_line_col_format() -> None:
     result = run("validate", str(INVALID / "several_errors.yaml"), str(SEEDS[0]))
     assert result.returncode == 1
-    lines = [line for line in result.stdout.splitlines() if not line.startswith("    ")]
-    assert len(lines) == 3
-    for line in lines:
-        match = DIAGNOSTIC_LINE.match(line)
-        assert match, line
-        assert match["file"].endswith("several_errors.yaml")
+    headers = [DIAGNOSTIC_LINE.match(line) for line in result.stdout.splitlines()]
+    found = [match for match in headers if match]
+    assert [(m["code"], m["line"]) for m in found] == [
+        ("GS201", "8"),
+        ("GS301", "9"),
+        ("GS302", "10"),
+    ]
+    assert all(m["file"].endswith("several_errors.yaml") for m in found)
+    assert (
+        "    9 |   b: {layer: Dense2, from: x, units: 4}\n      |              ^" in result.stdout
+    )
     assert "1 valid, 1 invalid" in result.stderr
 
 
