@@ -146,7 +146,12 @@ def _collect(plan: Plan) -> _Drawing:
     pruned_inputs = plan.top.pruned_inputs
 
     def shape_line(name: str) -> tuple[str, ...]:
-        shape = _format_shape(getattr(static.get(name), "shape", None))
+        entry = static.get(name)
+        shape = _format_shape(getattr(entry, "shape", None))
+        outputs = getattr(entry, "outputs", None)
+        if shape is None and isinstance(outputs, Mapping) and outputs:  # several block outputs
+            shapes = ((key, _format_shape(value)) for key, value in outputs.items())
+            shape = _shorten(", ".join(f"{key}: {text or '?'}" for key, text in shapes))
         return (shape,) if shape else ()
 
     for name, model_input in spec.inputs.items():

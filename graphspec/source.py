@@ -68,20 +68,30 @@ class SourceTree:
 class _LoadError(Exception):
     def __init__(self, code: str, message: str, line: int, column: int, hint: str | None = None):
         super().__init__(message)
-        self.code, self.message, self.line, self.column, self.hint = (
-            code,
-            message,
-            line,
-            column,
-            hint,
-        )
+        self.code, self.message, self.hint = code, message, hint
+        self.line, self.column = line, column
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep hostile input cheap: checked before the expensive stages run."""
+
+    max_bytes: int = 4 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 50_000
+    max_params: int = 1_000_000_000
+    """Per layer: a parameter count above this is rejected before Keras allocates it."""
 
 
-def _resolve_plain(text: str, node: yaml.Node) -> Any:
+DEFAULT_LIMITS = Limits()
+
+
+def _mark(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _resolve_plain(text: str, event: yaml.Event) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema."""
     if text in _NULLS:
         return None
@@ -90,94 +100,161 @@ def _resolve_plain(text: str, node: yaml.Node) -> Any:
     if text in _FALSES:
         return False
     if _NONFINITE.fullmatch(text):
-        raise _LoadError("GS016", f"'{text}' is not a finite number", *_mark(node))
+        raise _LoadError("GS016", f"'{text}' is not a finite number", *_mark(event))
     if _INT.fullmatch(text) or _OCT.fullmatch(text) or _HEX.fullmatch(text):
         if len(text) > _MAX_DIGITS:
-            raise _LoadError("GS016", f"integer with {len(text)} digits is too large", *_mark(node))
+            raise _LoadError(
+                "GS016", f"integer with {len(text)} digits is too large", *_mark(event)
+            )
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
     if _FLOAT.fullmatch(text):
         if len(text) > _MAX_DIGITS:
-            raise _LoadError("GS016", f"number with {len(text)} digits is too long", *_mark(node))
+            raise _LoadError("GS016", f"number with {len(text)} digits is too long", *_mark(event))
         return float(text)
     return text
 
 
-class _Converter:
-    """Walks a composed YAML node tree into plain values, recording positions."""
+@dataclass
+class _Frame:
+    """An open mapping or sequence while the event stream is walked."""
 
-    def __init__(self, loader: yaml.SafeLoader) -> None:
-        self.loader = loader
+    value: dict[str, Any] | list[Any]
+    path: SpecPath
+    key: str | None = None
+
+
+_ANCHOR_HINT = "write the value out, or use a 'shared' entry or a 'block' for reuse"
+
+
+class _Builder:
+    """Builds plain values from PyYAML's event stream, iteratively (no recursion to exhaust).
+
+    Working on events rather than composed nodes lets graphspec refuse anchors, aliases and
+    excessive nesting where they appear, before anything is expanded.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
         self.positions: dict[SpecPath, tuple[int, int]] = {}
         self.key_positions: dict[SpecPath, tuple[int, int]] = {}
-        self.seen: set[int] = set()
 
-    def convert(self, node: yaml.Node, path: SpecPath) -> Any:
-        if id(node) in self.seen:
-            raise _LoadError(
-                "GS013",
-                "YAML anchors and aliases (&name, *name) are not allowed in a spec",
-                *_mark(node),
-                hint="write the value out, or use a 'shared' entry or a 'block' for reuse",
-            )
-        self.seen.add(id(node))
-        self.positions[path] = _mark(node)
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            self._check_tag(node, "seq")
-            return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            self._check_tag(node, "map")
-            return self._mapping(node, path)
-        raise _LoadError("GS012", "unsupported YAML node", *_mark(node))  # pragma: no cover
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        plain, quoted = event.implicit
+        if plain:
+            return _resolve_plain(event.value, event)
+        if quoted or event.tag in ("!", _CORE + "str"):
+            return event.value
+        raise _LoadError(
+            "GS012",
+            f"YAML tag '{event.tag}' is not allowed; a spec holds plain data only",
+            *_mark(event),
+        )
 
-    def _check_tag(self, node: yaml.Node, kind: str) -> None:
-        if node.tag != _CORE + kind:
-            raise _LoadError("GS012", f"YAML tag '{node.tag}' is not allowed", *_mark(node))
-
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        plain = not node.style  # the C composer gives '' and the Python one None
-        implicit = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
-        explicit = node.tag != (implicit if plain else _CORE + "str")
-        if explicit:
-            if node.tag == _CORE + "str":
-                return node.value
+    def check_collection(self, event: yaml.CollectionStartEvent, kind: str) -> None:
+        if not event.implicit and event.tag not in (None, "!", _CORE + kind):
             raise _LoadError(
                 "GS012",
-                f"YAML tag '{node.tag}' is not allowed; a spec holds plain data only",
-                *_mark(node),
+                f"YAML tag '{event.tag}' is not allowed; a spec holds plain data only",
+                *_mark(event),
             )
-        if plain:
-            return _resolve_plain(node.value, node)
-        return node.value
 
-    def _mapping(self, node: yaml.MappingNode, path: SpecPath) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _CORE + "merge":
-                raise _LoadError("GS013", "YAML merge keys (<<) are not allowed", *_mark(key_node))
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _LoadError("GS014", "mapping keys must be plain strings", *_mark(key_node))
-            key = self._scalar(key_node)
-            if not isinstance(key, str):
+    def build(self, events: Any) -> Any:
+        stack: list[_Frame] = []
+        root: Any = None
+        documents = 0
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _LoadError(
+                        "GS010",
+                        "a spec file holds one YAML document, but this one has several",
+                        *_mark(event),
+                    )
+                continue
+            if isinstance(event, yaml.AliasEvent):
                 raise _LoadError(
-                    "GS014",
-                    f"mapping key {key_node.value!r} is read as {type(key).__name__}, not a string",
-                    *_mark(key_node),
-                    hint=f"quote it: '\"{key_node.value}\"'",
+                    "GS013",
+                    f"YAML alias '*{event.anchor}' is not allowed in a spec",
+                    *_mark(event),
+                    hint=_ANCHOR_HINT,
                 )
-            child = (*path, key)
-            if key in result:
-                first = self.key_positions[child]
+            if isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if event.anchor is not None:
                 raise _LoadError(
-                    "GS011",
-                    f"duplicate key '{key}' in '{format_path(path)}' (first at line {first[0]})",
-                    *_mark(key_node),
-                    hint="each key may appear once; YAML would silently keep only the last one",
+                    "GS013",
+                    f"YAML anchor '&{event.anchor}' is not allowed in a spec",
+                    *_mark(event),
+                    hint=_ANCHOR_HINT,
                 )
-            self.key_positions[child] = _mark(key_node)
-            result[key] = self.convert(value_node, child)
-        return result
+            frame = stack[-1] if stack else None
+            if isinstance(frame, _Frame) and isinstance(frame.value, dict) and frame.key is None:
+                self.take_key(event, frame)
+                continue
+            value: Any
+            if isinstance(event, yaml.ScalarEvent):
+                value = self.scalar(event)
+            elif isinstance(event, yaml.MappingStartEvent):
+                self.check_collection(event, "map")
+                value = {}
+            else:
+                assert isinstance(event, yaml.SequenceStartEvent)
+                self.check_collection(event, "seq")
+                value = []
+            if frame is None:
+                path: SpecPath = ()
+                root = value
+            elif isinstance(frame.value, dict):
+                assert frame.key is not None
+                path = (*frame.path, frame.key)
+                frame.value[frame.key] = value
+                frame.key = None
+            else:
+                path = (*frame.path, len(frame.value))
+                frame.value.append(value)
+            self.positions[path] = _mark(event)
+            if isinstance(value, dict | list):
+                if len(stack) >= self.limits.max_depth:
+                    raise _LoadError(
+                        "GS019",
+                        f"the spec nests deeper than {self.limits.max_depth} levels",
+                        *_mark(event),
+                        hint="a spec needs only a few levels; raise the cap with --max-depth",
+                    )
+                stack.append(_Frame(value, path))
+        if documents == 0:
+            raise _LoadError("GS015", "the file is empty; expected a spec mapping", 1, 1)
+        return root
+
+    def take_key(self, event: yaml.NodeEvent, frame: _Frame) -> None:
+        assert isinstance(frame.value, dict)
+        if not isinstance(event, yaml.ScalarEvent):
+            raise _LoadError("GS014", "mapping keys must be plain strings", *_mark(event))
+        if event.implicit[0] and event.value == "<<":
+            raise _LoadError("GS013", "YAML merge keys (<<) are not allowed", *_mark(event))
+        key = self.scalar(event)
+        if not isinstance(key, str):
+            raise _LoadError(
+                "GS014",
+                f"mapping key {event.value!r} is read as {type(key).__name__}, not a string",
+                *_mark(event),
+                hint=f"quote it: '\"{event.value}\"'",
+            )
+        child = (*frame.path, key)
+        if key in frame.value:
+            first = self.key_positions[child]
+            raise _LoadError(
+                "GS011",
+                f"duplicate key '{key}' in '{format_path(frame.path)}' (first at line {first[0]})",
+                *_mark(event),
+                hint="each key may appear once; YAML would silently keep only the last one",
+            )
+        self.key_positions[child] = _mark(event)
+        frame.key = key
 
 
 def _looks_like_json(file: str, text: str) -> bool:
@@ -210,45 +287,54 @@ def _diag(
     return Diagnostic(code, Severity.ERROR, message, Location(file, line, column), (), hint)
 
 
-def load_text(text: str, file: str = "<memory>") -> tuple[SourceTree | None, list[Diagnostic]]:
+def load_text(
+    text: str, file: str = "<memory>", limits: Limits = DEFAULT_LIMITS
+) -> tuple[SourceTree | None, list[Diagnostic]]:
     """Parse spec text; returns the tree, or None and the diagnostics that stopped it."""
     if _looks_like_json(file, text):
         problems = _check_json(file, text)
         if problems:
             return None, problems
-    loader = _Loader(text)
+    builder = _Builder(limits)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            return None, [_diag(file, "GS015", "the file is empty; expected a spec mapping", 1, 1)]
-        converter = _Converter(loader)
-        data = converter.convert(root, ())
+        data = builder.build(yaml.parse(text, Loader=_Loader))
     except _LoadError as error:
         return None, [_diag(file, error.code, error.message, error.line, error.column, error.hint)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = str(error.problem or error.context or "invalid YAML")
-        if "expected a single document" in str(error):
-            message = "a spec file holds one YAML document, but this one has several"
         return None, [_diag(file, "GS010", f"invalid YAML: {message}", line, column)]
     except yaml.YAMLError as error:
         return None, [_diag(file, "GS010", f"invalid YAML: {error}", 1, 1)]
-    finally:
-        loader.dispose()
+    if data is None:
+        return None, [_diag(file, "GS015", "the file holds no spec; expected a mapping", 1, 1)]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         return None, [_diag(file, "GS015", f"the top level is {kind}; expected a mapping", 1, 1)]
-    tree = SourceTree(file, text, data, converter.positions, converter.key_positions)
+    tree = SourceTree(file, text, data, builder.positions, builder.key_positions)
     return tree, []
 
 
-def load_file(path: str | Path) -> tuple[SourceTree | None, list[Diagnostic]]:
+def load_file(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS
+) -> tuple[SourceTree | None, list[Diagnostic]]:
     """Read and parse a spec file. I/O errors raise OSError (the CLI maps them to exit 2)."""
-    raw = Path(path).read_bytes()
     file = str(path)
+    size = Path(path).stat().st_size
+    if size > limits.max_bytes:
+        message = f"the file is {size:,} bytes, over the cap of {limits.max_bytes:,}"
+        hint = "raise the cap with --max-bytes if this spec is really that large"
+        return None, [_diag(file, "GS017", message, 1, 1, hint)]
+    with open(path, "rb") as handle:
+        raw = handle.read(limits.max_bytes + 1)
+    if len(raw) > limits.max_bytes:  # it grew since stat
+        return None, [_diag(file, "GS017", "the file is over the size cap", 1, 1)]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        message = "the file is UTF-16; specs are UTF-8"
+        return None, [_diag(file, "GS018", message, 1, 1, "save it as UTF-8")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -257,7 +343,7 @@ def load_file(path: str | Path) -> tuple[SourceTree | None, list[Diagnostic]]:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [_diag(file, "GS018", "the file contains a NUL byte", line, 1)]
-    return load_text(text, file)
+    return load_text(text, file, limits)
 
 
 def is_finite_number(value: Any) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from graphspec.graph import Plan, analyse_graph
-from graphspec.pipeline import load, loads
+from graphspec.pipeline import check_path, load, loads
 from graphspec.render import FORMATS, render, render_dot, render_mermaid
 from graphspec.spec import Spec
 from tests.conftest import SPECS
@@ -287,6 +287,24 @@ def test_static_shapes_appear_in_labels() -> None:
     assert 'n_residual["residual: Conv2D<br/>(None, 16, 16, 128)"]' in mermaid
     assert 'n_output{{"output: add"}}' in mermaid
     assert 'label="residual: Conv2D\\n(None, 16, 16, 128)"' in render_dot(plan)
+
+
+def test_several_block_outputs_show_each_shape() -> None:
+    plan = plan_of(SEEDS / "seed001_ensemble3.yaml")
+    both = SimpleNamespace(shape=None, outputs={"left": (10,), "right": None})
+    object.__setattr__(plan, "static", {"cnn1": both})
+    assert 'n_cnn1[["cnn1: block cnn<br/>left: (None, 10), right: ?"]]' in render_mermaid(plan)
+
+
+def test_checked_plan_carries_static_shapes() -> None:
+    report = check_path(SEEDS / "seed002_residual.yaml")
+    assert report.ok and report.plan is not None
+    mermaid = render_mermaid(report.plan)
+    assert 'n_output{{"output: add<br/>(None, 16, 16, 128)"}}' in mermaid
+    assert 'n_y("y: Conv2D → Conv2D → MaxPooling2D<br/>(None, 16, 16, 128)")' in mermaid
+    pruned = check_path(SEEDS / "seed001_ensemble_pruned.yaml").plan
+    assert pruned is not None
+    assert 'n_cnn3[["cnn3: block cnn"]]:::pruned' in render_mermaid(pruned)  # no shape: not built
 
 
 # ---- escaping ---------------------------------------------------------------------------------

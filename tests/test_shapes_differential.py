@@ -104,6 +104,8 @@ def compare(
     ours = _ours(lambda: infer_layer(layer, args, shapes))
     theirs = keras_outcome(layer, args, shapes, call)
     where = f"{layer}({args}) on {list(shapes)}"
+    with open("/tmp/outcomes.txt", "a") as log:
+        log.write(f"{layer}\t{isinstance(ours, str)}\t{isinstance(theirs, str)}\t{ours if isinstance(ours, str) else ''}\n")
     if isinstance(ours, str) or isinstance(theirs, str):
         if isinstance(ours, str) and not isinstance(theirs, str) and stricter:
             return
@@ -558,6 +560,10 @@ def test_concatenate(shapes: list[Shape], data: st.DataObject) -> None:
     named = [(f"in{i}", s) for i, s in enumerate(shapes)]
     ours = _ours(lambda: infer_merge("concatenate", named, axis=axis))
     theirs = keras_outcome("Concatenate", {"axis": axis}, shapes, call="list")
+    if isinstance(ours, str) and not isinstance(theirs, str):
+        # Keras' check skips an input too short to have the axis; graphspec wants equal ranks.
+        assert len({len(s) for s in shapes}) > 1, (axis, shapes, ours, theirs)
+        return
     assert isinstance(ours, str) == isinstance(theirs, str), (axis, shapes, ours, theirs)
     assert isinstance(ours, str) or ours == theirs, (axis, shapes, ours, theirs)
 
