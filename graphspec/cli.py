@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from graphspec.diagnostics import Diagnostic, Severity, format_path
+from graphspec.source import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from graphspec.graph import Plan
@@ -126,7 +127,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     results = []
     for file in files:
         try:
-            report = check_path(file, strict=args.strict)
+            report = check_path(file, strict=args.strict, limits=_limits(args))
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
         invalid += 0 if report.ok else 1
@@ -193,7 +194,7 @@ def _build_one(
     from graphspec.pipeline import build_report, check_path
 
     try:
-        report = check_path(spec_path, strict=args.strict)
+        report = check_path(spec_path, strict=args.strict, limits=_limits(args))
     except OSError as error:
         raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
     for diagnostic in report.diagnostics:
@@ -202,7 +203,9 @@ def _build_one(
         return EXIT_INVALID
     started = time.perf_counter()
     try:
-        model, report = build_report(report.spec or spec_path, strict=args.strict)
+        model, report = build_report(
+            report.spec or spec_path, strict=args.strict, limits=_limits(args)
+        )
     except BuildUnavailable as error:
         raise UsageError(str(error)) from error
     if model is None:
@@ -299,7 +302,7 @@ def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     worst = EXIT_OK
     for file in _expand(args.specs):
         try:
-            report = check_path(file, strict=args.strict)
+            report = check_path(file, strict=args.strict, limits=_limits(args))
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
         for diagnostic in report.diagnostics:
@@ -320,7 +323,7 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not spec_path.is_file():
         raise UsageError(f"{args.spec}: no such file")
     try:
-        report = check_path(spec_path)
+        report = check_path(spec_path, limits=_limits(args))
     except OSError as error:
         raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
     for diagnostic in report.diagnostics:
@@ -353,6 +356,61 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(
+        max_bytes=args.max_bytes,
+        max_depth=args.max_depth,
+        max_nodes=args.max_nodes,
+        max_params=args.max_params,
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _limits_parser() -> argparse.ArgumentParser:
+    """Caps shared by every command that reads specs (untrusted input stays cheap)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    caps = parent.add_argument_group("limits for untrusted input")
+    defaults = DEFAULT_LIMITS
+    caps.add_argument(
+        "--max-bytes",
+        type=_positive,
+        default=defaults.max_bytes,
+        metavar="N",
+        help=f"largest spec file read (default {defaults.max_bytes:,})",
+    )
+    caps.add_argument(
+        "--max-depth",
+        type=_positive,
+        default=defaults.max_depth,
+        metavar="N",
+        help=f"deepest nesting of mappings and lists (default {defaults.max_depth})",
+    )
+    caps.add_argument(
+        "--max-nodes",
+        type=_positive,
+        default=defaults.max_nodes,
+        metavar="N",
+        help=f"most nodes in a spec, blocks included (default {defaults.max_nodes:,})",
+    )
+    caps.add_argument(
+        "--max-params",
+        type=_positive,
+        default=defaults.max_params,
+        metavar="N",
+        help=f"most parameters in one layer (default {defaults.max_params:,})",
+    )
+    return parent
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graphspec",
@@ -361,9 +419,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    limits = _limits_parser()
 
     validate = commands.add_parser(
         "validate",
+        parents=[limits],
         help="check specs without Keras (fast; for CI and editors)",
         description="Check specs: syntax, schema, references, cycles, layer arguments, "
         "reachability. Never imports TensorFlow or Keras. Every problem of every file is "
@@ -382,6 +442,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build",
+        parents=[limits],
         help="validate, build the Keras model and save it as .keras",
         description="Validate a spec, build its Keras 3 functional model, print the Keras "
         "summary and save the model atomically (never a half-written file; an existing file "
@@ -405,6 +466,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser(
         "summary",
+        parents=[limits],
         help="print the static table of nodes, shapes and parameters (no Keras)",
         description="Print every node's layer, output shape and parameter count as inferred "
         "statically, pruned parts marked, and the totals. Never imports TensorFlow or Keras.",
@@ -418,6 +480,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser(
         "graph",
+        parents=[limits],
         help="draw the graph as Mermaid or Graphviz dot (no Keras)",
         description="Print the spec's graph: inputs, layers, merges, shared uses, blocks and "
         "heads, with pruned parts dashed. Paste Mermaid into Markdown; render dot with "

@@ -14,6 +14,7 @@ from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath
 from graphspec.expr import infer_expr_shape
 from graphspec.graph import NodeStatic, Plan, Reporter, Shape, layer_names, substitute
 from graphspec.shapes import ShapeError, infer_layer, infer_merge
+from graphspec.source import DEFAULT_LIMITS, Limits
 from graphspec.spec import (
     BlockNode,
     ExprNode,
@@ -71,9 +72,10 @@ def _add(a: int | None, b: int | None) -> int | None:
 
 
 class _Inferer(Reporter):
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, limits: Limits) -> None:
         super().__init__(plan.spec)
         self.plan = plan
+        self.limits = limits
         self.shared: dict[str, Any] = {}
         self.block_cache: dict[tuple[str, str, tuple[Shape | None, ...]], _Result | None] = {}
         self.reported: set[tuple[str, Location, str]] = set()
@@ -130,6 +132,16 @@ class _Inferer(Reporter):
                     info=True,
                 )
             return _Result((None,), None, None)
+        params = result.trainable + result.non_trainable
+        if params > self.limits.max_params:
+            self.report(
+                "GS606",
+                f"{label} ({layer}) would have {params:,} parameters, over the cap of "
+                f"{self.limits.max_params:,}",
+                path,
+                "check the sizes (units, filters, input_dim); raise the cap with --max-params",
+            )
+            return _Result(tuple(result.outputs), None, None)
         return _Result(tuple(result.outputs), result.trainable, result.non_trainable)
 
     # ---- nodes -------------------------------------------------------------------------------
@@ -324,8 +336,8 @@ class _Inferer(Reporter):
         return dataclasses.replace(plan, static=static, head_shapes=heads)
 
 
-def infer_shapes(plan: Plan) -> tuple[Plan, list[Diagnostic]]:
+def infer_shapes(plan: Plan, limits: Limits = DEFAULT_LIMITS) -> tuple[Plan, list[Diagnostic]]:
     """Infer every live node's shape and parameters; shape errors come back as diagnostics."""
-    inferer = _Inferer(plan)
+    inferer = _Inferer(plan, limits)
     inferred = inferer.run()
     return inferred, inferer.diagnostics

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphspec.diagnostics import Diagnostic, SpecError, sort_diagnostics
+from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, sort_diagnostics
 from graphspec.graph import Plan, analyse_graph
-from graphspec.source import SourceTree, load_file, load_text
+from graphspec.source import DEFAULT_LIMITS, Limits, SourceTree, load_file, load_text
 from graphspec.spec import Spec, parse_spec
 
 Check = Callable[[Spec], list[Diagnostic]]
@@ -36,7 +36,7 @@ def _static_checks() -> list[Check]:
     return [check_arguments]
 
 
-def analyse(spec: Spec, strict: bool = False) -> Report:
+def analyse(spec: Spec, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Run every check that needs no Keras on a parsed spec."""
     file = spec.source.file if spec.source else "<spec>"
     diagnostics: list[Diagnostic] = []
@@ -47,34 +47,68 @@ def analyse(spec: Spec, strict: bool = False) -> Report:
     if plan is not None and not any(d.is_error for d in diagnostics):
         from graphspec.infer import infer_shapes
 
-        plan, shape_diagnostics = infer_shapes(plan)
+        plan, shape_diagnostics = infer_shapes(plan, limits)
         diagnostics.extend(shape_diagnostics)
     if any(d.is_error for d in diagnostics):
         plan = None
     return Report(file, tuple(sort_diagnostics(diagnostics)), spec, plan)
 
 
+def _count_nodes(data: dict[str, Any]) -> int:
+    """Nodes at the top level and in every block, counted on the raw values."""
+    total = len(data["nodes"]) if isinstance(data.get("nodes"), dict) else 0
+    blocks = data.get("blocks")
+    if isinstance(blocks, dict):
+        for block in blocks.values():
+            if isinstance(block, dict) and isinstance(block.get("nodes"), dict):
+                total += len(block["nodes"])
+    return total
+
+
+def _too_many_nodes(source: SourceTree, limits: Limits) -> Diagnostic | None:
+    count = _count_nodes(source.data)
+    if count <= limits.max_nodes:
+        return None
+    return Diagnostic(
+        "GS020",
+        Severity.ERROR,
+        f"the spec has {count:,} nodes, over the cap of {limits.max_nodes:,}",
+        source.locate_key(("nodes",)),
+        ("nodes",),
+        "raise the cap with --max-nodes if this spec is really that large",
+    )
+
+
 def _from_source(
-    file: str, source: SourceTree | None, found: list[Diagnostic], strict: bool
+    file: str,
+    source: SourceTree | None,
+    found: list[Diagnostic],
+    strict: bool,
+    limits: Limits,
 ) -> Report:
     if source is None:
         return Report(file, tuple(found))
+    too_many = _too_many_nodes(source, limits)
+    if too_many is not None:
+        return Report(file, (too_many,))
     spec, problems = parse_spec(source)
     if spec is None:
         return Report(file, tuple(sort_diagnostics(problems)))
-    return analyse(spec, strict=strict)
+    return analyse(spec, strict=strict, limits=limits)
 
 
-def check_path(path: str | Path, strict: bool = False) -> Report:
+def check_path(path: str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Load and check a spec file (OSError when it cannot be read)."""
-    source, found = load_file(path)
-    return _from_source(str(path), source, found, strict)
+    source, found = load_file(path, limits)
+    return _from_source(str(path), source, found, strict, limits)
 
 
-def check_text(text: str, name: str = "<memory>", strict: bool = False) -> Report:
+def check_text(
+    text: str, name: str = "<memory>", strict: bool = False, limits: Limits = DEFAULT_LIMITS
+) -> Report:
     """Load and check spec text."""
-    source, found = load_text(text, name)
-    return _from_source(name, source, found, strict)
+    source, found = load_text(text, name, limits)
+    return _from_source(name, source, found, strict, limits)
 
 
 def _spec_or_raise(source: SourceTree | None, found: list[Diagnostic]) -> Spec:
@@ -88,7 +122,12 @@ def _spec_or_raise(source: SourceTree | None, found: list[Diagnostic]) -> Spec:
 
 def load(path: str | Path) -> Spec:
     """Read a spec file into a `Spec`; raises `SpecError` with every schema diagnostic."""
-    return _spec_or_raise(*load_file(path))
+    try:
+        return _spec_or_raise(*load_file(path))
+    except OSError as error:
+        location = Location(str(path))
+        message = f"cannot read the spec: {error.strerror or error}"
+        raise SpecError([Diagnostic("GS001", Severity.ERROR, message, location)]) from error
 
 
 def loads(text: str, name: str = "<memory>") -> Spec:
@@ -96,31 +135,32 @@ def loads(text: str, name: str = "<memory>") -> Spec:
     return _spec_or_raise(*load_text(text, name))
 
 
-def check(spec: Spec | str | Path, strict: bool = False) -> Report:
+def check(spec: Spec | str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Check a spec (or a spec file) without Keras; the Report holds the Plan when sound."""
     if isinstance(spec, Spec):
-        return analyse(spec, strict=strict)
-    return check_path(spec, strict=strict)
+        return analyse(spec, strict=strict, limits=limits)
+    return check_path(spec, strict=strict, limits=limits)
 
 
-def build_report(spec: Spec | str | Path, strict: bool = False) -> tuple[Any, Report]:
+def build_report(
+    spec: Spec | str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Any, Report]:
     """Check, then emit; returns the model (None on errors) and the full report."""
-    report = check(spec, strict=strict)
+    report = check(spec, strict=strict, limits=limits)
     if report.plan is None:
         return None, report
     from graphspec.emit import emit_model
 
     model, problems = emit_model(report.plan)
     if problems:
-        report = Report(
-            report.file, tuple(sort_diagnostics([*report.diagnostics, *problems])), report.spec
-        )
+        diagnostics = tuple(sort_diagnostics([*report.diagnostics, *problems]))
+        report = Report(report.file, diagnostics, report.spec)
     return model, report
 
 
-def build(spec: Spec | str | Path, strict: bool = False) -> Any:
+def build(spec: Spec | str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Build the keras.Model of a spec or spec file; raises `SpecError` on any error."""
-    model, report = build_report(spec, strict=strict)
+    model, report = build_report(spec, strict=strict, limits=limits)
     if model is None:
         raise SpecError(report.diagnostics)
     return model
