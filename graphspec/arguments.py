@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graphspec.catalogue import UNSAFE_LAYERS, Catalogue, load_catalogue, suggest
+from graphspec.catalogue import UNSAFE_LAYERS, ArgInfo, Catalogue, load_catalogue, suggest
 from graphspec.diagnostics import Diagnostic, Location, SpecPath
 from graphspec.expr import check_expression
 from graphspec.graph import PLACEHOLDER, Reporter
@@ -30,6 +30,62 @@ _NAME_KINDS = {
     "_regularizer": "regularizers",
     "_constraint": "constraints",
 }
+
+
+# Types of common required arguments, which have no default to learn the type from.
+_REQUIRED_TYPES = {
+    "units": "int",
+    "filters": "int",
+    "kernel_size": "ints",
+    "rate": "float",
+    "input_dim": "int",
+    "output_dim": "int",
+    "num_heads": "int",
+    "key_dim": "int",
+    "n": "int",
+    "target_shape": "ints",
+    "dims": "ints",
+    "scale": "float",
+}
+_TYPE_WORDS = {
+    "bool": "true or false",
+    "int": "an integer",
+    "float": "a number",
+    "str": "a string",
+    "ints": "an integer or a list of integers",
+}
+
+
+def _expected_type(arg: str, default: object, required: bool) -> str | None:
+    """What type an argument takes, judged from its default (or a table for required ones)."""
+    if required:
+        return _REQUIRED_TYPES.get(arg)
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, int):
+        return "ints" if arg.endswith(("size", "strides", "rate", "axis")) else "int"
+    if isinstance(default, float):
+        return "float"
+    if isinstance(default, str):
+        return "str"
+    if isinstance(default, list) and all(isinstance(v, int) for v in default):
+        return "ints"
+    return None
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return is_int(value)
+    if kind == "float":
+        return is_int(value) or isinstance(value, float)
+    if kind == "str":
+        return isinstance(value, str)
+    return is_int(value) or (isinstance(value, list) and all(is_int(v) or v is None for v in value))
 
 
 def _layer_entries(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
@@ -109,6 +165,7 @@ class _Checker(Reporter):
                     key=True,
                 )
             else:
+                self.check_type(path, layer, arg, value, info.args.get(arg))
                 self.check_named_value(path, arg, value)
         # A misspelt required argument is reported once, as the unknown one above.
         missing = [n for n in info.required if n not in args and n not in suggested]
@@ -119,6 +176,29 @@ class _Checker(Reporter):
                 path,
                 key=True,
             )
+
+    def check_type(
+        self, path: SpecPath, layer: str, arg: str, value: Any, about: ArgInfo | None
+    ) -> None:
+        """Values are strictly typed: no "64" for 64, no true for 1."""
+        if about is None or value is None:
+            return
+        if isinstance(value, str) and PLACEHOLDER.search(value):
+            return
+        kind = _expected_type(arg, about.default, about.required)
+        if kind is None or _has_type(value, kind):
+            return
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        hint = None
+        if isinstance(value, str) and kind in ("int", "float", "ints"):
+            hint = f"write it without quotes: {arg}: {value}"
+        self.error(
+            "GS310",
+            f"'{arg}' of {layer} takes {_TYPE_WORDS[kind]}, but received "
+            f"{type(value).__name__} {shown}",
+            (*path, arg),
+            hint,
+        )
 
     def check_named_value(self, path: SpecPath, arg: str, value: Any) -> None:
         """Activations, initializers, regularizers and constraints given by name are known."""

@@ -1,28 +1,33 @@
 """Every spec in tests/fixtures/invalid/ produces exactly the diagnostics its header declares.
 
 A fixture starts with `# expect: CODE@LINE ...` (the errors, in any order) and optionally
-`# strict: true`. A new case is one new file, not new test code.
+`# strict: true` and `# limits: max_nodes=2 ...` (caps lowered for the case). A new case is
+one new file, not new test code.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from graphspec.pipeline import check_path
+from graphspec.source import DEFAULT_LIMITS, Limits
 from tests.conftest import FIXTURES
 
 CASES = sorted((FIXTURES / "invalid").glob("*.yaml"))
 
 
-def _header(path: Path) -> tuple[list[tuple[str, int]], bool]:
+def _header(path: Path) -> tuple[list[tuple[str, int]], bool, Limits]:
     text = path.read_text()
     match = re.search(r"^# expect: (.+)$", text, re.M)
     assert match, f"{path.name} has no '# expect:' header"
     expected = [(code, int(line)) for code, line in re.findall(r"(GS\d{3})@(\d+)", match[1])]
-    return sorted(expected), "# strict: true" in text
+    caps = re.search(r"^# limits: (.+)$", text, re.M)
+    settings = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", caps[1])} if caps else {}
+    return sorted(expected), "# strict: true" in text, replace(DEFAULT_LIMITS, **settings)
 
 
 def test_there_are_fixtures() -> None:
@@ -31,8 +36,8 @@ def test_there_are_fixtures() -> None:
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_invalid_spec(path: Path) -> None:
-    expected, strict = _header(path)
-    report = check_path(path, strict=strict)
+    expected, strict, limits = _header(path)
+    report = check_path(path, strict=strict, limits=limits)
     assert not report.ok
     errors = sorted((d.code, d.location.line) for d in report.diagnostics if d.is_error)
     assert errors == expected
