@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import glob
 import json
 import os
 import re
@@ -102,6 +103,12 @@ def _expand(paths: Sequence[str]) -> list[Path]:
             if not found:
                 raise UsageError(f"{raw}: directory holds no .yaml, .yml or .json spec")
             files.extend(found)
+        elif not path.exists() and any(char in raw for char in "*?["):
+            # A quoted pattern (or a shell that does not expand): expand it ourselves.
+            matched = sorted(Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file())
+            if not matched:
+                raise UsageError(f"{raw}: the pattern matches no file")
+            files.extend(matched)
         elif not path.exists():
             raise UsageError(f"{raw}: no such file")
         else:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from graphspec.cli import main
 from graphspec.pipeline import check_path
 from graphspec.source import DEFAULT_LIMITS, Limits
 from tests.conftest import FIXTURES
@@ -30,17 +31,27 @@ def _header(path: Path) -> tuple[list[tuple[str, int]], bool, Limits]:
     return sorted(expected), "# strict: true" in text, replace(DEFAULT_LIMITS, **settings)
 
 
+def _limit_flags(limits: Limits) -> list[str]:
+    flags = []
+    for name in ("max_bytes", "max_depth", "max_nodes", "max_params"):
+        flags += [f"--{name.replace('_', '-')}", str(getattr(limits, name))]
+    return flags
+
+
 def test_there_are_fixtures() -> None:
     assert len(CASES) >= 30
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
-def test_invalid_spec(path: Path) -> None:
+def test_invalid_spec(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     expected, strict, limits = _header(path)
     report = check_path(path, strict=strict, limits=limits)
     assert not report.ok
     errors = sorted((d.code, d.location.line) for d in report.diagnostics if d.is_error)
     assert errors == expected
+    assert (
+        main(["validate", *(["--strict"] if strict else []), *_limit_flags(limits), str(path)]) == 1
+    )
     for diagnostic in report.diagnostics:
         assert diagnostic.location.file == str(path)
         assert diagnostic.location.column >= 1
