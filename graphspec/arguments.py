@@ -227,9 +227,12 @@ class _Checker(Reporter):
             )
 
     def check_expression(self, path: SpecPath, node: ExprNode) -> None:
+        problems = check_expression(node.expr, list(node.from_))
+        if not problems:
+            return
         value_at = self.at.at((*path, "expr"))
         quoted = self._starts_with_quote(value_at)
-        for problem in check_expression(node.expr, list(node.from_)):
+        for problem in problems:
             location = value_at
             if value_at.line and node.expr.count("\n") == 0:
                 offset = problem.column + (1 if quoted else 0)
@@ -240,10 +243,7 @@ class _Checker(Reporter):
         source = self.spec.source
         if source is None or not location.line:
             return False
-        lines = source.text.splitlines()
-        if location.line > len(lines):
-            return False
-        line = lines[location.line - 1]
+        line = source.line(location.line)
         return line[location.column - 1 : location.column] in ("'", '"')
 
     def check_heads(self) -> None:

@@ -7,6 +7,8 @@ rejects what is not plain data: custom tags, aliases, merge keys, duplicate and 
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import math
 import re
@@ -28,6 +30,11 @@ _CORE = "tag:yaml.org,2002:"
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUES = {"true", "True", "TRUE"}
 _FALSES = {"false", "False", "FALSE"}
+_SPECIAL: dict[str, Any] = {
+    **dict.fromkeys(_NULLS),
+    **dict.fromkeys(_TRUES, True),
+    **dict.fromkeys(_FALSES, False),
+}
 _INT = re.compile(r"[-+]?[0-9]+")
 _OCT = re.compile(r"0o[0-7]+")
 _HEX = re.compile(r"0x[0-9a-fA-F]+")
@@ -45,6 +52,15 @@ class SourceTree:
     data: Any
     positions: Mapping[SpecPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: Mapping[SpecPath, tuple[int, int]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, split once on first use."""
+        return self.text.splitlines()
+
+    def line(self, number: int) -> str:
+        """Line `number` (1-based) of the text, or '' past its end."""
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
     def locate(self, path: SpecPath) -> Location:
         """Position of the value at ``path``, or of its closest enclosing value."""
@@ -93,12 +109,11 @@ def _mark(event: yaml.Event) -> tuple[int, int]:
 
 def _resolve_plain(text: str, event: yaml.Event) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema."""
-    if text in _NULLS:
-        return None
-    if text in _TRUES:
-        return True
-    if text in _FALSES:
-        return False
+    if text in _SPECIAL:
+        return _SPECIAL[text]
+    first = text[:1]
+    if first.isalpha() or first == "_":  # names and words: never a number in YAML 1.2
+        return text
     if _NONFINITE.fullmatch(text):
         raise _LoadError("GS016", f"'{text}' is not a finite number", *_mark(event))
     if _INT.fullmatch(text) or _OCT.fullmatch(text) or _HEX.fullmatch(text):
@@ -112,6 +127,9 @@ def _resolve_plain(text: str, event: yaml.Event) -> Any:
             raise _LoadError("GS016", f"number with {len(text)} digits is too long", *_mark(event))
         return float(text)
     return text
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
 
 @dataclass
@@ -163,7 +181,11 @@ class _Builder:
         root: Any = None
         documents = 0
         for event in events:
-            if isinstance(event, yaml.DocumentStartEvent):
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+                continue
+            if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise _LoadError(
@@ -172,17 +194,14 @@ class _Builder:
                         *_mark(event),
                     )
                 continue
-            if isinstance(event, yaml.AliasEvent):
+            if kind is yaml.AliasEvent:
                 raise _LoadError(
                     "GS013",
                     f"YAML alias '*{event.anchor}' is not allowed in a spec",
                     *_mark(event),
                     hint=_ANCHOR_HINT,
                 )
-            if isinstance(event, yaml.CollectionEndEvent):
-                stack.pop()
-                continue
-            if not isinstance(event, yaml.NodeEvent):
+            if kind not in _NODE_EVENTS:  # stream and document boundaries
                 continue
             if event.anchor is not None:
                 raise _LoadError(
@@ -192,13 +211,13 @@ class _Builder:
                     hint=_ANCHOR_HINT,
                 )
             frame = stack[-1] if stack else None
-            if isinstance(frame, _Frame) and isinstance(frame.value, dict) and frame.key is None:
+            if frame is not None and frame.key is None and type(frame.value) is dict:
                 self.take_key(event, frame)
                 continue
             value: Any
-            if isinstance(event, yaml.ScalarEvent):
+            if kind is yaml.ScalarEvent:
                 value = self.scalar(event)
-            elif isinstance(event, yaml.MappingStartEvent):
+            elif kind is yaml.MappingStartEvent:
                 self.check_collection(event, "map")
                 value = {}
             else:
@@ -208,16 +227,16 @@ class _Builder:
             if frame is None:
                 path: SpecPath = ()
                 root = value
-            elif isinstance(frame.value, dict):
-                assert frame.key is not None
+            elif frame.key is not None:  # a mapping's value
                 path = (*frame.path, frame.key)
-                frame.value[frame.key] = value
+                frame.value[frame.key] = value  # type: ignore[call-overload]
                 frame.key = None
             else:
+                assert isinstance(frame.value, list)
                 path = (*frame.path, len(frame.value))
                 frame.value.append(value)
             self.positions[path] = _mark(event)
-            if isinstance(value, dict | list):
+            if kind is not yaml.ScalarEvent:
                 if len(stack) >= self.limits.max_depth:
                     raise _LoadError(
                         "GS019",
@@ -296,6 +315,8 @@ def load_text(
         if problems:
             return None, problems
     builder = _Builder(limits)
+    collecting = gc.isenabled()
+    gc.disable()  # loading makes many objects and no cycles; collections only cost time
     try:
         data = builder.build(yaml.parse(text, Loader=_Loader))
     except _LoadError as error:
@@ -307,6 +328,9 @@ def load_text(
         return None, [_diag(file, "GS010", f"invalid YAML: {message}", line, column)]
     except yaml.YAMLError as error:
         return None, [_diag(file, "GS010", f"invalid YAML: {error}", 1, 1)]
+    finally:
+        if collecting:
+            gc.enable()
     if data is None:
         return None, [_diag(file, "GS015", "the file holds no spec; expected a mapping", 1, 1)]
     if not isinstance(data, dict):
