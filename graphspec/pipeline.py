@@ -9,7 +9,14 @@ from typing import Any
 
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, sort_diagnostics
 from graphspec.graph import Plan, analyse_graph
-from graphspec.source import DEFAULT_LIMITS, Limits, SourceTree, load_file, load_text
+from graphspec.source import (
+    DEFAULT_LIMITS,
+    Limits,
+    SourceTree,
+    gc_paused,
+    load_file,
+    load_text,
+)
 from graphspec.spec import Spec, parse_spec
 
 Check = Callable[[Spec], list[Diagnostic]]
@@ -91,10 +98,11 @@ def _from_source(
     too_many = _too_many_nodes(source, limits)
     if too_many is not None:
         return Report(file, (too_many,))
-    spec, problems = parse_spec(source)
-    if spec is None:
-        return Report(file, tuple(sort_diagnostics(problems)))
-    return analyse(spec, strict=strict, limits=limits)
+    with gc_paused():
+        spec, problems = parse_spec(source)
+        if spec is None:
+            return Report(file, tuple(sort_diagnostics(problems)))
+        return analyse(spec, strict=strict, limits=limits)
 
 
 def check_path(path: str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Report:
