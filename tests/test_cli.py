@@ -49,7 +49,12 @@ def test_validate_all_seeds_without_importing_keras() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["schema"], ["validate", "--format", "json", *SEEDS[:2]], ["summary", *SEEDS[:2]]],
+    [
+        ["schema"],
+        ["validate", "--format", "json", *SEEDS[:2]],
+        ["summary", *SEEDS[:2]],
+        ["graph", SEEDS[0], "--format", "dot"],
+    ],
 )
 def test_light_commands_do_not_import_keras(command: list[str]) -> None:
     code = (
