@@ -13,7 +13,16 @@ from graphspec.catalogue import UNSAFE_LAYERS, ArgInfo, Catalogue, load_catalogu
 from graphspec.diagnostics import Diagnostic, Location, SpecPath
 from graphspec.expr import check_expression
 from graphspec.graph import PLACEHOLDER, Reporter
-from graphspec.spec import ExprNode, LayerNode, Node, SequenceNode, SharedLayer, Spec
+from graphspec.spec import (
+    BlockNode,
+    ExprNode,
+    LayerNode,
+    Node,
+    SequenceNode,
+    SharedBlock,
+    SharedLayer,
+    Spec,
+)
 
 # Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
 _STRUCTURAL = {
@@ -88,21 +97,27 @@ def _has_type(value: Any, kind: str) -> bool:
     return is_int(value) or (isinstance(value, list) and all(is_int(v) or v is None for v in value))
 
 
+def _layer_entries_of(
+    base: SpecPath, nodes: Mapping[str, Node]
+) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+    """The layers declared by one scope's nodes: (spec path, layer class, arguments)."""
+    for name, node in nodes.items():
+        path = (*base, "nodes", name)
+        if isinstance(node, LayerNode):
+            yield path, node.layer, node.args
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.sequence):
+                yield (*path, "sequence", index), item.layer, item.args
+
+
 def _layer_entries(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
     """Every layer a spec declares: (spec path of the entry, layer class, arguments)."""
     for name, shared in spec.shared.items():
         if isinstance(shared, SharedLayer):
             yield ("shared", name), shared.layer, shared.args
-    scopes: list[tuple[SpecPath, Mapping[str, Node]]] = [((), spec.nodes)]
-    scopes += [(("blocks", name), block.nodes) for name, block in spec.blocks.items()]
-    for base, nodes in scopes:
-        for name, node in nodes.items():
-            path = (*base, "nodes", name)
-            if isinstance(node, LayerNode):
-                yield path, node.layer, node.args
-            elif isinstance(node, SequenceNode):
-                for index, item in enumerate(node.sequence):
-                    yield (*path, "sequence", index), item.layer, item.args
+    yield from _layer_entries_of((), spec.nodes)
+    for name, block in spec.blocks.items():
+        yield from _layer_entries_of(("blocks", name), block.nodes)
 
 
 def _expr_entries(spec: Spec) -> Iterator[tuple[SpecPath, ExprNode]]:
@@ -123,6 +138,7 @@ class _Checker(Reporter):
     def __init__(self, spec: Spec, catalogue: Catalogue) -> None:
         super().__init__(spec)
         self.catalogue = catalogue
+        self.checked: set[tuple[SpecPath, str, str]] = set()
 
     def check_layer(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
         if layer in UNSAFE_LAYERS:
@@ -180,8 +196,17 @@ class _Checker(Reporter):
     def check_type(
         self, path: SpecPath, layer: str, arg: str, value: Any, about: ArgInfo | None
     ) -> None:
-        """Values are strictly typed: no "64" for 64, no true for 1."""
-        if about is None or value is None:
+        """Values are strictly typed: no "64" for 64, no true for 1, no null when required."""
+        if about is None:
+            return
+        if value is None:
+            if about.required:
+                self.error(
+                    "GS310",
+                    f"'{arg}' of {layer} is required and cannot be null",
+                    (*path, arg),
+                    f"give '{arg}' a value",
+                )
             return
         if isinstance(value, str) and PLACEHOLDER.search(value):
             return
@@ -199,6 +224,36 @@ class _Checker(Reporter):
             (*path, arg),
             hint,
         )
+
+    def check_parameters(
+        self, instance: SpecPath, block_name: str, arguments: Mapping[str, Any]
+    ) -> None:
+        """Type-check the values a block instance sends through `${param}` to its layers."""
+        block = self.spec.blocks.get(block_name)
+        if block is None:
+            return  # the graph check reports the unknown block
+        params = {**block.params, **arguments}
+        for _, layer, args in _layer_entries_of(("blocks", block_name), block.nodes):
+            info = self.catalogue.layer(layer)
+            if info is None:
+                continue
+            for arg, written in args.items():
+                whole = PLACEHOLDER.fullmatch(written) if isinstance(written, str) else None
+                if whole is None or whole.group(1) not in params:
+                    continue
+                param = whole.group(1)
+                value = params[param]
+                if isinstance(value, str) and PLACEHOLDER.search(value):
+                    continue  # an outer block's parameter: checked at that block's instances
+                where = (
+                    (*instance, "with", param)
+                    if param in arguments
+                    else ("blocks", block_name, "params", param)
+                )
+                key = (where, layer, arg)
+                if key not in self.checked:
+                    self.checked.add(key)
+                    self.check_type(where, layer, arg, value, info.args.get(arg))
 
     def check_named_value(self, path: SpecPath, arg: str, value: Any) -> None:
         """Activations, initializers, regularizers and constraints given by name are known."""
@@ -297,11 +352,26 @@ class _Checker(Reporter):
                     )
 
 
+def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+    """Every place a block is instantiated: (spec path, block name, `with` arguments)."""
+    for name, shared in spec.shared.items():
+        if isinstance(shared, SharedBlock):
+            yield ("shared", name), shared.block, shared.with_
+    scopes: list[tuple[SpecPath, Mapping[str, Node]]] = [((), spec.nodes)]
+    scopes += [(("blocks", name), block.nodes) for name, block in spec.blocks.items()]
+    for base, nodes in scopes:
+        for name, node in nodes.items():
+            if isinstance(node, BlockNode):
+                yield (*base, "nodes", name), node.block, node.with_
+
+
 def check_arguments(spec: Spec) -> list[Diagnostic]:
     """Check every layer, expression, loss, metric and optimizer a spec names."""
     checker = _Checker(spec, load_catalogue())
     for path, layer, args in _layer_entries(spec):
         checker.check_layer(path, layer, args)
+    for path, block, arguments in _block_instances(spec):
+        checker.check_parameters(path, block, arguments)
     for path, node in _expr_entries(spec):
         checker.check_expression(path, node)
     checker.check_heads()

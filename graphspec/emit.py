@@ -120,13 +120,14 @@ class _Builder:
             return layer(inputs[0])
         return layer(*inputs) if positional else layer(inputs)
 
-    def shared_entry(self, name: str) -> Any:
+    def shared_entry(self, name: str, callers: list[Any]) -> Any:
+        """The one layer (or block model) of a shared entry, made at its first use."""
         if name not in self.shared:
             entry = self.spec.shared[name]
             if isinstance(entry, SharedLayer):
                 self.shared[name] = self.make_layer(entry.layer, name, entry.args)
             else:
-                self.shared[name] = self.block_model(entry.block, entry.with_, name, None)
+                self.shared[name] = self.block_model(entry.block, entry.with_, name, callers)
         return self.shared[name]
 
     def block_model(
@@ -209,7 +210,7 @@ class _Builder:
         if isinstance(node, UseNode):
             entry = self.spec.shared[node.use]
             positional = isinstance(entry, SharedLayer) and entry.layer in _POSITIONAL_INPUTS
-            return self.call(self.shared_entry(node.use), inputs, positional)
+            return self.call(self.shared_entry(node.use, inputs), inputs, positional)
         if isinstance(node, BlockNode):
             arguments = substitute(node.with_, params)
             names = [n for n, _ in layer_names(name, node)]

@@ -76,7 +76,8 @@ class _Inferer(Reporter):
         super().__init__(plan.spec)
         self.plan = plan
         self.limits = limits
-        self.shared: dict[str, Any] = {}
+        self.shared: dict[str, tuple[str, tuple[Shape | None, ...], _Result]] = {}
+        """Shared entry -> its first use: where, the input shapes, the inferred result."""
         self.block_cache: dict[tuple[str, str, tuple[Shape | None, ...]], _Result | None] = {}
         self.reported: set[tuple[str, Location, str]] = set()
         self.no_rule: set[str] = set()
@@ -235,19 +236,36 @@ class _Inferer(Reporter):
         inputs: Sequence[tuple[str, Shape | None]],
     ) -> tuple[str, _Result]:
         entry = self.spec.shared[node.use]
-        first = node.use not in self.shared
+        first = self.shared.get(node.use)
+        shapes = tuple(shape for _, shape in inputs)
         if isinstance(entry, SharedLayer):
             result = self.layer(path, where, entry.layer, entry.args, inputs)
             label = f"use {node.use} ({entry.layer})"
         else:
             assert isinstance(entry, SharedBlock)
-            shapes = [shape for _, shape in inputs]
             result = self.block(path, entry.block, entry.with_, shapes, f"shared '{node.use}'")
             label = f"use {node.use} (block {entry.block})"
-        self.shared[node.use] = True
-        if not first:  # the weights were counted at the first use
-            result = _Result(result.outputs, 0, 0)
-        return label, result
+        if first is None:
+            self.shared[node.use] = (where, shapes, result)
+            return label, result
+        first_where, first_shapes, first_result = first
+        known = None not in shapes and None not in first_shapes
+        block_mismatch = isinstance(entry, SharedBlock) and shapes != first_shapes
+        weights_differ = (result.trainable, result.non_trainable) != (
+            first_result.trainable,
+            first_result.non_trainable,
+        )
+        if known and (block_mismatch or weights_differ):
+            given = ", ".join(_fmt(s) for s in shapes)
+            before = ", ".join(_fmt(s) for s in first_shapes)
+            self.report(
+                "GS605",
+                f"shared '{node.use}' is built for {before} at its first use {first_where}, "
+                f"but {where} gives {given}",
+                path,
+                "every use of a shared entry shares its weights, so the inputs must fit them",
+            )
+        return label, _Result(result.outputs, 0, 0)  # the weights count at the first use
 
     def block(
         self,

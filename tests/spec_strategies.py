@@ -36,7 +36,10 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
 
 BLOCK = "blk"
-"""The name of the one block a spec may define (Dense(${units}), maybe an Activation)."""
+"""The block that block nodes instantiate (Dense(${units}), maybe an Activation); its input
+``x`` takes its shape from the caller. Each shared block entry ``sK`` gets its own block
+``sK_blk`` whose input declares its shape (the regression test in `test_properties.py` covers
+a shared block whose shape comes from its first use)."""
 
 # --------------------------------------------------------------------------- rendering
 
@@ -64,6 +67,15 @@ def render_value(value: Any) -> str:
 
 
 @dataclass
+class BlockDef:
+    """A block: Dense(${units}) on input ``x`` (shape declared or from the caller)."""
+
+    default_units: int
+    nodes: dict[str, dict[str, Any]]
+    shape: Shape | None = None
+
+
+@dataclass
 class Node:
     """One top-level node: its body (as written), output shape, what it reads, its params."""
 
@@ -82,9 +94,7 @@ class GenSpec:
     inputs: dict[str, Shape] = field(default_factory=dict)
     shared: dict[str, dict[str, Any]] = field(default_factory=dict)
     shared_params: dict[str, tuple[int, int]] = field(default_factory=dict)
-    block_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """The block's nodes (empty: no block); its input is ``x`` and its output the last node."""
-    block_default_units: int = 2
+    blocks: dict[str, BlockDef] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     heads: dict[str, str] = field(default_factory=dict)
     unconnected: str | None = None
@@ -165,18 +175,19 @@ class GenSpec:
             lines.append("shared:")
             for name, body in self.shared.items():
                 add(f"shared.{name}", f"  {name}: {render_value(body)}")
-        if self.block_nodes:
-            last = list(self.block_nodes)[-1]
+        if self.blocks:
             lines.append("blocks:")
-            add(f"blocks.{BLOCK}", f"  {BLOCK}:")
+        for block, define in self.blocks.items():
+            add(f"blocks.{block}", f"  {block}:")
+            given = {} if define.shape is None else {"shape": list(define.shape)}
             lines += [
-                f"    params: {{units: {self.block_default_units}}}",
-                "    inputs: {x: {}}",
+                f"    params: {{units: {define.default_units}}}",
+                f"    inputs: {{x: {render_value(given)}}}",
                 "    nodes:",
             ]
-            for name, body in self.block_nodes.items():
-                add(f"blocks.{BLOCK}.nodes.{name}", f"      {name}: {render_value(body)}")
-            lines.append(f"    outputs: {{y: {last}}}")
+            for name, body in define.nodes.items():
+                add(f"blocks.{block}.nodes.{name}", f"      {name}: {render_value(body)}")
+            lines.append(f"    outputs: {{y: {list(define.nodes)[-1]}}}")
         lines.append("nodes:")
         for node in self.nodes:
             add(f"nodes.{node.name}", f"  {node.name}: {render_value(node.body)}")
@@ -219,16 +230,21 @@ class _Step:
 
 
 @st.composite
-def _layer_step(draw: st.DrawFn, shape: Shape) -> _Step:
-    """A single-input layer that accepts `shape`."""
+def _layer_step(draw: st.DrawFn, shape: Shape, keep: str = "") -> _Step:
+    """A single-input layer that accepts `shape`.
+
+    `keep` "shape": the output has the input's shape; "rank": all but the last axis kept.
+    """
     kinds = ["Dense", "Activation", "Dropout", "BatchNormalization"]
     if len(shape) == 3:
-        kinds += ["Conv2D", "Flatten"]
-        if shape[0] >= 2 and shape[1] >= 2:
-            kinds.append("MaxPooling2D")
+        kinds = ["Conv2D", "Conv2D", "MaxPooling2D", "Flatten", *kinds]
+        if shape[0] < 2 or shape[1] < 2 or keep:
+            kinds.remove("MaxPooling2D")
+        if keep:
+            kinds.remove("Flatten")
     kind = draw(st.sampled_from(kinds))
     if kind == "Dense":
-        units = draw(st.integers(1, 8))
+        units = shape[-1] if keep == "shape" else draw(st.integers(1, 8))
         args: dict[str, Any] = {"layer": "Dense", "units": units}
         if draw(st.booleans()):
             args["activation"] = draw(st.sampled_from(_ACTIVATIONS))
@@ -255,11 +271,11 @@ def _layer_step(draw: st.DrawFn, shape: Shape) -> _Step:
         if padding == "same":
             args["padding"] = "same"
         return _Step(args, (conv_out(h, 2, 2, padding), conv_out(w, 2, 2, padding), c))
-    filters = draw(st.integers(1, 4))
-    padding = draw(st.sampled_from(["valid", "same"]))
+    filters = c if keep == "shape" else draw(st.integers(1, 4))
+    padding = "same" if keep else draw(st.sampled_from(["valid", "same"]))
     biggest = min(3, h, w) if padding == "valid" else 3
     kernel = draw(st.integers(1, biggest))
-    stride = draw(st.integers(1, 2))
+    stride = 1 if keep else draw(st.integers(1, 2))
     args = {"layer": "Conv2D", "filters": filters}
     args["kernel_size"] = draw(st.sampled_from([kernel, [kernel, kernel]]))
     if stride != 1:
@@ -302,10 +318,6 @@ class _Builder:
         return [name for name in self.pool() if name not in read]
 
 
-def _from(refs: list[str]) -> Any:
-    return refs[0] if len(refs) == 1 else refs
-
-
 def _groups(pool: dict[str, Shape], key: Any) -> dict[Any, list[str]]:
     groups: dict[Any, list[str]] = {}
     for name, shape in pool.items():
@@ -313,14 +325,15 @@ def _groups(pool: dict[str, Shape], key: Any) -> dict[Any, list[str]]:
     return groups
 
 
-def _draw_block(draw: st.DrawFn, b: _Builder) -> None:
-    if b.spec.block_nodes:
-        return
-    b.spec.block_default_units = draw(st.integers(1, 6))
-    nodes: dict[str, dict[str, Any]] = {"d": {"layer": "Dense", "from": "x", "units": "${units}"}}
-    if draw(st.booleans()):
-        nodes["e"] = {"layer": "Activation", "from": "d", "activation": "relu"}
-    b.spec.block_nodes = nodes
+def _draw_block(draw: st.DrawFn, b: _Builder, name: str, shape: Shape | None = None) -> BlockDef:
+    if name not in b.spec.blocks:
+        nodes: dict[str, dict[str, Any]] = {
+            "d": {"layer": "Dense", "from": "x", "units": "${units}"}
+        }
+        if draw(st.booleans()):
+            nodes["e"] = {"layer": "Activation", "from": "d", "activation": "relu"}
+        b.spec.blocks[name] = BlockDef(draw(st.integers(1, 6)), nodes, shape)
+    return b.spec.blocks[name]
 
 
 def _block_params(shape: Shape, units: int, repeat: int) -> tuple[Shape, int]:
@@ -335,18 +348,26 @@ def _step(draw: st.DrawFn, b: _Builder) -> None:
     names = list(pool)
     same = {k: v for k, v in _groups(pool, lambda s: s).items() if len(v) >= 2}
     concat = {k: v for k, v in _groups(pool, lambda s: (len(s), s[:-1])).items() if len(v) >= 2}
-    kinds = ["layer", "layer", "sequence", "shared", "block"]
-    if same:
-        kinds += ["merge", "expr"]
-    if concat:
-        kinds.append("concat")
+    kinds = ["layer", "layer", "sequence", "shared", "block", "merge", "merge", "expr", "concat"]
     kind = draw(st.sampled_from(kinds))
+
+    def layer(src: str, keep: str = "") -> str:
+        step = draw(_layer_step(pool[src], keep))
+        body = {"layer": step.args["layer"], "from": src}
+        body.update((k, v) for k, v in step.args.items() if k != "layer")
+        name = b.add(body, step.shape, [src], step.trainable, step.non_trainable)
+        pool[name] = step.shape
+        return name
+
+    if kind in ("merge", "expr", "concat"):
+        # Merge what already fits, or make a partner that fits (a residual-style fork).
+        groups = concat if kind == "concat" else same
+        if not groups or draw(st.booleans()):
+            src = draw(st.sampled_from(names))
+            partner = layer(src, "rank" if kind == "concat" else "shape")
+            groups = {"fork": [src, partner]}
     if kind == "layer":
-        src = draw(st.sampled_from(names))
-        step = draw(_layer_step(pool[src]))
-        body = {**step.args, "from": src}
-        body = {"layer": body.pop("layer"), "from": src, **body}
-        b.add(body, step.shape, [src], step.trainable, step.non_trainable)
+        layer(draw(st.sampled_from(names)))
     elif kind == "sequence":
         src = draw(st.sampled_from(names))
         shape = pool[src]
@@ -362,14 +383,14 @@ def _step(draw: st.DrawFn, b: _Builder) -> None:
             shape, t, nt = step.shape, t + step.trainable, nt + step.non_trainable
         b.add({"sequence": items, "from": src}, shape, [src], t, nt)
     elif kind == "merge":
-        group = same[draw(st.sampled_from(sorted(same)))]
+        group = groups[draw(st.sampled_from(sorted(groups)))]
         op = draw(st.sampled_from(_MERGES))
         most = 2 if op == "subtract" else min(3, len(group))
         count = draw(st.integers(2, most))
         refs = draw(st.permutations(group))[:count]
         b.add({"op": op, "from": refs}, pool[refs[0]], refs)
     elif kind == "concat":
-        group = concat[draw(st.sampled_from(sorted(concat)))]
+        group = groups[draw(st.sampled_from(sorted(groups)))]
         count = draw(st.integers(2, min(3, len(group))))
         refs = draw(st.permutations(group))[:count]
         body: dict[str, Any] = {"op": "concatenate", "from": refs}
@@ -379,7 +400,7 @@ def _step(draw: st.DrawFn, b: _Builder) -> None:
         shape = (*first[:-1], sum(pool[r][-1] for r in refs))
         b.add(body, shape, refs)
     elif kind == "expr":
-        group = same[draw(st.sampled_from(sorted(same)))]
+        group = groups[draw(st.sampled_from(sorted(groups)))]
         a, c = draw(st.permutations(group))[:2]
         expr = draw(st.sampled_from(_EXPRS))
         b.add({"expr": expr, "from": {"a": a, "b": c}}, pool[a], [a, c])
@@ -399,9 +420,9 @@ def _step(draw: st.DrawFn, b: _Builder) -> None:
             out: Shape = (*shape[:-1], filters)
             params = 9 * shape[-1] * filters + filters
         elif draw(st.integers(0, 3)) == 0:
-            _draw_block(draw, b)
+            _draw_block(draw, b, f"{name}_blk", shape)
             units = draw(st.integers(1, 6))
-            entry = {"block": BLOCK, "with": {"units": units}}
+            entry = {"block": f"{name}_blk", "with": {"units": units}}
             out, params = _block_params(shape, units, 1)
         else:
             units = draw(st.integers(1, 6))
@@ -412,11 +433,11 @@ def _step(draw: st.DrawFn, b: _Builder) -> None:
         for src in uses:
             b.add({"use": name, "from": src}, out, [src])
     else:  # block instances
-        _draw_block(draw, b)
+        define = _draw_block(draw, b, BLOCK)
         for _ in range(draw(st.integers(1, 2))):
             src = draw(st.sampled_from(names))
             body = {"block": BLOCK, "from": src}
-            units = b.spec.block_default_units
+            units = define.default_units
             if draw(st.booleans()):
                 units = draw(st.integers(1, 6))
                 body["with"] = {"units": units}
@@ -429,7 +450,10 @@ def _step(draw: st.DrawFn, b: _Builder) -> None:
 
 @st.composite
 def valid_specs(draw: st.DrawFn, unconnected: bool | None = None, max_nodes: int = 6) -> GenSpec:
-    """A small valid spec; `unconnected` None draws whether to add one node no head reads."""
+    """A small valid spec of `max_nodes` drawn constructs at most (a few more close it).
+
+    `unconnected`: add one node that no head reads (None: draw whether to).
+    """
     b = _Builder()
     for i in range(draw(st.integers(1, 2))):
         if draw(st.booleans()):
@@ -485,14 +509,16 @@ class Mutation:
 
 _REQUIRED = {"Dense": ["units"], "Conv2D": ["filters", "kernel_size"], "Dropout": ["rate"]}
 _TYPED = {"Dense": "units", "Conv2D": "filters", "Dropout": "rate"}
-_WRONG = ["eight", [1], True, {"n": 1}, None]
+_WRONG = ["eight", [1], True, {"n": 1}]
+"""Wrongly typed values. ``null`` is left out: graphspec accepts it (see test_properties.py)."""
 _WRONG_INT = [*_WRONG, 1.5]
 
 
 def _entries(spec: GenSpec) -> list[tuple[str, dict[str, Any]]]:
     """Every mutable entry as (render key, body): nodes, block nodes, shared entries."""
     found = [(f"nodes.{n.name}", n.body) for n in spec.nodes]
-    found += [(f"blocks.{BLOCK}.nodes.{k}", v) for k, v in spec.block_nodes.items()]
+    for block, define in spec.blocks.items():
+        found += [(f"blocks.{block}.nodes.{k}", v) for k, v in define.nodes.items()]
     found += [(f"shared.{k}", v) for k, v in spec.shared.items()]
     return found
 
@@ -546,9 +572,9 @@ def mutated_specs(draw: st.DrawFn) -> Mutation:
                     typed.append((key, layer, arg, _WRONG_INT if arg != "rate" else _WRONG))
             if "block" in body and "from" in body:
                 typed.append((key, body, "repeat", ["two", 0, -1, 1.5, [2]]))
-            if isinstance(body.get("with"), dict):
-                typed.append((key, body["with"], "units", ["eight", [1], 1.5, True]))
-        if not typed:  # every spec has a typed argument but in odd cases: a Flatten-only graph
+            if isinstance(body.get("with"), dict) and "units" in body["with"]:
+                typed.append((key, body["with"], "units", _WRONG_INT))
+        if not typed:  # no typed argument anywhere (say, Flatten and merges): an empty `from`
             typed.append((f"nodes.{spec.nodes[0].name}", spec.nodes[0].body, "from", [[]]))
         key, body, arg, values = draw(st.sampled_from(typed))
         body[arg] = draw(st.sampled_from(values))
@@ -581,8 +607,8 @@ def mutated_specs(draw: st.DrawFn) -> Mutation:
     else:  # duplicate name
         node = draw(st.sampled_from(spec.nodes))
         taken = [f"inputs.{i}" for i in spec.inputs] + [f"shared.{s}" for s in spec.shared]
-        if spec.block_nodes:
-            taken.append(f"blocks.{BLOCK}")
+        taken += [f"blocks.{block}" for block in spec.blocks]
+        taken += [f"nodes.{n.name}" for n in spec.nodes if n is not node]  # a duplicate key
         other = draw(st.sampled_from(taken))
         lines = frozenset({where[f"nodes.{node.name}"], where[other]})
         note = f"node {node.name} renamed to {other}"
