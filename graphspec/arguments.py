@@ -14,6 +14,8 @@ from graphspec.diagnostics import Diagnostic, Location, SpecPath
 from graphspec.expr import check_expression
 from graphspec.graph import PLACEHOLDER, Reporter
 from graphspec.spec import (
+    LAYER_VALUED_ARGS,
+    WRAPPERS,
     BlockNode,
     ExprNode,
     LayerNode,
@@ -22,6 +24,7 @@ from graphspec.spec import (
     SharedBlock,
     SharedLayer,
     Spec,
+    keras_arguments,
 )
 
 # Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
@@ -160,6 +163,11 @@ class _Checker(Reporter):
                 _hint(layer, self.catalogue.safe_layer_names()),
             )
             return
+        args = keras_arguments(layer, args)
+        wrapped: set[str] = set()
+        if layer in WRAPPERS:
+            wrapped = self.check_wrapped(path, layer, args)
+            args = {k: v for k, v in args.items() if k not in wrapped}
         suggested: set[str] = set()
         for arg, value in args.items():
             if arg in _STRUCTURAL and arg not in info.args:
@@ -184,7 +192,9 @@ class _Checker(Reporter):
                 self.check_type(path, layer, arg, value, info.args.get(arg))
                 self.check_named_value(path, arg, value)
         # A misspelt required argument is reported once, as the unknown one above.
-        missing = [n for n in info.required if n not in args and n not in suggested]
+        missing = [
+            n for n in info.required if n not in args and n not in suggested and n not in wrapped
+        ]
         if missing:
             self.error(
                 "GS303",
@@ -192,6 +202,34 @@ class _Checker(Reporter):
                 path,
                 key=True,
             )
+
+    def check_wrapped(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> set[str]:
+        """Check the layers a wrapper takes; returns the arguments dealt with here."""
+        done = {"layer"}
+        for arg in LAYER_VALUED_ARGS:
+            if arg not in args:
+                continue
+            done.add(arg)
+            value = args[arg]
+            where = (*path, "wraps" if arg == "layer" else arg)
+            if isinstance(value, Mapping) and isinstance(value.get("layer"), str):
+                inner = {k: v for k, v in value.items() if k != "layer"}
+                self.check_layer(where, value["layer"], inner)
+            else:
+                self.error(
+                    "GS310",
+                    f"'{where[-1]}' of {layer} takes a layer written as a mapping, "
+                    f"e.g. {{layer: LSTM, units: 32}}; received {type(value).__name__}",
+                    where,
+                )
+        if "layer" not in args:
+            self.error(
+                "GS303",
+                f"layer '{layer}' needs the layer it wraps: wraps: {{layer: LSTM, units: 32}}",
+                path,
+                key=True,
+            )
+        return done
 
     def check_type(
         self, path: SpecPath, layer: str, arg: str, value: Any, about: ArgInfo | None

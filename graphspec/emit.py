@@ -17,6 +17,8 @@ from typing import Any
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath
 from graphspec.graph import Locator, Plan, ScopePlan, layer_names, substitute
 from graphspec.spec import (
+    LAYER_VALUED_ARGS,
+    WRAPPERS,
     Block,
     BlockNode,
     ExprNode,
@@ -27,6 +29,7 @@ from graphspec.spec import (
     SharedBlock,
     SharedLayer,
     UseNode,
+    keras_arguments,
 )
 
 INSTALL_HINT = "install the build extra: pip install 'graphspec[tensorflow]'"
@@ -113,7 +116,15 @@ class _Builder:
 
     def make_layer(self, class_name: str, name: str, args: Mapping[str, Any]) -> Any:
         cls = getattr(self.keras.layers, class_name)
-        return cls(name=name, **_keras_args(args))
+        arguments = _keras_args(keras_arguments(class_name, args))
+        if class_name in WRAPPERS:
+            for arg in LAYER_VALUED_ARGS:
+                inner = arguments.get(arg)
+                if isinstance(inner, Mapping):
+                    inner_args = {k: v for k, v in inner.items() if k != "layer"}
+                    suffix = "backward" if arg == "backward_layer" else "wrapped"
+                    arguments[arg] = self.make_layer(inner["layer"], f"{name}_{suffix}", inner_args)
+        return cls(name=name, **arguments)
 
     def call(self, layer: Any, inputs: list[Any], positional: bool = False) -> Any:
         if len(inputs) == 1:

@@ -26,6 +26,7 @@ from graphspec.spec import (
     SharedLayer,
     Spec,
     UseNode,
+    keras_arguments,
 )
 
 
@@ -107,7 +108,9 @@ class _Inferer(Reporter):
         if any(shape is None for shape in shapes):
             return _Result((None,), None, None)
         try:
-            result = infer_layer(layer, args, [s for s in shapes if s is not None])
+            result = infer_layer(
+                layer, keras_arguments(layer, args), [s for s in shapes if s is not None]
+            )
         except ShapeError as error:
             sides = ", ".join(f"'{ref}' gives {_fmt(shape)}" for ref, shape in inputs)
             self.report("GS602", f"{label} ({layer}): {error.message}; {sides}", path, error.hint)

@@ -982,6 +982,26 @@ def _bidirectional(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
 
 _add("Bidirectional", _bidirectional, {"merge_mode": "concat", "backward_layer": None})
 
+
+def _time_distributed(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
+    inner = a.raw("layer")
+    if not isinstance(inner, Mapping) or not isinstance(inner.get("layer"), str):
+        raise _Unknown("layer")
+    shape = inputs[0]
+    if len(shape) < 1:
+        raise ShapeError(
+            f"TimeDistributed expects an input with a time axis, but received {_fmt(shape)}"
+        )
+    inner_args = {k: v for k, v in inner.items() if k != "layer"}
+    result = infer_layer(inner["layer"], inner_args, [shape[1:]])
+    if result is None:
+        raise _Unknown("layer")
+    outputs = tuple((shape[0], *out) for out in result.outputs)
+    return LayerShape(outputs, result.trainable, result.non_trainable)
+
+
+_add("TimeDistributed", _time_distributed)
+
 # --------------------------------------------------------------------------- normalization
 
 

@@ -130,6 +130,20 @@ class SequenceNode(_Model):
     _to_list = field_validator("from_", mode="before")(_as_list)
 
 
+WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
+"""Layers that take another layer: a spec writes it as `wraps: {layer: LSTM, units: 32}`."""
+LAYER_VALUED_ARGS = ("layer", "backward_layer")
+
+
+def keras_arguments(layer: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A layer's arguments under Keras' names: a wrapper's `wraps` is its `layer` argument."""
+    if layer in WRAPPERS and "wraps" in args:
+        renamed = {k: v for k, v in args.items() if k != "wraps"}
+        renamed["layer"] = args["wraps"]
+        return renamed
+    return dict(args)
+
+
 def _form_of(value: Any) -> str | None:
     """The union tag of a node or shared entry: which of the form keys it has."""
     if isinstance(value, Mapping):

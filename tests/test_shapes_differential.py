@@ -62,7 +62,7 @@ def keras_outcome(
     """Build ``keras.layers.<layer>(**args)`` on symbolic inputs; shapes and weights."""
     try:
         kwargs = dict(args)
-        if layer == "Bidirectional":
+        if layer in ("Bidirectional", "TimeDistributed"):
             inner = dict(kwargs["layer"])
             kwargs["layer"] = getattr(keras.layers, inner.pop("layer"))(**inner)
         instance = getattr(keras.layers, layer)(**kwargs)
@@ -434,6 +434,22 @@ def test_bidirectional(data: st.DataObject) -> None:
     )
 
 
+@SETTINGS
+@given(data=st.data())
+def test_time_distributed(data: st.DataObject) -> None:
+    inner = data.draw(
+        st.sampled_from(
+            [
+                {"layer": "Dense", "units": data.draw(st.integers(1, 8))},
+                {"layer": "Conv1D", "filters": 2, "kernel_size": data.draw(st.integers(1, 4))},
+                {"layer": "Flatten"},
+            ]
+        )
+    )
+    shape = data.draw(st.one_of(sequence_shape(), any_shape(2, 3)))
+    compare("TimeDistributed", {"layer": inner}, [shape])
+
+
 # --------------------------------------------------------------------------- normalization
 
 
@@ -599,7 +615,7 @@ FAMILIES: dict[str, list[str]] = {
         "SpatialDropout3D",
     ],
     "core": ["Dense", "Embedding", "Flatten", "Reshape", "Permute", "RepeatVector"],
-    "recurrent": ["SimpleRNN", "GRU", "LSTM", "Bidirectional"],
+    "recurrent": ["SimpleRNN", "GRU", "LSTM", "Bidirectional", "TimeDistributed"],
     "normalization": ["BatchNormalization", "LayerNormalization", "GroupNormalization"],
     "attention": ["MultiHeadAttention", "Attention", "AdditiveAttention"],
     "merges": [*_MERGE_LAYERS.values()],
