@@ -89,6 +89,10 @@ def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "line": diagnostic.location.line,
         "column": diagnostic.location.column,
         "hint": diagnostic.hint,
+        "related": [
+            {"file": other.file, "line": other.line, "column": other.column}
+            for other in diagnostic.related
+        ],
     }
 
 

@@ -8,6 +8,7 @@ rejects what is not plain data: custom tags, aliases, merge keys, duplicate and 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import json
@@ -96,10 +97,18 @@ def gc_paused() -> Iterator[None]:
 
 
 class _LoadError(Exception):
-    def __init__(self, code: str, message: str, line: int, column: int, hint: str | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        line: int,
+        column: int,
+        hint: str | None = None,
+        related: tuple[tuple[int, int], ...] = (),
+    ):
         super().__init__(message)
         self.code, self.message, self.hint = code, message, hint
-        self.line, self.column = line, column
+        self.line, self.column, self.related = line, column, related
 
 
 @dataclass(frozen=True)
@@ -285,6 +294,7 @@ class _Builder:
                 f"duplicate key '{key}' in '{format_path(frame.path)}' (first at line {first[0]})",
                 *_mark(event),
                 hint="each key may appear once; YAML would silently keep only the last one",
+                related=(first,),
             )
         self.key_positions[child] = _mark(event)
         frame.key = key
@@ -333,7 +343,9 @@ def load_text(
         with gc_paused():
             data = builder.build(yaml.parse(text, Loader=_Loader))
     except _LoadError as error:
-        return None, [_diag(file, error.code, error.message, error.line, error.column, error.hint)]
+        found = _diag(file, error.code, error.message, error.line, error.column, error.hint)
+        related = tuple(Location(file, line, column) for line, column in error.related)
+        return None, [dataclasses.replace(found, related=related)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
