@@ -14,10 +14,12 @@ $(BIN)/python:
 # Stamp files record which extras are installed; they are redone when pyproject.toml changes.
 $(VENV)/.stamp-build: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[tensorflow]'
+	$(BIN)/python -m compileall -q graphspec
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[tensorflow,dev]'
+	$(BIN)/python -m compileall -q graphspec
 	touch $(VENV)/.stamp-build $@
 
 demo: $(VENV)/.stamp-build
@@ -41,7 +43,9 @@ schema: $(VENV)/.stamp-build
 	$(BIN)/graphspec schema > schemas/graphspec.schema.json
 
 bench: $(VENV)/.stamp-dev
+	$(BIN)/python -m compileall -q graphspec
 	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_static.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ from graphspec.spec import (
     OpNode,
     SequenceNode,
     SharedBlock,
+    SharedLayer,
     Spec,
     UseNode,
 )
@@ -33,11 +34,13 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def substitute(value: Any, params: Mapping[str, Any]) -> Any:
     """Replace `${name}` placeholders: a whole-string placeholder keeps the param's type."""
+    if not params:
+        return value
     if isinstance(value, str):
         whole = PLACEHOLDER.fullmatch(value)
         if whole:
-            return params[whole.group(1)]
-        return PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), value)
+            return params.get(whole.group(1), value)
+        return PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), m.group(0))), value)
     if isinstance(value, list):
         return [substitute(item, params) for item in value]
     if isinstance(value, dict):
@@ -470,6 +473,24 @@ class _Analyser(Reporter):
                             did_you_mean(match.group(1), block.params) or _param_list(block),
                         )
 
+    def check_top_level_placeholders(self) -> None:
+        """`${param}` means something only inside a block, and shared entries take none."""
+        entries: list[tuple[SpecPath, Node | SharedLayer | SharedBlock]] = [
+            (("nodes", name), node) for name, node in self.spec.nodes.items()
+        ]
+        entries += [(("shared", name), entry) for name, entry in self.spec.shared.items()]
+        for path, entry in entries:
+            for sub, value in _argument_values(entry):
+                match = PLACEHOLDER.search(value)
+                if match:
+                    self.error(
+                        "GS209",
+                        f"'{match.group(0)}' is outside any block: only block nodes take "
+                        "parameters",
+                        (*path, *sub),
+                        "write the value itself, or move the node into a block with 'params'",
+                    )
+
     def check_block_recursion(self) -> None:
         """The block-uses-block graph is acyclic."""
         uses = nx.DiGraph()
@@ -534,16 +555,16 @@ def _param_list(block: Block) -> str:
     return f"its parameters are: {', '.join(block.params)}"
 
 
-def _argument_values(node: Node) -> Iterator[tuple[SpecPath, str]]:
+def _argument_values(node: Node | SharedLayer | SharedBlock) -> Iterator[tuple[SpecPath, str]]:
     """String argument values of a node (where `${param}` placeholders may appear)."""
-    if isinstance(node, LayerNode):
+    if isinstance(node, LayerNode | SharedLayer):
         for key, value in node.args.items():
             yield from _strings(value, (key,))
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.sequence):
             for key, value in item.args.items():
                 yield from _strings(value, ("sequence", index, key))
-    elif isinstance(node, BlockNode):
+    elif isinstance(node, BlockNode | SharedBlock):
         for key, value in node.with_.items():
             yield from _strings(value, ("with", key))
 
@@ -589,6 +610,7 @@ def analyse_graph(spec: Spec, strict: bool = False) -> tuple[Plan | None, list[D
         analyser.check_placeholders(name, block)
         sinks = {out: (ref, (*base, "outputs", out)) for out, ref in block.outputs.items()}
         block_plans[name] = analyser.analyse_scope(base, block.inputs, block.nodes, sinks, "block")
+    analyser.check_top_level_placeholders()
     analyser.check_node_targets((), spec.nodes)
     sinks = {head: (h.from_, ("outputs", head, "from")) for head, h in spec.outputs.items()}
     top = analyser.analyse_scope((), spec.inputs, spec.nodes, sinks, "head")
