@@ -155,13 +155,15 @@ def _resolve_plain(text: str, event: yaml.Event) -> Any:
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     """An open mapping or sequence while the event stream is walked."""
 
     value: dict[str, Any] | list[Any]
     path: SpecPath
+    is_mapping: bool
     key: str | None = None
+    key_path: SpecPath = ()
 
 
 _ANCHOR_HINT = "write the value out, or use a 'shared' entry or a 'block' for reuse"
@@ -234,12 +236,20 @@ class _Builder:
                     hint=_ANCHOR_HINT,
                 )
             frame = stack[-1] if stack else None
-            if frame is not None and frame.key is None and type(frame.value) is dict:
+            if frame is not None and frame.key is None and frame.is_mapping:
                 self.take_key(event, frame)
                 continue
             value: Any
             if kind is yaml.ScalarEvent:
-                value = self.scalar(event)
+                # the common case inline: a plain word, or a quoted string
+                plain = event.implicit[0]
+                text = event.value
+                if (plain and text[:1].isalpha() and text not in _SPECIAL) or (
+                    not plain and event.implicit[1]
+                ):
+                    value = text
+                else:
+                    value = self.scalar(event)
             elif kind is yaml.MappingStartEvent:
                 self.check_collection(event, "map")
                 value = {}
@@ -251,14 +261,15 @@ class _Builder:
                 path: SpecPath = ()
                 root = value
             elif frame.key is not None:  # a mapping's value
-                path = (*frame.path, frame.key)
+                path = frame.key_path
                 frame.value[frame.key] = value  # type: ignore[call-overload]
                 frame.key = None
             else:
                 assert isinstance(frame.value, list)
                 path = (*frame.path, len(frame.value))
                 frame.value.append(value)
-            self.positions[path] = _mark(event)
+            mark = event.start_mark
+            self.positions[path] = (mark.line + 1, mark.column + 1)
             if kind is not yaml.ScalarEvent:
                 if len(stack) >= self.limits.max_depth:
                     raise _LoadError(
@@ -267,7 +278,7 @@ class _Builder:
                         *_mark(event),
                         hint="a spec needs only a few levels; raise the cap with --max-depth",
                     )
-                stack.append(_Frame(value, path))
+                stack.append(_Frame(value, path, kind is yaml.MappingStartEvent))
         if documents == 0:
             raise _LoadError("GS015", "the file is empty; expected a spec mapping", 1, 1)
         return root
@@ -298,6 +309,7 @@ class _Builder:
             )
         self.key_positions[child] = _mark(event)
         frame.key = key
+        frame.key_path = child
 
 
 def _looks_like_json(file: str, text: str) -> bool:
