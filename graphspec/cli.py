@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from graphspec.diagnostics import Diagnostic, Severity, format_path
-from graphspec.source import DEFAULT_LIMITS, Limits
+from graphspec.source import DEFAULT_LIMITS, Limits, split_lines
 
 if TYPE_CHECKING:
     from graphspec.graph import Plan
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e]")
+# Control characters (C0, DEL, C1; newline and tab too: a message is one line), zero-width and
+# bidirectional formatting characters: none of them may reach a terminal or a CI log raw.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 class UsageError(Exception):
@@ -31,7 +34,15 @@ class UsageError(Exception):
 
 def escape(text: str) -> str:
     """Make spec-controlled text safe for a terminal: no control characters or ANSI escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _github_escape(text: str) -> str:
@@ -46,7 +57,7 @@ def _github_property(text: str) -> str:
 def _source_lines(file: str) -> list[str]:
     """The spec's lines, for quoting them under a diagnostic (empty when unreadable)."""
     try:
-        return Path(file).read_bytes().decode("utf-8", errors="replace").splitlines()
+        return split_lines(Path(file).read_bytes().decode("utf-8", errors="replace"))
     except OSError:
         return []
 
@@ -58,11 +69,14 @@ def format_text(diagnostic: Diagnostic, lines: Sequence[str] | None = None) -> s
     if lines is None:
         lines = _source_lines(location.file) if location.line else []
     if 0 < location.line <= len(lines):
-        source = lines[location.line - 1].replace("\t", " ")
+        # A window of the line around the column: long lines stay cheap and readable.
+        whole = lines[location.line - 1].replace("\t", " ")
+        start = max(0, location.column - 1 - 160)
+        source = whole[start : start + 240]
         gutter = f"{location.line:>5} | "
-        parts.append(gutter + escape(source)[:240])
-        pad = len(escape(source[: max(location.column - 1, 0)]))
-        parts.append(" " * (len(gutter) - 2) + "| " + " " * min(pad, 240) + "^")
+        parts.append(gutter + ("..." if start else "") + escape(source)[:240])
+        pad = len(escape(source[: max(location.column - 1 - start, 0)])) + (3 if start else 0)
+        parts.append(" " * (len(gutter) - 2) + "| " + " " * min(pad, 243) + "^")
     parts += [f"    note: see also {escape(str(other))}" for other in diagnostic.related]
     if diagnostic.hint:
         parts.append(f"    hint: {escape(diagnostic.hint)}")

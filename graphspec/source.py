@@ -45,6 +45,15 @@ _NONFINITE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _MAX_DIGITS = 40
 
 
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as YAML numbers them (str.splitlines also breaks at \\v, \\f and \\x1c-\\x1e)."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 @dataclass(frozen=True)
 class SourceTree:
     """A loaded spec file: its plain values and where each one stands in the file."""
@@ -57,8 +66,8 @@ class SourceTree:
 
     @functools.cached_property
     def lines(self) -> list[str]:
-        """The text's lines, split once on first use."""
-        return self.text.splitlines()
+        """The text's lines as YAML counts them, split once on first use."""
+        return split_lines(self.text)
 
     def line(self, number: int) -> str:
         """Line `number` (1-based) of the text, or '' past its end."""
@@ -148,7 +157,10 @@ def _resolve_plain(text: str, event: yaml.Event) -> Any:
     if _FLOAT.fullmatch(text):
         if len(text) > _MAX_DIGITS:
             raise _LoadError("GS016", f"number with {len(text)} digits is too long", *_mark(event))
-        return float(text)
+        number = float(text)
+        if not math.isfinite(number):
+            raise _LoadError("GS016", f"'{text}' is too large for a number", *_mark(event))
+        return number
     return text
 
 
@@ -331,6 +343,9 @@ def _check_json(file: str, text: str) -> list[Diagnostic]:
         json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         return [_diag(file, "GS010", f"invalid JSON: {error.msg}", error.lineno, error.colno)]
+    except RecursionError:
+        message = "the JSON nests too deeply to read"
+        return [_diag(file, "GS019", message, 1, 1, "a spec needs only a few levels")]
     except ValueError as error:
         return [_diag(file, "GS016", f"invalid JSON: {error}", 1, 1)]
     return []
@@ -363,6 +378,14 @@ def load_text(
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = str(error.problem or error.context or "invalid YAML")
         return None, [_diag(file, "GS010", f"invalid YAML: {message}", line, column)]
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        line = len(split_lines(before)) if before else 1
+        column = len(before) - max(before.rfind("\n"), before.rfind("\r")) if before else 1
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        message = f"the file contains the control character U+{code:04X}, which YAML forbids"
+        hint = "remove it (or write it as an escape inside a double-quoted string)"
+        return None, [_diag(file, "GS018", message, line, column, hint)]
     except yaml.YAMLError as error:
         return None, [_diag(file, "GS010", f"invalid YAML: {error}", 1, 1)]
     if data is None:

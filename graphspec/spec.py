@@ -333,6 +333,24 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_NAME_KIND = "name or reference"
+_NAME_RULE = (
+    "names are identifiers: a letter or _, then letters, digits or _ (at most 128); "
+    "a reference may add '.output' for a block's output"
+)
+
+
+def _dotted_layer(written: str, path: SpecPath, source: SourceTree) -> Diagnostic:
+    """`layer: keras.layers.Dense`: layers are named by class, never by import path."""
+    from graphspec.catalogue import load_catalogue, suggest
+
+    tail = written.rsplit(".", 1)[-1]
+    close = suggest(tail, load_catalogue().safe_layer_names())
+    message = f"unknown layer {_describe(written)}: layers are named by their Keras class name"
+    hint = f"did you mean '{close}'?" if close else "write the class name, e.g. Dense"
+    return Diagnostic("GS301", Severity.ERROR, message, source.locate(path), path, hint)
+
+
 def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
     path, at_key = _clean_loc(tuple(error["loc"]), source.data)
     kind = error["type"]
@@ -365,11 +383,14 @@ def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
         code = "GS104" if at_key or kind == "string_pattern_mismatch" else "GS103"
         text = str(error["msg"]).removeprefix("Value error, ")
         message = f"'{where}': {text}{received}"
+        if kind == "string_pattern_mismatch":
+            message = f"'{where}': {_describe(shown)} is not a valid {_NAME_KIND}"
+            hint = _NAME_RULE
+            if path and path[-1] == "layer" and isinstance(shown, str):
+                return _dotted_layer(shown, path, source)
         if at_key:
-            message = (
-                f"'{where}': invalid name; names are identifiers: a letter or _, "
-                "then letters, digits or _"
-            )
+            message = f"'{where}': invalid name"
+            hint = _NAME_RULE
         location = source.locate_key(path) if at_key else source.locate(path)
     return Diagnostic(code, Severity.ERROR, message, location, path, hint)
 
