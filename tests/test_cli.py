@@ -129,7 +129,7 @@ def test_github_format_escapes_what_could_forge_commands(
     assert out.startswith("::error file=")
     assert out.count("\n") == 1
     assert "\x1b" not in out
-    assert "%0A::error::forged%250A" in out
+    assert "\\n::error::forged%250A" in out  # the newline is escaped, % encoded
 
 
 def test_strict_turns_pruning_into_an_error(capsys: pytest.CaptureFixture[str]) -> None:
