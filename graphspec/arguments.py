@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graphspec.catalogue import UNSAFE_LAYERS, ArgInfo, Catalogue, load_catalogue, suggest
+from graphspec.catalogue import UNSAFE_LAYERS, ArgInfo, Catalogue, load_catalogue
 from graphspec.diagnostics import Diagnostic, Location, SpecPath
 from graphspec.expr import check_expression
 from graphspec.graph import PLACEHOLDER, Reporter
@@ -85,6 +85,14 @@ def _expected_type(arg: str, default: object, required: bool) -> str | None:
     return None
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _has_type(value: Any, kind: str) -> bool:
     def is_int(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool)
@@ -132,11 +140,6 @@ def _expr_entries(spec: Spec) -> Iterator[tuple[SpecPath, ExprNode]]:
                 yield (*base, "nodes", name), node
 
 
-def _hint(name: str, candidates: Any) -> str | None:
-    close = suggest(name, candidates)
-    return f"did you mean '{close}'?" if close and close != name else None
-
-
 class _Checker(Reporter):
     def __init__(self, spec: Spec, catalogue: Catalogue) -> None:
         super().__init__(spec)
@@ -160,7 +163,7 @@ class _Checker(Reporter):
                 "GS301",
                 f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such layer)",
                 (*path, "layer"),
-                _hint(layer, self.catalogue.safe_layer_names()),
+                self.hint(layer, self.catalogue.safe_layer_names()),
             )
             return
         args = keras_arguments(layer, args)
@@ -179,7 +182,7 @@ class _Checker(Reporter):
                     key=True,
                 )
             elif not info.accepts(arg):
-                close = suggest(arg, [*info.all_args(), "from"])
+                close = self.closest(arg, [*info.all_args(), "from"])
                 suggested.add(close or "")
                 self.error(
                     "GS302",
@@ -253,7 +256,7 @@ class _Checker(Reporter):
             return
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         hint = None
-        if isinstance(value, str) and kind in ("int", "float", "ints"):
+        if isinstance(value, str) and kind in ("int", "float", "ints") and _is_number(value):
             hint = f"write it without quotes: {arg}: {value}"
         self.error(
             "GS310",
@@ -316,7 +319,7 @@ class _Checker(Reporter):
                 "GS306",
                 f"unknown {kind[:-1]} '{value}' for '{arg}'",
                 (*path, arg),
-                _hint(value, known),
+                self.hint(value, known),
             )
 
     def check_expression(self, path: SpecPath, node: ExprNode) -> None:
@@ -349,7 +352,7 @@ class _Checker(Reporter):
                     "GS306",
                     f"unknown loss '{entry.loss}' for head '{head}'",
                     (*path, "loss"),
-                    _hint(entry.loss, catalogue.losses),
+                    self.hint(entry.loss, catalogue.losses),
                 )
             if compiled and entry.loss is None:
                 self.error(
@@ -365,7 +368,7 @@ class _Checker(Reporter):
                         "GS306",
                         f"unknown metric '{metric}' for head '{head}'",
                         (*path, "metrics", index),
-                        _hint(metric, catalogue.metrics),
+                        self.hint(metric, catalogue.metrics),
                     )
         if self.spec.compile is not None:
             optimizer = self.spec.compile.optimizer
@@ -375,7 +378,7 @@ class _Checker(Reporter):
                     "GS306",
                     f"unknown optimizer '{optimizer.name}'",
                     opt_path,
-                    _hint(optimizer.name, catalogue.optimizers),
+                    self.hint(optimizer.name, catalogue.optimizers),
                 )
                 return
             accepted = catalogue.optimizer_args.get(optimizer.name, {})
@@ -385,7 +388,7 @@ class _Checker(Reporter):
                         "GS302",
                         f"optimizer '{optimizer.name}' has no argument '{arg}'",
                         (*opt_path, arg),
-                        _hint(arg, accepted),
+                        self.hint(arg, accepted),
                         key=True,
                     )
 

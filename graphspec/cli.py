@@ -114,16 +114,26 @@ def _expand(paths: Sequence[str]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
+        if path.is_symlink():
+            # A pull request could add 'spec.yaml -> ~/.ssh/id_rsa': never read through a link,
+            # or its target's lines would be quoted in the CI log.
+            raise UsageError(f"{raw}: is a symbolic link; graphspec reads spec files only")
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml", ".json") and p.is_file() and not p.is_symlink()
             )
             if not found:
                 raise UsageError(f"{raw}: directory holds no .yaml, .yml or .json spec")
             files.extend(found)
         elif not path.exists() and any(char in raw for char in "*?["):
             # A quoted pattern (or a shell that does not expand): expand it ourselves.
-            matched = sorted(Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file())
+            matched = sorted(
+                Path(p)
+                for p in glob.glob(raw, recursive=True)
+                if Path(p).is_file() and not Path(p).is_symlink()
+            )
             if not matched:
                 raise UsageError(f"{raw}: the pattern matches no file")
             files.extend(matched)
@@ -248,9 +258,7 @@ def _build_one(
 
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     specs = [Path(spec) for spec in args.specs]
-    for spec in specs:
-        if not spec.is_file():
-            raise UsageError(f"{spec}: no such file")
+    specs = _expand([str(spec) for spec in specs])
     if args.output and len(specs) > 1:
         raise UsageError("-o/--output takes one spec; use --output-dir for several")
     if args.output_dir and not Path(args.output_dir).is_dir():
@@ -344,9 +352,9 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from graphspec.pipeline import check_path
     from graphspec.render import render_dot, render_mermaid
 
-    spec_path = Path(args.spec)
-    if not spec_path.is_file():
-        raise UsageError(f"{args.spec}: no such file")
+    if Path(args.spec).is_dir():
+        raise UsageError(f"{args.spec}: is a directory; graph draws one spec")
+    (spec_path,) = _expand([args.spec])
     try:
         report = check_path(spec_path, limits=_limits(args))
     except OSError as error:

@@ -6,7 +6,6 @@ re-validates. Block bodies are analysed once per block definition, like the top 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
+from graphspec.source import DEFAULT_LIMITS, Limits
 from graphspec.spec import (
     Block,
     BlockNode,
@@ -29,6 +29,8 @@ from graphspec.spec import (
     UseNode,
 )
 
+MAX_BLOCK_NESTING = 32
+"""Blocks within blocks, at most this deep (GS211): deeper nesting is never a real model."""
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -141,16 +143,6 @@ class Locator:
         return self.source.locate_key(path) if self.source else Location("<spec>")
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A 'did you mean' hint for a misspelt name, or None."""
-    pool = list(candidates)
-    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in pool}
-        close = [lowered[name.lower()]] if name.lower() in lowered else []
-    return f"did you mean '{close[0]}'?" if close else None
-
-
 def layer_names(name: str, node: Node) -> list[tuple[str, SpecPath]]:
     """The Keras layer names a node creates (with the spec path that names each)."""
     if isinstance(node, SequenceNode):
@@ -169,6 +161,11 @@ def _cycle_text(cycle: list[str]) -> str:
     return " → ".join([*cycle, cycle[0]])
 
 
+HINT_BUDGET = 64
+"""Did-you-mean searches per check: each costs a pass over the candidates, so a flood of
+misspellings must not make a run quadratic. Later diagnostics come without a hint."""
+
+
 class Reporter:
     """Collects one check's error diagnostics, positioned by spec path."""
 
@@ -176,6 +173,21 @@ class Reporter:
         self.spec = spec
         self.at = Locator(spec)
         self.diagnostics: list[Diagnostic] = []
+        self.hints_left = HINT_BUDGET
+
+    def closest(self, name: str, candidates: Iterable[str]) -> str | None:
+        """The candidate closest to a misspelt name, while the hint budget lasts."""
+        if self.hints_left <= 0:
+            return None
+        self.hints_left -= 1
+        from graphspec.catalogue import suggest
+
+        return suggest(name, candidates)
+
+    def hint(self, name: str, candidates: Iterable[str]) -> str | None:
+        """A 'did you mean' hint, or None."""
+        close = self.closest(name, candidates)
+        return f"did you mean '{close}'?" if close and close != name else None
 
     def error(
         self,
@@ -206,9 +218,10 @@ def find_cycles(graph: Any) -> list[list[str]]:
 
 
 class _Analyser(Reporter):
-    def __init__(self, spec: Spec, strict: bool) -> None:
+    def __init__(self, spec: Spec, strict: bool, limits: Limits) -> None:
         super().__init__(spec)
         self.strict = strict or spec.unreachable == "error"
+        self.limits = limits
 
     # ---- names -----------------------------------------------------------------------------
 
@@ -324,7 +337,7 @@ class _Analyser(Reporter):
                 code,
                 f"{what} '{ref}' names no input or node",
                 path,
-                did_you_mean(base, (*inputs, *nodes)),
+                self.hint(base, (*inputs, *nodes)),
             )
             return None
         outputs = self._block_outputs(node)
@@ -337,7 +350,7 @@ class _Analyser(Reporter):
                     code,
                     f"'{base}' has no output '{output}'; its outputs are {', '.join(outputs)}",
                     path,
-                    did_you_mean(output, outputs),
+                    self.hint(output, outputs),
                 )
                 return None
         elif outputs is not None and len(outputs) > 1:
@@ -392,7 +405,7 @@ class _Analyser(Reporter):
                         "GS206",
                         f"'{name}' uses '{node.use}', which is not a shared entry",
                         (*path, "use"),
-                        did_you_mean(node.use, self.spec.shared),
+                        self.hint(node.use, self.spec.shared),
                     )
                 elif isinstance(entry, SharedBlock):
                     self.check_block_call(path, entry.block, len(node.from_), {}, 1)
@@ -433,7 +446,7 @@ class _Analyser(Reporter):
                 "GS207",
                 f"'{path[-1]}' instantiates '{block_name}', which is not a block",
                 (*path, "block"),
-                did_you_mean(block_name, self.spec.blocks),
+                self.hint(block_name, self.spec.blocks),
             )
             return
         if arity != len(block.inputs):
@@ -456,12 +469,22 @@ class _Analyser(Reporter):
                     "GS209",
                     f"block '{block_name}' has no parameter '{key}'",
                     (*path, "with", key),
-                    did_you_mean(key, block.params) or _param_list(block),
+                    self.hint(key, block.params) or _param_list(block),
                     key=True,
                 )
 
     def check_placeholders(self, name: str, block: Block) -> None:
-        """Every `${param}` inside a block names one of its params."""
+        """Every `${param}` inside a block names one of its params; defaults are plain values."""
+        for param, default in block.params.items():
+            for sub, value in _strings(default, ()):
+                if PLACEHOLDER.search(value):
+                    self.error(
+                        "GS209",
+                        f"the default of parameter '{param}' of block '{name}' refers to a "
+                        "parameter; defaults must be plain values",
+                        ("blocks", name, "params", param, *sub),
+                        "write the value itself; instances can still override it with 'with:'",
+                    )
         for node_name, node in block.nodes.items():
             for sub, value in _argument_values(node):
                 for match in PLACEHOLDER.finditer(value):
@@ -470,7 +493,7 @@ class _Analyser(Reporter):
                             "GS209",
                             f"'${{{match.group(1)}}}' is not a parameter of block '{name}'",
                             ("blocks", name, "nodes", node_name, *sub),
-                            did_you_mean(match.group(1), block.params) or _param_list(block),
+                            self.hint(match.group(1), block.params) or _param_list(block),
                         )
 
     def check_top_level_placeholders(self) -> None:
@@ -499,13 +522,62 @@ class _Analyser(Reporter):
             for used in _blocks_used(self.spec, block.nodes.values()):
                 if used in self.spec.blocks:
                     uses.add_edge(name, used)
-        for cycle in find_cycles(uses):
+        cycles = find_cycles(uses)
+        for cycle in cycles:
             self.error(
                 "GS204",
                 f"blocks use each other in a cycle: {_cycle_text(cycle)}",
                 ("blocks", cycle[0]),
                 key=True,
                 hint="a block cannot contain an instance of itself, directly or indirectly",
+            )
+        if cycles:
+            return
+        chain = nx.dag_longest_path(uses)
+        if len(chain) > MAX_BLOCK_NESTING:
+            self.error(
+                "GS211",
+                f"blocks nest {len(chain)} deep ({' → '.join(chain[:4])} → ...), more than "
+                f"{MAX_BLOCK_NESTING}",
+                ("blocks", chain[0]),
+                key=True,
+                hint="flatten the nesting; a block may use blocks, but not hundreds deep",
+            )
+            return
+        self.check_expanded_size()
+
+    def check_expanded_size(self) -> None:
+        """Every block instance and repeat counts against the node cap (GS020)."""
+        sizes: dict[str, int] = {}
+
+        def size_of(nodes: Iterable[Node]) -> int:
+            total = 0
+            for node in nodes:
+                total += 1
+                if isinstance(node, BlockNode):
+                    total += node.repeat * block_size(node.block)
+            return total
+
+        def block_size(name: str) -> int:
+            if name not in sizes:
+                block = self.spec.blocks.get(name)
+                sizes[name] = size_of(block.nodes.values()) if block else 0
+            return sizes[name]
+
+        shared = sum(
+            block_size(entry.block)
+            for entry in self.spec.shared.values()
+            if isinstance(entry, SharedBlock)
+        )
+        total = size_of(self.spec.nodes.values()) + shared
+        if total > self.limits.max_nodes:
+            self.error(
+                "GS020",
+                f"the spec expands to {total:,} nodes (block instances and repeats counted), "
+                f"over the cap of {self.limits.max_nodes:,}",
+                ("nodes",),
+                key=True,
+                hint="raise the cap with --max-nodes if this model is really that large",
             )
 
     # ---- heads -----------------------------------------------------------------------------
@@ -596,9 +668,11 @@ def _live_uses(plan_nodes: Iterable[Node]) -> set[str]:
     return {node.use for node in plan_nodes if isinstance(node, UseNode)}
 
 
-def analyse_graph(spec: Spec, strict: bool = False) -> tuple[Plan | None, list[Diagnostic]]:
+def analyse_graph(
+    spec: Spec, strict: bool = False, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Plan | None, list[Diagnostic]]:
     """Check names, references, cycles and reachability; return the Plan if all is sound."""
-    analyser = _Analyser(spec, strict)
+    analyser = _Analyser(spec, strict, limits)
     analyser.check_unique_names()
     analyser.check_block_recursion()
     if analyser.diagnostics:  # ambiguous names or endless blocks: the graph means nothing yet

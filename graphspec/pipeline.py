@@ -37,6 +37,24 @@ class Report:
         return not any(d.is_error for d in self.diagnostics)
 
 
+def _capped(limits: Limits, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """At most `limits.max_diagnostics`, then one note saying how many more there were."""
+    if len(diagnostics) <= limits.max_diagnostics:
+        return tuple(diagnostics)
+    shown = diagnostics[: limits.max_diagnostics]
+    rest = diagnostics[limits.max_diagnostics :]
+    errors = sum(d.is_error for d in rest)
+    note = Diagnostic(
+        "GS021",
+        Severity.ERROR if errors else Severity.INFO,
+        f"{len(rest):,} more problems ({errors:,} errors) not shown",
+        rest[0].location,
+        rest[0].path,
+        "fix the ones above and run again",
+    )
+    return (*shown, note)
+
+
 def _static_checks() -> list[Check]:
     from graphspec.arguments import check_arguments
 
@@ -49,7 +67,7 @@ def analyse(spec: Spec, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -
     diagnostics: list[Diagnostic] = []
     for check in _static_checks():
         diagnostics.extend(check(spec))
-    plan, graph_diagnostics = analyse_graph(spec, strict=strict)
+    plan, graph_diagnostics = analyse_graph(spec, strict=strict, limits=limits)
     diagnostics.extend(graph_diagnostics)
     if plan is not None and not any(d.is_error for d in diagnostics):
         from graphspec.infer import infer_shapes
@@ -58,7 +76,7 @@ def analyse(spec: Spec, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -
         diagnostics.extend(shape_diagnostics)
     if any(d.is_error for d in diagnostics):
         plan = None
-    return Report(file, tuple(sort_diagnostics(diagnostics)), spec, plan)
+    return Report(file, _capped(limits, sort_diagnostics(diagnostics)), spec, plan)
 
 
 def _count_nodes(data: dict[str, Any]) -> int:
@@ -101,7 +119,7 @@ def _from_source(
     with gc_paused():
         spec, problems = parse_spec(source)
         if spec is None:
-            return Report(file, tuple(sort_diagnostics(problems)))
+            return Report(file, _capped(limits, sort_diagnostics(problems)))
         return analyse(spec, strict=strict, limits=limits)
 
 
@@ -161,7 +179,7 @@ def build_report(
 
     model, problems = emit_model(report.plan)
     if problems:
-        diagnostics = tuple(sort_diagnostics([*report.diagnostics, *problems]))
+        diagnostics = _capped(limits, sort_diagnostics([*report.diagnostics, *problems]))
         report = Report(report.file, diagnostics, report.spec)
     return model, report
 

@@ -988,9 +988,10 @@ def _time_distributed(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     if not isinstance(inner, Mapping) or not isinstance(inner.get("layer"), str):
         raise _Unknown("layer")
     shape = inputs[0]
-    if len(shape) < 1:
+    if len(shape) < 2:
         raise ShapeError(
-            f"TimeDistributed expects an input with a time axis, but received {_fmt(shape)}"
+            "TimeDistributed expects an input (timesteps, features, ...) of rank 3 or more with "
+            f"the batch dimension, but received {_fmt(shape)}"
         )
     inner_args = {k: v for k, v in inner.items() if k != "layer"}
     result = infer_layer(inner["layer"], inner_args, [shape[1:]])

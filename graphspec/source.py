@@ -129,6 +129,8 @@ class Limits:
     max_nodes: int = 50_000
     max_params: int = 1_000_000_000
     """Per layer: a parameter count above this is rejected before Keras allocates it."""
+    max_diagnostics: int = 200
+    """Diagnostics reported per file; the rest are counted in one GS021 note."""
 
 
 DEFAULT_LIMITS = Limits()
