@@ -1183,14 +1183,6 @@ _MERGE_HINTS: Final = {
 }
 
 
-def _conflict(a: Shape, b: Shape) -> bool:
-    """Whether two shapes, right-aligned, have known sizes other than 1 that differ."""
-    for x, y in zip(reversed(a), reversed(b), strict=False):
-        if x is not None and y is not None and x != 1 and y != 1 and x != y:
-            return True
-    return False
-
-
 def _keras_elementwise(first: Shape, second: Shape) -> Shape:
     """Keras' ``Merge._compute_elemwise_op_output_shape``: an unknown size wins."""
     if len(first) < len(second):
@@ -1207,11 +1199,18 @@ def _keras_elementwise(first: Shape, second: Shape) -> Shape:
 
 
 def _elementwise(op: str, inputs: Sequence[tuple[str, Shape]]) -> Shape:
-    for j, (name_j, shape_j) in enumerate(inputs):
-        for name_i, shape_i in inputs[:j]:
-            if _conflict(shape_i, shape_j):
+    # One pass: per right-aligned position, the first input with a known size other than 1
+    # is the witness every later input must agree with (linear in the number of inputs).
+    witness: dict[int, tuple[int, str, Shape]] = {}
+    for name_j, shape_j in inputs:
+        for back, size in enumerate(reversed(shape_j)):
+            if size is None or size == 1:
+                continue
+            seen = witness.setdefault(back, (size, name_j, shape_j))
+            if seen[0] != size:
                 raise ShapeError(
-                    f"{op}: '{name_i}' gives {_fmt(shape_i)} but '{name_j}' gives {_fmt(shape_j)}",
+                    f"{op}: '{seen[1]}' gives {_fmt(seen[2])} but '{name_j}' gives "
+                    f"{_fmt(shape_j)}",
                     _MERGE_HINTS["elementwise"],
                 )
     out = inputs[0][1]
@@ -1247,16 +1246,19 @@ def _concatenate(inputs: Sequence[tuple[str, Shape]], axis: int) -> Shape:
                 f"gives {_fmt(shape)}; all inputs must have the same rank"
             )
     position = _merge_axis("concatenate", axis, len(first), "axis")
-    for j, (name_j, shape_j) in enumerate(inputs):
-        for name_i, shape_i in inputs[:j]:
-            for p, (x, y) in enumerate(zip(shape_i, shape_j, strict=True)):
-                if p != position and x is not None and y is not None and x != y:
-                    raise ShapeError(
-                        f"concatenate on axis {axis}: '{name_i}' gives {_fmt(shape_i)} but "
-                        f"'{name_j}' gives {_fmt(shape_j)}; all dimensions but the "
-                        "concatenation axis must match",
-                        "the axis counts the batch dimension: -1 joins along the last one",
-                    )
+    witness: dict[int, tuple[int, str, Shape]] = {}  # first known size per position: linear
+    for name_j, shape_j in inputs:
+        for p, size in enumerate(shape_j):
+            if p == position or size is None:
+                continue
+            seen = witness.setdefault(p, (size, name_j, shape_j))
+            if seen[0] != size:
+                raise ShapeError(
+                    f"concatenate on axis {axis}: '{seen[1]}' gives {_fmt(seen[2])} but "
+                    f"'{name_j}' gives {_fmt(shape_j)}; all dimensions but the "
+                    "concatenation axis must match",
+                    "the axis counts the batch dimension: -1 joins along the last one",
+                )
     sizes = [shape[position] for _, shape in inputs]
     total = None if None in sizes else sum(s for s in sizes if s is not None)
     return (*first[:position], total, *first[position + 1 :])
