@@ -84,9 +84,15 @@ class _Inferer(Reporter):
         self.no_rule: set[str] = set()
 
     def report(
-        self, code: str, message: str, path: SpecPath, hint: str | None = None, info: bool = False
+        self,
+        code: str,
+        message: str,
+        path: SpecPath,
+        hint: str | None = None,
+        info: bool = False,
+        at_value: bool = False,
     ) -> None:
-        location = self.at.at_key(path)
+        location = self.at.at(path) if at_value else self.at.at_key(path)
         key = (code, location, message)
         if key in self.reported:
             return
@@ -112,6 +118,13 @@ class _Inferer(Reporter):
                 layer, keras_arguments(layer, args), [s for s in shapes if s is not None]
             )
         except ShapeError as error:
+            culprit = next(
+                (arg for arg in args if error.message.startswith((f"{arg} ", f"{arg}:"))), None
+            )
+            if culprit is not None:  # a value Keras would refuse: point at it, not at shapes
+                message = f"{label} ({layer}): {error.message}"
+                self.report("GS602", message, (*path, culprit), error.hint, at_value=True)
+                return _Result((None,), None, None)
             sides = ", ".join(f"'{ref}' gives {_fmt(shape)}" for ref, shape in inputs)
             self.report("GS602", f"{label} ({layer}): {error.message}; {sides}", path, error.hint)
             return _Result((None,), None, None)

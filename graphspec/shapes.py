@@ -1209,8 +1209,7 @@ def _elementwise(op: str, inputs: Sequence[tuple[str, Shape]]) -> Shape:
             seen = witness.setdefault(back, (size, name_j, shape_j))
             if seen[0] != size:
                 raise ShapeError(
-                    f"{op}: '{seen[1]}' gives {_fmt(seen[2])} but '{name_j}' gives "
-                    f"{_fmt(shape_j)}",
+                    f"{op}: '{seen[1]}' gives {_fmt(seen[2])} but '{name_j}' gives {_fmt(shape_j)}",
                     _MERGE_HINTS["elementwise"],
                 )
     out = inputs[0][1]
