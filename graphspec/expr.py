@@ -230,6 +230,7 @@ _CONSTRUCTS: Final[Mapping[type[ast.AST], str]] = MappingProxyType(
         ast.Await: "await expression",
         ast.Yield: "yield expression",
         ast.YieldFrom: "yield expression",
+        ast.Call: "calling the result of",
     }
 )
 
@@ -415,7 +416,7 @@ class _Checker:
             return f"f-string {seg}"
         if isinstance(node, ast.BoolOp):
             return f"boolean operator '{_OPERATOR_SYMBOLS[type(node.op)]}' in '{seg}'"
-        construct = _CONSTRUCTS.get(type(node), f"'{type(node).__name__}'")
+        construct = _CONSTRUCTS.get(type(node), "the construct")
         return f"{construct} '{seg}'"
 
     def check(self, node: ast.expr) -> None:

@@ -673,8 +673,10 @@ def analyse_graph(
 ) -> tuple[Plan | None, list[Diagnostic]]:
     """Check names, references, cycles and reachability; return the Plan if all is sound."""
     analyser = _Analyser(spec, strict, limits)
+    analyser.check_block_recursion()  # also refuses runaway repeats before names are listed
+    if analyser.diagnostics:
+        return None, analyser.diagnostics
     analyser.check_unique_names()
-    analyser.check_block_recursion()
     if analyser.diagnostics:  # ambiguous names or endless blocks: the graph means nothing yet
         return None, analyser.diagnostics
     block_plans: dict[str, ScopePlan] = {}

@@ -118,12 +118,16 @@ class _Inferer(Reporter):
                 layer, keras_arguments(layer, args), [s for s in shapes if s is not None]
             )
         except ShapeError as error:
+            # "padding must be 'valid' or 'same'": a value refused whatever the input; a
+            # message about the input ("pool_size is larger than the input") is a shape error.
             culprit = next(
                 (arg for arg in args if error.message.startswith((f"{arg} ", f"{arg}:"))), None
             )
+            if "input" in error.message:
+                culprit = None
             if culprit is not None:  # a value Keras would refuse: point at it, not at shapes
                 message = f"{label} ({layer}): {error.message}"
-                self.report("GS602", message, (*path, culprit), error.hint, at_value=True)
+                self.report("GS310", message, (*path, culprit), error.hint, at_value=True)
                 return _Result((None,), None, None)
             sides = ", ".join(f"'{ref}' gives {_fmt(shape)}" for ref, shape in inputs)
             self.report("GS602", f"{label} ({layer}): {error.message}; {sides}", path, error.hint)
