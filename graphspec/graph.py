@@ -277,21 +277,18 @@ class _Analyser(Reporter):
                 target = self.resolve(ref, path, input_names, nodes)
                 if target is not None:
                     graph.add_edge(target, name)
-        self.check_cycles(graph, base)
+        try:  # the sort proves the graph acyclic; only a failure needs the cycle search
+            ordered = list(nx.lexicographical_topological_sort(graph, key=lambda n: index[n]))
+        except nx.NetworkXUnfeasible:
+            ordered = []
+            self.check_cycles(graph, base)
         live: set[str] = set()
         for sink_ref, path in sinks.values():
             target = self.resolve(sink_ref, path, input_names, nodes, head=sink_kind == "head")
             if target is not None:
                 live.add(target)
                 live |= nx.ancestors(graph, target)
-        acyclic = nx.is_directed_acyclic_graph(graph)
-        order: tuple[str, ...] = ()
-        if acyclic:
-            order = tuple(
-                n
-                for n in nx.lexicographical_topological_sort(graph, key=lambda n: index[n])
-                if n in nodes and n in live
-            )
+        order = tuple(n for n in ordered if n in nodes and n in live)
         pruned_nodes = frozenset(n for n in nodes if n not in live)
         pruned_inputs = frozenset(n for n in input_names if n not in live)
         where = "the model's heads" if sink_kind == "head" else "the block's outputs"
@@ -487,7 +484,7 @@ class _Analyser(Reporter):
                     )
         for node_name, node in block.nodes.items():
             for sub, value in _argument_values(node):
-                for match in PLACEHOLDER.finditer(value):
+                for match in PLACEHOLDER.finditer(value) if "${" in value else ():
                     if match.group(1) not in block.params:
                         self.error(
                             "GS209",
@@ -504,7 +501,7 @@ class _Analyser(Reporter):
         entries += [(("shared", name), entry) for name, entry in self.spec.shared.items()]
         for path, entry in entries:
             for sub, value in _argument_values(entry):
-                match = PLACEHOLDER.search(value)
+                match = PLACEHOLDER.search(value) if "${" in value else None
                 if match:
                     self.error(
                         "GS209",

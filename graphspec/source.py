@@ -251,7 +251,20 @@ class _Builder:
                 )
             frame = stack[-1] if stack else None
             if frame is not None and frame.key is None and frame.is_mapping:
-                self.take_key(event, frame)
+                text = event.value if kind is yaml.ScalarEvent else ""
+                if (
+                    text[:1].isalpha()
+                    and event.implicit[0]
+                    and text not in _SPECIAL
+                    and text not in frame.value
+                ):  # the common case inline: a plain, new, word-like key
+                    child = (*frame.path, text)
+                    mark = event.start_mark
+                    self.key_positions[child] = (mark.line + 1, mark.column + 1)
+                    frame.key = text
+                    frame.key_path = child
+                else:
+                    self.take_key(event, frame)
                 continue
             value: Any
             if kind is yaml.ScalarEvent:
