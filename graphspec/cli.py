@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import glob
 import json
 import os
@@ -53,7 +52,6 @@ def _github_property(text: str) -> str:
     return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
-@functools.lru_cache(maxsize=8)
 def _source_lines(file: str) -> list[str]:
     """The spec's lines, for quoting them under a diagnostic (empty when unreadable)."""
     try:
@@ -176,8 +174,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 }
             )
             continue
+        # The file is read once for quoting its lines, and only when there is something to say.
+        lines = _source_lines(str(file)) if report.diagnostics and fmt == "text" else []
         for diagnostic in report.diagnostics:
-            line = format_github(diagnostic) if fmt == "github" else format_text(diagnostic)
+            line = format_github(diagnostic) if fmt == "github" else format_text(diagnostic, lines)
             print(line, file=out)
     if fmt == "json":
         json.dump({"version": 1, "files": results}, out, indent=2)
@@ -390,12 +390,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _limits(args: argparse.Namespace) -> Limits:
-    return Limits(
-        max_bytes=args.max_bytes,
-        max_depth=args.max_depth,
-        max_nodes=args.max_nodes,
-        max_params=args.max_params,
-    )
+    return Limits(**{name: getattr(args, name) for name in _CAPS})
 
 
 def _positive(text: str) -> int:
@@ -408,39 +403,27 @@ def _positive(text: str) -> int:
     return value
 
 
+_CAPS = {
+    "max_bytes": "largest spec file read",
+    "max_depth": "deepest nesting of mappings and lists",
+    "max_nodes": "most nodes in a spec, block instances and repeats included",
+    "max_params": "most parameters in one layer",
+}
+
+
 def _limits_parser() -> argparse.ArgumentParser:
     """Caps shared by every command that reads specs (untrusted input stays cheap)."""
     parent = argparse.ArgumentParser(add_help=False)
     caps = parent.add_argument_group("limits for untrusted input")
-    defaults = DEFAULT_LIMITS
-    caps.add_argument(
-        "--max-bytes",
-        type=_positive,
-        default=defaults.max_bytes,
-        metavar="N",
-        help=f"largest spec file read (default {defaults.max_bytes:,})",
-    )
-    caps.add_argument(
-        "--max-depth",
-        type=_positive,
-        default=defaults.max_depth,
-        metavar="N",
-        help=f"deepest nesting of mappings and lists (default {defaults.max_depth})",
-    )
-    caps.add_argument(
-        "--max-nodes",
-        type=_positive,
-        default=defaults.max_nodes,
-        metavar="N",
-        help=f"most nodes in a spec, blocks included (default {defaults.max_nodes:,})",
-    )
-    caps.add_argument(
-        "--max-params",
-        type=_positive,
-        default=defaults.max_params,
-        metavar="N",
-        help=f"most parameters in one layer (default {defaults.max_params:,})",
-    )
+    for name, meaning in _CAPS.items():
+        default = getattr(DEFAULT_LIMITS, name)
+        caps.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=_positive,
+            default=default,
+            metavar="N",
+            help=f"{meaning} (default {default:,})",
+        )
     return parent
 
 
