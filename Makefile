@@ -46,6 +46,7 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python -m compileall -q graphspec
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/bench_static.py
+	$(BIN)/python benchmarks/bench_hostile.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
