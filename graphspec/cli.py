@@ -356,7 +356,7 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"{args.spec}: is a directory; graph draws one spec")
     (spec_path,) = _expand([args.spec])
     try:
-        report = check_path(spec_path, limits=_limits(args))
+        report = check_path(spec_path, strict=args.strict, limits=_limits(args))
     except OSError as error:
         raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
     for diagnostic in report.diagnostics:
@@ -411,9 +411,12 @@ _CAPS = {
 }
 
 
-def _limits_parser() -> argparse.ArgumentParser:
-    """Caps shared by every command that reads specs (untrusted input stays cheap)."""
+def _spec_options() -> argparse.ArgumentParser:
+    """Options shared by every command that reads specs: --strict and the input caps."""
     parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
+    )
     caps = parent.add_argument_group("limits for untrusted input")
     for name, meaning in _CAPS.items():
         default = getattr(DEFAULT_LIMITS, name)
@@ -435,20 +438,17 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    limits = _limits_parser()
+    options = _spec_options()
 
     validate = commands.add_parser(
         "validate",
-        parents=[limits],
+        parents=[options],
         help="check specs without Keras (fast; for CI and editors)",
         description="Check specs: syntax, schema, references, cycles, layer arguments, "
         "reachability. Never imports TensorFlow or Keras. Every problem of every file is "
         "reported in one run.",
     )
     validate.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or directories")
-    validate.add_argument(
-        "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
-    )
     validate.add_argument(
         "--format",
         choices=("text", "json", "github"),
@@ -458,7 +458,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build",
-        parents=[limits],
+        parents=[options],
         help="validate, build the Keras model and save it as .keras",
         description="Validate a spec, build its Keras 3 functional model, print the Keras "
         "summary and save the model atomically (never a half-written file; an existing file "
@@ -474,29 +474,23 @@ def make_parser() -> argparse.ArgumentParser:
         help="where to save each model as <spec name>.keras (default: the current directory)",
     )
     build.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    build.add_argument(
-        "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
-    )
     build.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     build.set_defaults(run=cmd_build)
 
     summary = commands.add_parser(
         "summary",
-        parents=[limits],
+        parents=[options],
         help="print the static table of nodes, shapes and parameters (no Keras)",
         description="Print every node's layer, output shape and parameter count as inferred "
         "statically, pruned parts marked, and the totals. Never imports TensorFlow or Keras.",
     )
     summary.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or directories")
-    summary.add_argument(
-        "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
-    )
     summary.add_argument("-v", "--verbose", action="store_true", help="also print info notes")
     summary.set_defaults(run=cmd_summary)
 
     graph = commands.add_parser(
         "graph",
-        parents=[limits],
+        parents=[options],
         help="draw the graph as Mermaid or Graphviz dot (no Keras)",
         description="Print the spec's graph: inputs, layers, merges, shared uses, blocks and "
         "heads, with pruned parts dashed. Paste Mermaid into Markdown; render dot with "
