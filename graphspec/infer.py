@@ -14,6 +14,7 @@ from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath
 from graphspec.expr import infer_expr_shape
 from graphspec.graph import NodeStatic, Plan, Reporter, Shape, layer_names, substitute
 from graphspec.shapes import ShapeError, infer_layer, infer_merge
+from graphspec.shapes import format_shape as shapes_format
 from graphspec.source import DEFAULT_LIMITS, Limits
 from graphspec.spec import (
     BlockNode,
@@ -34,9 +35,7 @@ def format_shape(shape: Shape | None, batch: bool = False) -> str:
     """`(16, 16, 128)` like Keras prints it; with `batch`, the batch dimension comes first."""
     if shape is None:
         return "(unknown)"
-    dims = [None, *shape] if batch else list(shape)
-    text = ", ".join("None" if d is None else str(d) for d in dims)
-    return f"({text},)" if len(dims) == 1 else f"({text})"
+    return shapes_format((None, *shape) if batch else shape)
 
 
 _fmt = format_shape

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from graphspec.graph import Plan
+from graphspec.shapes import format_shape
 from graphspec.spec import (
     BlockNode,
     ExprNode,
@@ -89,8 +90,7 @@ def _format_shape(shape: Any) -> str | None:
     """`(None, 16, 16, 128)` like Keras prints it (batch first), or None when unknown."""
     if not isinstance(shape, tuple | list):
         return None if shape is None else _shorten(str(shape))
-    dims = ["None", *("None" if d is None else str(d) for d in shape)]
-    return "(" + ", ".join(dims) + ")"
+    return format_shape((None, *shape))
 
 
 class _Ids:

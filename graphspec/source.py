@@ -440,10 +440,3 @@ def load_file(
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [_diag(file, "GS018", "the file contains a NUL byte", line, 1)]
     return load_text(text, file, limits)
-
-
-def is_finite_number(value: Any) -> bool:
-    """True for ints and finite floats (bools excluded)."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
