@@ -212,7 +212,9 @@ class _Inferer(Reporter):
                     normalize=node.normalize,
                 )
             except ShapeError as error:
-                self.report("GS603", f"{node.op} {where}: {error.message}", path, error.hint)
+                # DESIGN's form: "add 'merge': 'conv2' gives (...) but 'shortcut' gives (...)"
+                detail = error.message.removeprefix(f"{node.op}: ").removeprefix(f"{node.op} ")
+                self.report("GS603", f"{node.op} {where}: {detail}", path, error.hint)
                 return node.op, _Result((None,), 0, 0)
             return node.op, _Result((merged.output,), 0, 0)
         if isinstance(node, ExprNode):
