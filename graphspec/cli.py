@@ -66,7 +66,7 @@ def format_text(diagnostic: Diagnostic, lines: Sequence[str] | None = None) -> s
     parts = [escape(f"{location}: {diagnostic.severity}[{diagnostic.code}] {diagnostic.message}")]
     if lines is None:
         lines = _source_lines(location.file) if location.line else []
-    if 0 < location.line <= len(lines):
+    if 0 < location.line <= len(lines) and diagnostic.code != "GS018":  # GS018: not text
         # A window of the line around the column: long lines stay cheap and readable.
         whole = lines[location.line - 1].replace("\t", " ")
         start = max(0, location.column - 1 - 160)

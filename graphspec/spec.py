@@ -375,7 +375,10 @@ def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
         hint = f"did you mean '{close[0]}'?" if close else None
     elif kind == "literal_error" and path == ("graphspec",):
         code = "GS106"
-        message = f"unsupported format version {_describe(error.get('input'))}; expected 1"
+        version = error.get("input")
+        message = f"unsupported format version {_describe(version)}; expected 1"
+        if isinstance(version, str):
+            message = f"the format version is the string {_describe(version)}; write the number 1"
         location = source.locate(path)
     else:
         shown = error.get("input")
