@@ -108,6 +108,13 @@ def _has_type(value: Any, kind: str) -> bool:
     return is_int(value) or (isinstance(value, list) and all(is_int(v) or v is None for v in value))
 
 
+def _scopes(spec: Spec) -> Iterator[tuple[SpecPath, Mapping[str, Node]]]:
+    """The top level's nodes, then each block's, with the spec path of each scope."""
+    yield (), spec.nodes
+    for name, block in spec.blocks.items():
+        yield ("blocks", name), block.nodes
+
+
 def _layer_entries_of(
     base: SpecPath, nodes: Mapping[str, Node]
 ) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
@@ -126,15 +133,12 @@ def _layer_entries(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any
     for name, shared in spec.shared.items():
         if isinstance(shared, SharedLayer):
             yield ("shared", name), shared.layer, shared.args
-    yield from _layer_entries_of((), spec.nodes)
-    for name, block in spec.blocks.items():
-        yield from _layer_entries_of(("blocks", name), block.nodes)
+    for base, nodes in _scopes(spec):
+        yield from _layer_entries_of(base, nodes)
 
 
 def _expr_entries(spec: Spec) -> Iterator[tuple[SpecPath, ExprNode]]:
-    scopes: list[tuple[SpecPath, Mapping[str, Node]]] = [((), spec.nodes)]
-    scopes += [(("blocks", name), block.nodes) for name, block in spec.blocks.items()]
-    for base, nodes in scopes:
+    for base, nodes in _scopes(spec):
         for name, node in nodes.items():
             if isinstance(node, ExprNode):
                 yield (*base, "nodes", name), node
@@ -398,9 +402,7 @@ def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, A
     for name, shared in spec.shared.items():
         if isinstance(shared, SharedBlock):
             yield ("shared", name), shared.block, shared.with_
-    scopes: list[tuple[SpecPath, Mapping[str, Node]]] = [((), spec.nodes)]
-    scopes += [(("blocks", name), block.nodes) for name, block in spec.blocks.items()]
-    for base, nodes in scopes:
+    for base, nodes in _scopes(spec):
         for name, node in nodes.items():
             if isinstance(node, BlockNode):
                 yield (*base, "nodes", name), node.block, node.with_

@@ -26,7 +26,6 @@ from graphspec.spec import (
     Node,
     OpNode,
     SequenceNode,
-    SharedBlock,
     SharedLayer,
     UseNode,
     keras_arguments,
@@ -264,13 +263,7 @@ class _Builder:
         return output
 
     def _record(self, name: str, node: Node, output: Any, tensors: dict[str, Any]) -> None:
-        block_name: str | None = None
-        if isinstance(node, BlockNode):
-            block_name = node.block
-        elif isinstance(node, UseNode):
-            entry = self.spec.shared[node.use]
-            block_name = entry.block if isinstance(entry, SharedBlock) else None
-        outputs = list(self.spec.blocks[block_name].outputs) if block_name else []
+        outputs = self.spec.block_outputs(node)
         if len(outputs) > 1:
             for out, tensor in zip(outputs, output, strict=True):
                 tensors[f"{name}.{out}"] = tensor

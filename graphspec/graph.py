@@ -337,7 +337,7 @@ class _Analyser(Reporter):
                 self.hint(base, (*inputs, *nodes)),
             )
             return None
-        outputs = self._block_outputs(node)
+        outputs = self.spec.block_outputs(node) or None  # None: not a (known) block instance
         if output:
             if outputs is None:
                 self.error(code, f"'{base}' has a single output; refer to it as '{base}'", path)
@@ -355,17 +355,6 @@ class _Analyser(Reporter):
             self.error(code, f"'{base}' has several outputs; refer to one of {choices}", path)
             return None
         return base
-
-    def _block_outputs(self, node: Node) -> list[str] | None:
-        name: str | None = None
-        if isinstance(node, BlockNode):
-            name = node.block
-        elif isinstance(node, UseNode):
-            entry = self.spec.shared.get(node.use)
-            if isinstance(entry, SharedBlock):
-                name = entry.block
-        block = self.spec.blocks.get(name) if name else None
-        return list(block.outputs) if block else None
 
     def check_cycles(self, graph: Any, base: SpecPath) -> None:
         for cycle in find_cycles(graph):
@@ -650,15 +639,7 @@ def _strings(value: Any, path: SpecPath) -> Iterator[tuple[SpecPath, str]]:
 
 
 def _blocks_used(spec: Spec, nodes: Iterable[Node]) -> set[str]:
-    used: set[str] = set()
-    for node in nodes:
-        if isinstance(node, BlockNode):
-            used.add(node.block)
-        elif isinstance(node, UseNode):
-            entry = spec.shared.get(node.use)
-            if isinstance(entry, SharedBlock):
-                used.add(entry.block)
-    return used
+    return {name for name in map(spec.block_of, nodes) if name is not None}
 
 
 def _live_uses(plan_nodes: Iterable[Node]) -> set[str]:

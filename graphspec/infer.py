@@ -336,19 +336,10 @@ class _Inferer(Reporter):
     def record(
         self, name: str, node: Node, result: _Result, shapes: dict[str, Shape | None]
     ) -> None:
-        outputs = self._block_outputs(node)
+        outputs = self.spec.block_outputs(node)
         shapes[name] = result.outputs[0] if result.outputs else None
         for out, shape in zip(outputs, result.outputs, strict=False):
             shapes[f"{name}.{out}"] = shape
-
-    def _block_outputs(self, node: Node) -> list[str]:
-        if isinstance(node, BlockNode):
-            return list(self.spec.blocks[node.block].outputs)
-        if isinstance(node, UseNode):
-            entry = self.spec.shared[node.use]
-            if isinstance(entry, SharedBlock):
-                return list(self.spec.blocks[entry.block].outputs)
-        return []
 
     # ---- the whole plan ----------------------------------------------------------------------
 
@@ -363,7 +354,7 @@ class _Inferer(Reporter):
             node = spec.nodes[name]
             label, result = self.node((), name, node, shapes, {}, "")
             self.record(name, node, result, shapes)
-            outputs = self._block_outputs(node)
+            outputs = self.spec.block_outputs(node)
             static[name] = NodeStatic(
                 label,
                 shapes[name],

@@ -272,6 +272,21 @@ class Spec(_Model):
             return {k: {"from": v} if isinstance(v, str) else v for k, v in value.items()}
         return value
 
+    def block_of(self, node: BaseModel) -> str | None:
+        """The block a node instantiates: its own `block:`, or that of the shared entry it uses."""
+        if isinstance(node, BlockNode):
+            return node.block
+        if isinstance(node, UseNode):
+            entry = self.shared.get(node.use)
+            if isinstance(entry, SharedBlock):
+                return entry.block
+        return None
+
+    def block_outputs(self, node: BaseModel) -> list[str]:
+        """The output names of the block a node instantiates ([] for any other node)."""
+        block = self.blocks.get(self.block_of(node) or "")
+        return list(block.outputs) if block else []
+
     @property
     def source(self) -> SourceTree | None:
         """Where the spec came from, for diagnostics' positions (None when built in code)."""
