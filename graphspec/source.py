@@ -392,6 +392,12 @@ def load_text(
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = str(error.problem or error.context or "invalid YAML")
+        if "maximum nesting depth" in message:
+            # libyaml (0.2.5+ as bundled with PyYAML 6.0.3+) scans ahead and stops deep
+            # nesting itself, before graphspec's own depth cap sees the events.
+            message = f"the spec nests deeper than {limits.max_depth} levels"
+            hint = "a spec needs only a few levels; the YAML parser stops at 1,000"
+            return None, [_diag(file, "GS019", message, line, column, hint)]
         return None, [_diag(file, "GS010", f"invalid YAML: {message}", line, column)]
     except yaml.reader.ReaderError as error:
         before = text[: error.position]

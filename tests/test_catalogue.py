@@ -6,7 +6,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -253,13 +252,10 @@ def test_import_and_load_do_not_import_keras() -> None:
     assert modules == "[]", modules
 
 
-def test_load_is_fast() -> None:
-    """Reading the catalogue stays well inside the validate budget (< 30 ms; slack for CI)."""
-    timings = []
-    for _ in range(5):
-        load_catalogue.cache_clear()
-        start = time.perf_counter()
-        load_catalogue()
-        timings.append(time.perf_counter() - start)
+def test_load_is_cached() -> None:
+    """The catalogue file is read once per process (its load time is in benchmarks/)."""
     load_catalogue.cache_clear()
-    assert sorted(timings)[2] < 0.1, timings
+    first = load_catalogue()
+    assert load_catalogue() is first
+    load_catalogue.cache_clear()
+    assert load_catalogue() is not first

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import random
 import re
 import signal
@@ -602,8 +603,14 @@ def run_fuzz(
     findings_dir: Path | None = FINDINGS,
     slow: float = SLOW_SECONDS,
     verbose: bool = False,
+    max_inputs: int | None = None,
+    chunk_size: int = CHUNK,
 ) -> FuzzStats:
-    """Fuzz for about ``seconds``; returns the figures and findings."""
+    """Fuzz for about ``seconds`` or until ``max_inputs`` ran; returns the figures and findings.
+
+    With ``max_inputs`` and a seed the run is the same on every machine, however fast: the
+    smoke test uses that, so its pass or fail never depends on timing.
+    """
     corpus = load_corpus()
     base = random.randrange(2**32) if seed_value is None else seed_value
     rng = random.Random(base)
@@ -613,17 +620,22 @@ def run_fuzz(
         started = time.perf_counter()
         fuzzer.deadline = started + seconds
 
+        limit = math.inf if max_inputs is None else max_inputs
+
+        def going() -> bool:
+            return time.perf_counter() < fuzzer.deadline and fuzzer.stats.inputs < limit
+
         def one(item: tuple[str, bytes, str]) -> None:
-            if time.perf_counter() < fuzzer.deadline:
+            if going():
                 fuzzer.check(*item)
 
         mutations = mutated_inputs(corpus, rng)
         chunk = 0
-        while time.perf_counter() < fuzzer.deadline:
+        while going():
             # One round: a hypothesis run of generated inputs, then twice as many mutations.
             runner = seed(base + chunk)(
                 settings(
-                    max_examples=CHUNK,
+                    max_examples=chunk_size,
                     deadline=None,
                     database=None,
                     phases=[Phase.generate],
@@ -631,8 +643,8 @@ def run_fuzz(
                 )(given(generated_inputs())(one))
             )
             runner()
-            for _ in range(2 * CHUNK):
-                if time.perf_counter() >= fuzzer.deadline:
+            for _ in range(2 * chunk_size):
+                if not going():
                     break
                 fuzzer.check(*next(mutations))
             chunk += 1
@@ -646,8 +658,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="base seed, for a reproducible run")
     parser.add_argument("--slow", type=float, default=SLOW_SECONDS, help="seconds per input (1)")
     parser.add_argument("--findings", type=Path, default=FINDINGS, help="where to save findings")
+    parser.add_argument("--inputs", type=int, help="stop after this many inputs (no limit)")
     args = parser.parse_args(argv)
-    stats = run_fuzz(args.seconds, args.seed, args.findings, args.slow, verbose=True)
+    stats = run_fuzz(
+        args.seconds, args.seed, args.findings, args.slow, verbose=True, max_inputs=args.inputs
+    )
     print(stats.summary())
     return 1 if stats.new_findings else 0
 
