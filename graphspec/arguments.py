@@ -44,6 +44,19 @@ _NAME_KINDS = {
 }
 
 
+_OBJECT_HINT = (
+    "give a name Keras knows, or a mapping of that name and its arguments "
+    "({name: VarianceScaling, scale: 2.0}); never a class path or a config"
+)
+
+
+def _plain_value(value: Any) -> bool:
+    """A literal argument value: no mappings, so nothing can name a class or a module."""
+    if isinstance(value, list):
+        return all(_plain_value(v) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
 # Types of common required arguments, which have no default to learn the type from.
 _REQUIRED_TYPES = {
     "units": "int",
@@ -255,6 +268,8 @@ class _Checker(Reporter):
             return
         if isinstance(value, str) and PLACEHOLDER.search(value):
             return
+        if arg.endswith(tuple(_NAME_KINDS)) and isinstance(value, str | Mapping):
+            return  # a name or {name: ..., args}: check_named_value looks at it
         kind = _expected_type(arg, about.default, about.required)
         if kind is None or _has_type(value, kind):
             return
@@ -309,12 +324,15 @@ class _Checker(Reporter):
             return
         if isinstance(value, str) and PLACEHOLDER.search(value):
             return
+        if isinstance(value, Mapping) and kind != "activations":
+            self.check_object(path, arg, kind, value)
+            return
         if not isinstance(value, str):
             self.error(
                 "GS309",
                 f"'{arg}' must be given by name (a string), not {type(value).__name__}",
                 (*path, arg),
-                hint="graphspec accepts only names Keras knows, never class paths or configs",
+                hint=_OBJECT_HINT if kind != "activations" else "give the activation's name",
             )
             return
         known: frozenset[str] = getattr(self.catalogue, kind)
@@ -325,6 +343,47 @@ class _Checker(Reporter):
                 (*path, arg),
                 self.hint(value, known),
             )
+
+    def check_object(self, path: SpecPath, arg: str, kind: str, value: Mapping[str, Any]) -> None:
+        """`{name: VarianceScaling, scale: 2.0}`: a Keras name and its constructor arguments."""
+        where = (*path, arg)
+        name = value.get("name")
+        if not isinstance(name, str):
+            self.error(
+                "GS309",
+                f"'{arg}' given as a mapping needs 'name', the {kind[:-1]}'s Keras name",
+                where,
+                hint=_OBJECT_HINT,
+            )
+            return
+        known: Mapping[str, Mapping[str, ArgInfo]] = self.catalogue.object_args.get(kind, {})
+        if name not in known:
+            names = frozenset(known)
+            self.error(
+                "GS306",
+                f"unknown {kind[:-1]} '{name}' for '{arg}'",
+                (*where, "name"),
+                self.hint(name, names),
+            )
+            return
+        accepted = known[name]
+        for key, item in value.items():
+            if key == "name":
+                continue
+            if key not in accepted:
+                choices = ", ".join(accepted) or "none"
+                self.error(
+                    "GS309",
+                    f"{name} takes no argument '{key}' (it takes: {choices})",
+                    (*where, key),
+                    self.hint(key, frozenset(accepted)),
+                )
+            elif not _plain_value(item):
+                self.error(
+                    "GS309",
+                    f"{name} argument '{key}' must be a number, string, boolean or a list of those",
+                    (*where, key),
+                )
 
     def check_expression(self, path: SpecPath, node: ExprNode) -> None:
         problems = check_expression(node.expr, list(node.from_))

@@ -45,7 +45,8 @@ __all__ = [
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "keras_catalogue.json"
 """Where the checked-in catalogue lives; the reader and the generator's default output."""
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+OBJECT_KINDS = ("initializers", "regularizers", "constraints")
 """Version of the JSON layout; bump it when the reader must change with the file."""
 
 UNSAFE_LAYERS: frozenset[str] = frozenset(
@@ -131,6 +132,11 @@ class Catalogue:
         default_factory=lambda: MappingProxyType({})
     )
     """Constructor arguments per optimizer name (every name in `optimizers`)."""
+    object_args: Mapping[str, Mapping[str, Mapping[str, ArgInfo]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Per kind (initializers, regularizers, constraints): constructor arguments per name, for
+    the `{name: VarianceScaling, scale: 2.0}` form of those arguments."""
 
     def layer(self, name: str) -> LayerInfo | None:
         """The layer called ``name``, or None when Keras has no such layer."""
@@ -188,6 +194,7 @@ def catalogue_from_dict(data: Mapping[str, Any]) -> Catalogue:
             base_args=info.base_args,
         )
     classes = {k: _args_from_json(v) for k, v in data["optimizer_classes"].items()}
+    object_classes = {k: _args_from_json(v) for k, v in data["object_classes"].items()}
     return Catalogue(
         keras_version=data["keras_version"],
         layers=MappingProxyType(dict(sorted(layers.items()))),
@@ -202,6 +209,14 @@ def catalogue_from_dict(data: Mapping[str, Any]) -> Catalogue:
         deprecated_layer_args=frozenset(data["deprecated_layer_args"]),
         optimizer_args=MappingProxyType(
             {name: classes[cls] for name, cls in data["optimizers"].items()}
+        ),
+        object_args=MappingProxyType(
+            {
+                kind: MappingProxyType(
+                    {name: object_classes[cls] for name, cls in data["object_names"][kind].items()}
+                )
+                for kind in OBJECT_KINDS
+            }
         ),
     )
 
@@ -470,6 +485,21 @@ def generate() -> dict[str, Any]:
         optimizer_classes[cls.__name__] = _constructor_args(cls, object)[0]
         optimizer_names[name] = cls.__name__
     metrics = set(_names(keras.metrics, exclude=[keras.metrics.Metric]))
+    objects = {
+        "initializers": _names(keras.initializers, exclude=[keras.initializers.Initializer]),
+        "regularizers": _names(keras.regularizers, exclude=[keras.regularizers.Regularizer]),
+        "constraints": _names(keras.constraints, exclude=[keras.constraints.Constraint]),
+    }
+    object_classes: dict[str, Any] = {}
+    object_names: dict[str, dict[str, str]] = {}
+    for kind, found in objects.items():
+        object_names[kind] = {}
+        for name, obj in found.items():
+            cls = obj if inspect.isclass(obj) else type(obj)
+            if not inspect.isclass(cls) or inspect.isfunction(obj):
+                continue
+            object_classes[cls.__name__] = _constructor_args(cls, object)[0]
+            object_names[kind][name] = cls.__name__
     return {
         "format": FORMAT_VERSION,
         "generator": "python -m graphspec.catalogue",
@@ -483,13 +513,11 @@ def generate() -> dict[str, Any]:
         "metrics": sorted(metrics | COMPILE_METRIC_NAMES),
         "optimizers": optimizer_names,
         "optimizer_classes": optimizer_classes,
-        "initializers": sorted(
-            _names(keras.initializers, exclude=[keras.initializers.Initializer])
-        ),
-        "regularizers": sorted(
-            _names(keras.regularizers, exclude=[keras.regularizers.Regularizer])
-        ),
-        "constraints": sorted(_names(keras.constraints, exclude=[keras.constraints.Constraint])),
+        "initializers": sorted(objects["initializers"]),
+        "regularizers": sorted(objects["regularizers"]),
+        "constraints": sorted(objects["constraints"]),
+        "object_names": object_names,
+        "object_classes": object_classes,
     }
 
 

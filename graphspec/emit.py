@@ -89,9 +89,27 @@ def import_keras() -> Any:
     return keras
 
 
-def _keras_args(args: Mapping[str, Any]) -> dict[str, Any]:
-    """YAML lists stand for Keras tuples (kernel_size, strides, ...)."""
-    return {key: tuple(v) if isinstance(v, list) else v for key, v in args.items()}
+_OBJECT_SUFFIXES = {
+    "_initializer": "initializers",
+    "_regularizer": "regularizers",
+    "_constraint": "constraints",
+}
+
+
+def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
+    """YAML lists stand for Keras tuples (kernel_size, strides, ...); an initializer,
+    regularizer or constraint written `{name: VarianceScaling, scale: 2.0}` becomes the Keras
+    object of that (catalogue-checked) name."""
+    converted: dict[str, Any] = {}
+    for key, value in args.items():
+        kind = next((k for s, k in _OBJECT_SUFFIXES.items() if key.endswith(s)), None)
+        if kind is not None and isinstance(value, Mapping):
+            config = {k: v for k, v in value.items() if k != "name"}
+            value = getattr(keras, kind).get({"class_name": value["name"], "config": config})
+        elif isinstance(value, list):
+            value = tuple(value)
+        converted[key] = value
+    return converted
 
 
 class _Builder:
@@ -115,7 +133,7 @@ class _Builder:
 
     def make_layer(self, class_name: str, name: str, args: Mapping[str, Any]) -> Any:
         cls = getattr(self.keras.layers, class_name)
-        arguments = _keras_args(keras_arguments(class_name, args))
+        arguments = _keras_args(keras_arguments(class_name, args), self.keras)
         if class_name in WRAPPERS:
             for arg in LAYER_VALUED_ARGS:
                 inner = arguments.get(arg)

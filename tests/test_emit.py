@@ -118,6 +118,33 @@ outputs:
     assert "height_factor" in diagnostic.message
 
 
+def test_initializer_regularizer_constraint_with_arguments(keras: Any) -> None:
+    text = """\
+graphspec: 1
+name: objects
+inputs:
+  x: {shape: [8]}
+nodes:
+  hidden:
+    layer: Dense
+    from: x
+    units: 4
+    kernel_initializer: {name: VarianceScaling, scale: 2.0, mode: fan_out}
+    kernel_regularizer: {name: L2, l2: 0.001}
+    bias_constraint: {name: MaxNorm, max_value: 2}
+    bias_initializer: ones
+outputs:
+  out: hidden
+"""
+    layer = graphspec.build(graphspec.loads(text)).get_layer("out")
+    assert isinstance(layer.kernel_initializer, keras.initializers.VarianceScaling)
+    assert layer.kernel_initializer.get_config()["scale"] == 2.0
+    assert layer.kernel_initializer.get_config()["mode"] == "fan_out"
+    assert layer.kernel_regularizer.get_config() == {"l2": 0.001}
+    assert layer.bias_constraint.get_config()["max_value"] == 2
+    assert np.all(np.asarray(layer.bias) == 1.0)
+
+
 def test_missing_keras_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
