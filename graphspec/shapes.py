@@ -1063,6 +1063,23 @@ def _layer_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
 _add("LayerNormalization", _layer_norm, {"axis": -1, "center": True, "scale": True})
 
 
+def _normalization(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
+    """Normalization: the statistics are weights (not trainable) unless mean and variance are
+    given, which makes them constants."""
+    (shape,) = inputs
+    if a.raw("mean") is not None and a.raw("variance") is not None:
+        return LayerShape((shape,), 0)
+    axis = a.raw("axis")
+    axes = [] if axis is None else sorted(axis) if isinstance(axis, list | tuple) else [axis]
+    if not all(_is_int(x) for x in axes):
+        raise _Unknown("axis")
+    size = _prod(_axis_dims(a.layer, shape, axes, axis))
+    return LayerShape((shape,), 0, 2 * size + 1)
+
+
+_add("Normalization", _normalization, {"axis": -1, "mean": None, "variance": None})
+
+
 def _group_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     groups = a.raw("groups")

@@ -468,6 +468,10 @@ def test_normalization(data: st.DataObject) -> None:
     groups = data.draw(st.sampled_from([1, 2, 3, 4, -1]))
     group_norm = {**flags, "groups": groups, "axis": data.draw(axis)}
     compare("GroupNormalization", group_norm, [shape])
+    statistics: dict[str, Any] = {"axis": data.draw(st.one_of(st.none(), axis, several))}
+    if data.draw(st.booleans()) and shape and shape[-1] is not None:
+        statistics.update(mean=[0.5] * shape[-1], variance=[2.0] * shape[-1], axis=-1)
+    compare("Normalization", statistics, [shape])
 
 
 # --------------------------------------------------------------------------- attention
@@ -616,7 +620,12 @@ FAMILIES: dict[str, list[str]] = {
     ],
     "core": ["Dense", "Embedding", "Flatten", "Reshape", "Permute", "RepeatVector"],
     "recurrent": ["SimpleRNN", "GRU", "LSTM", "Bidirectional", "TimeDistributed"],
-    "normalization": ["BatchNormalization", "LayerNormalization", "GroupNormalization"],
+    "normalization": [
+        "BatchNormalization",
+        "LayerNormalization",
+        "GroupNormalization",
+        "Normalization",
+    ],
     "attention": ["MultiHeadAttention", "Attention", "AdditiveAttention"],
     "merges": [*_MERGE_LAYERS.values()],
 }
