@@ -375,6 +375,56 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from graphspec.diff import diff_json, diff_plans, format_diff
+    from graphspec.pipeline import check_path
+
+    files = []
+    for raw in (args.old, args.new):
+        if Path(raw).is_dir():
+            raise UsageError(f"{raw}: is a directory; diff compares two spec files")
+        found = _expand([raw])
+        if len(found) != 1:
+            raise UsageError(f"{raw}: matches {len(found)} files; diff compares two spec files")
+        files.extend(found)
+    reports = []
+    for file in files:
+        try:
+            reports.append(check_path(file, strict=args.strict, limits=_limits(args)))
+        except OSError as error:
+            raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
+    old, new = reports
+    if old.plan is None or new.plan is None:  # nothing to compare: say why, as validate does
+        invalid = [(file, r) for file, r in zip(files, reports, strict=True) if r.plan is None]
+        if args.format == "json":
+            entries = [
+                {
+                    "file": str(file),
+                    "status": "invalid",
+                    "diagnostics": [diagnostic_json(d) for d in report.diagnostics],
+                }
+                for file, report in invalid
+            ]
+            json.dump({"version": 1, "status": "invalid", "files": entries}, out, indent=2)
+            out.write("\n")
+        else:
+            for file, report in invalid:
+                lines = _source_lines(str(file))
+                for diagnostic in report.diagnostics:
+                    print(format_text(diagnostic, lines), file=out)
+        names = " and ".join(escape(str(file)) for file, _ in invalid)
+        print(f"graphspec diff: {names}: invalid, not compared", file=err)
+        return EXIT_INVALID
+    difference = diff_plans(old.plan, new.plan)
+    if args.format == "json":
+        json.dump(diff_json(difference), out, indent=2)
+        out.write("\n")
+    else:
+        for line in format_diff(difference):
+            print(escape(line), file=out)
+    return EXIT_OK if difference.identical else EXIT_INVALID
+
+
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from graphspec.spec import json_schema
 
@@ -502,6 +552,24 @@ def make_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")
     graph.set_defaults(run=cmd_graph)
+
+    diff = commands.add_parser(
+        "diff",
+        parents=[options],
+        help="show the structural difference of two specs (no Keras)",
+        description="Compare two specs as analysed, entries matched by name: inputs, shared "
+        "entries, blocks, nodes and heads added, removed or changed (form, 'from', arguments "
+        "as key paths such as sequence[2].units), each node's static output shape and "
+        "parameter count, each head's parameters before and after. Comments, key order, "
+        "formatting and 'description' make no difference. Never imports TensorFlow or Keras.",
+        epilog="Exit codes: 0 structurally identical, 1 different, or either spec invalid (its "
+        "diagnostics are printed as 'validate' prints them, and nothing is compared), 2 usage "
+        "or I/O error.",
+    )
+    diff.add_argument("old", metavar="OLD", help="the spec before (e.g. the base branch's)")
+    diff.add_argument("new", metavar="NEW", help="the spec after")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
+    diff.set_defaults(run=cmd_diff)
 
     schema = commands.add_parser(
         "schema",

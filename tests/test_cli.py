@@ -54,6 +54,8 @@ def test_validate_all_seeds_without_importing_keras() -> None:
         ["validate", "--format", "json", *SEEDS[:2]],
         ["summary", *SEEDS[:2]],
         ["graph", SEEDS[0], "--format", "dot"],
+        ["diff", SEEDS[0], SEEDS[1]],
+        ["diff", "--format", "json", SEEDS[0], SEEDS[1]],
     ],
 )
 def test_light_commands_do_not_import_keras(command: list[str]) -> None:
