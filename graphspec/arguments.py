@@ -118,7 +118,12 @@ def _has_type(value: Any, kind: str) -> bool:
         return is_int(value) or isinstance(value, float)
     if kind == "str":
         return isinstance(value, str)
-    return is_int(value) or (isinstance(value, list) and all(is_int(v) or v is None for v in value))
+    if is_int(value):
+        return True
+    # A list of sizes, or of (before, after) pairs: ZeroPadding2D's ((1, 1), (0, 1)).
+    return isinstance(value, list) and all(
+        is_int(v) or v is None or (isinstance(v, list) and all(is_int(x) for x in v)) for v in value
+    )
 
 
 def _scopes(spec: Spec) -> Iterator[tuple[SpecPath, Mapping[str, Node]]]:
@@ -336,6 +341,7 @@ class _Checker(Reporter):
             )
             return
         known: frozenset[str] = getattr(self.catalogue, kind)
+        known = known | frozenset(self.catalogue.object_args.get(kind, {}))
         if value not in known:
             self.error(
                 "GS306",

@@ -485,15 +485,23 @@ def generate() -> dict[str, Any]:
         optimizer_classes[cls.__name__] = _constructor_args(cls, object)[0]
         optimizer_names[name] = cls.__name__
     metrics = set(_names(keras.metrics, exclude=[keras.metrics.Metric]))
-    objects = {
-        "initializers": _names(keras.initializers, exclude=[keras.initializers.Initializer]),
-        "regularizers": _names(keras.regularizers, exclude=[keras.regularizers.Regularizer]),
-        "constraints": _names(keras.constraints, exclude=[keras.constraints.Constraint]),
+    bases = {
+        "initializers": (keras.initializers, keras.initializers.Initializer),
+        "regularizers": (keras.regularizers, keras.regularizers.Regularizer),
+        "constraints": (keras.constraints, keras.constraints.Constraint),
     }
+    objects = {kind: _names(module, exclude=[root]) for kind, (module, root) in bases.items()}
     object_classes: dict[str, Any] = {}
     object_names: dict[str, dict[str, str]] = {}
     for kind, found in objects.items():
         object_names[kind] = {}
+        module, root = bases[kind]
+        # Classes `get` cannot make without arguments (Constant needs a value) count too.
+        for name in dir(module):
+            cls = getattr(module, name)
+            if inspect.isclass(cls) and issubclass(cls, root) and cls is not root:
+                object_classes[cls.__name__] = _constructor_args(cls, object)[0]
+                object_names[kind][name] = cls.__name__
         for name, obj in found.items():
             cls = obj if inspect.isclass(obj) else type(obj)
             if not inspect.isclass(cls) or inspect.isfunction(obj):
