@@ -403,12 +403,21 @@ class _Side:
         ordered = nx.lexicographical_topological_sort(graph, key=lambda n: index[n])
         self.order = tuple(name for name in ordered if name in self.spec.nodes)
         self.nodes = {name: self._facts(name, self.spec.nodes[name]) for name in self.order}
+        # A use of a shared entry carries its weights only at the first use; per head they
+        # count once, however many uses the head reads.
+        self.weights: dict[str, int | None] = {}
+        self.uses: dict[str, str] = {}
         first_use: dict[str, str] = {}
         for name in plan.top.order:
             node = self.spec.nodes[name]
             if isinstance(node, UseNode):
+                self.uses[name] = node.use
                 first_use.setdefault(node.use, name)
+            else:
+                self.weights[name] = self._params(name)
         self.shared_params = {entry: self._params(name) for entry, name in first_use.items()}
+        self.reads = {name: list(graph.predecessors(name)) for name in graph}
+        self.upstream: dict[str, int | None] = {}
 
     def _params(self, name: str) -> int | None:
         static = self.plan.static.get(name)
@@ -426,24 +435,27 @@ class _Side:
     def head_params(self, head: str) -> int | None:
         """The parameters a head depends on; a shared entry's weights count once."""
         target = self.spec.outputs[head].from_.partition(".")[0]
-        total = 0
-        shared: set[str] = set()
-        for name in (*nx.ancestors(self.plan.top.graph, target), target):
-            node = self.spec.nodes.get(name)
-            if node is None:  # an input
-                continue
-            if isinstance(node, UseNode):
-                shared.add(node.use)
-                continue
-            params = self._params(name)
-            if params is None:
-                return None
-            total += params
-        for entry in shared:
-            weights = self.shared_params.get(entry, 0)
-            if weights is None:
-                return None
-            total += weights
+        if target not in self.upstream:
+            self.upstream[target] = self._params_upstream(target)
+        return self.upstream[target]
+
+    def _params_upstream(self, target: str) -> int | None:
+        seen = {target}
+        stack = [target]
+        while stack:  # a plain walk: many heads on a deep graph make this the hot loop
+            for source in self.reads[stack.pop()]:
+                if source not in seen:
+                    seen.add(source)
+                    stack.append(source)
+        total: int | None = 0
+        entries = set()
+        for name in seen:
+            if name in self.uses:
+                entries.add(self.uses[name])
+            else:
+                total = _add(total, self.weights.get(name, 0))  # an input has none
+        for entry in entries:
+            total = _add(total, self.shared_params.get(entry, 0))
         return total
 
     def totals(self) -> Totals:
@@ -461,6 +473,10 @@ class _Side:
 
     def head_fields(self, name: str) -> tuple[tuple[str, Any], ...]:
         return _fields(_dump(self.spec.outputs[name]))
+
+
+def _add(total: int | None, more: int | None) -> int | None:
+    return None if total is None or more is None else total + more
 
 
 def _dump_all(model: Any) -> dict[str, Any]:

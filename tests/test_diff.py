@@ -150,6 +150,31 @@ def test_shared_weights_count_once_for_a_head() -> None:
     assert head.new_params == lstm + dense == diff.new_totals.params
 
 
+SHARED_TWICE = """\
+graphspec: 1
+name: shared_twice
+inputs: {x: {shape: [4]}, y: {shape: [4]}}
+shared: {enc: {layer: Dense, units: 3}}
+nodes:
+  a: {use: enc, from: x}
+  b: {use: enc, from: y}
+  both: {op: add, from: [a, b]}
+outputs: {first: a, second: b, sum: both}
+"""
+
+
+def test_a_head_reading_only_a_later_use_still_counts_the_shared_weights() -> None:
+    spec = loads(SHARED_TWICE)
+    diff = diff_specs(spec, spec)
+    weights = 4 * 3 + 3
+    assert {h.name: h.new_params for h in diff.head_totals} == {
+        "first": weights,
+        "second": weights,
+        "sum": weights,
+    }
+    assert diff.new_totals.params == weights
+
+
 def test_seed_ensembles(capsys: pytest.CaptureFixture[str]) -> None:
     diff = diff_specs(ENSEMBLE, PRUNED)
     nodes = changed(diff)
