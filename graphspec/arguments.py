@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphspec.catalogue import UNSAFE_LAYERS, ArgInfo, Catalogue, load_catalogue
+from graphspec.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, SpecPath
 from graphspec.expr import check_expression
 from graphspec.graph import PLACEHOLDER, Reporter
@@ -163,9 +164,10 @@ def _expr_entries(spec: Spec) -> Iterator[tuple[SpecPath, ExprNode]]:
 
 
 class _Checker(Reporter):
-    def __init__(self, spec: Spec, catalogue: Catalogue) -> None:
+    def __init__(self, spec: Spec, catalogue: Catalogue, custom: CustomLayers) -> None:
         super().__init__(spec)
         self.catalogue = catalogue
+        self.custom = custom
         self.checked: set[tuple[SpecPath, str, str]] = set()
 
     def check_layer(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
@@ -178,6 +180,9 @@ class _Checker(Reporter):
                 hint="for arithmetic on tensors use an 'expr' node; inputs are declared in "
                 "'inputs'",
             )
+            return
+        if self.custom.get(layer) is not None:
+            self.check_custom(path, layer, args)
             return
         info = self.catalogue.layer(layer)
         if info is None or not info.safe:
@@ -319,6 +324,29 @@ class _Checker(Reporter):
                 if key not in self.checked:
                     self.checked.add(key)
                     self.check_type(where, layer, arg, value, info.args.get(arg))
+
+    def check_custom(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
+        """An allowed custom layer: its arguments are only ever plain values."""
+        for arg, value in args.items():
+            if arg in _STRUCTURAL:
+                self.error(
+                    "GS302",
+                    f"'{arg}' is not allowed on layer '{layer}'",
+                    (*path, arg),
+                    _STRUCTURAL[arg],
+                    key=True,
+                )
+            elif not _plain_value(value) and not (
+                arg.endswith(tuple(_NAME_KINDS)) and isinstance(value, Mapping)
+            ):
+                self.error(
+                    "GS310",
+                    f"'{arg}' of custom layer {layer} must be a number, string, boolean or a "
+                    "list of those",
+                    (*path, arg),
+                )
+            else:
+                self.check_named_value(path, arg, value)
 
     def check_named_value(self, path: SpecPath, arg: str, value: Any) -> None:
         """Activations, initializers, regularizers and constraints given by name are known."""
@@ -473,9 +501,9 @@ def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, A
                 yield (*base, "nodes", name), node.block, node.with_
 
 
-def check_arguments(spec: Spec) -> list[Diagnostic]:
+def check_arguments(spec: Spec, custom: CustomLayers | None = None) -> list[Diagnostic]:
     """Check every layer, expression, loss, metric and optimizer a spec names."""
-    checker = _Checker(spec, load_catalogue())
+    checker = _Checker(spec, load_catalogue(), custom or CustomLayers())
     for path, layer, args in _layer_entries(spec):
         checker.check_layer(path, layer, args)
     for path, block, arguments in _block_instances(spec):

@@ -132,6 +132,12 @@ class _Builder:
     # ---- layers ----------------------------------------------------------------------------
 
     def make_layer(self, class_name: str, name: str, args: Mapping[str, Any]) -> Any:
+        custom = self.plan.custom.get(class_name)
+        if custom is not None:
+            from graphspec.custom import load_class
+
+            cls = load_class(custom, self.keras)
+            return cls(name=name, **_keras_args(args, self.keras))
         cls = getattr(self.keras.layers, class_name)
         arguments = _keras_args(keras_arguments(class_name, args), self.keras)
         if class_name in WRAPPERS:

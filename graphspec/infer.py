@@ -10,10 +10,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from graphspec.custom import CustomLayer
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath
 from graphspec.expr import infer_expr_shape
 from graphspec.graph import NodeStatic, Plan, Reporter, Shape, layer_names, substitute
-from graphspec.shapes import ShapeError, infer_layer, infer_merge
+from graphspec.shapes import LayerShape, ShapeError, infer_layer, infer_merge
 from graphspec.shapes import format_shape as shapes_format
 from graphspec.source import DEFAULT_LIMITS, Limits
 from graphspec.spec import (
@@ -71,6 +72,18 @@ def _add(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a + b
 
 
+def _custom_rule(
+    custom: CustomLayer, args: Mapping[str, Any], shapes: Sequence[Shape]
+) -> LayerShape | None:
+    """A custom layer's declared rule (`shape = "same"`), or None when it declares none."""
+    if custom.shape is None:
+        return None
+    if len(shapes) != 1:
+        raise ValueError(f"custom layer {custom.name} declares shape 'same' but has several inputs")
+    trainable, frozen = custom.params(args)
+    return LayerShape((shapes[0],), trainable, frozen)
+
+
 class _Inferer(Reporter):
     def __init__(self, plan: Plan, limits: Limits) -> None:
         super().__init__(plan.spec)
@@ -113,9 +126,13 @@ class _Inferer(Reporter):
         if any(shape is None for shape in shapes):
             return _Result((None,), None, None)
         try:
-            result = infer_layer(
-                layer, keras_arguments(layer, args), [s for s in shapes if s is not None]
-            )
+            custom = self.plan.custom.get(layer)
+            if custom is not None:
+                result = _custom_rule(custom, args, [s for s in shapes if s is not None])
+            else:
+                result = infer_layer(
+                    layer, keras_arguments(layer, args), [s for s in shapes if s is not None]
+                )
         except ShapeError as error:
             # "padding must be 'valid' or 'same'": a value refused whatever the input; a
             # message about the input ("pool_size is larger than the input") is a shape error.

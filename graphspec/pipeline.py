@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphspec.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, sort_diagnostics
 from graphspec.graph import Plan, analyse_graph
 from graphspec.source import (
@@ -19,7 +21,7 @@ from graphspec.source import (
 )
 from graphspec.spec import Spec, parse_spec
 
-Check = Callable[[Spec], list[Diagnostic]]
+Check = Callable[[Spec, CustomLayers], list[Diagnostic]]
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,21 @@ def _static_checks() -> list[Check]:
     return [check_arguments]
 
 
-def analyse(spec: Spec, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Report:
+def analyse(
+    spec: Spec,
+    strict: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    custom: CustomLayers | None = None,
+) -> Report:
     """Run every check that needs no Keras on a parsed spec."""
     file = spec.source.file if spec.source else "<spec>"
+    custom = custom or CustomLayers()
     diagnostics: list[Diagnostic] = []
     for check in _static_checks():
-        diagnostics.extend(check(spec))
+        diagnostics.extend(check(spec, custom))
     plan, graph_diagnostics = analyse_graph(spec, strict=strict, limits=limits)
+    if plan is not None and custom:
+        plan = dataclasses.replace(plan, custom=custom)
     diagnostics.extend(graph_diagnostics)
     if plan is not None and not any(d.is_error for d in diagnostics):
         from graphspec.infer import infer_shapes
@@ -110,6 +120,7 @@ def _from_source(
     found: list[Diagnostic],
     strict: bool,
     limits: Limits,
+    custom: CustomLayers | None = None,
 ) -> Report:
     if source is None:
         return Report(file, tuple(found))
@@ -120,21 +131,30 @@ def _from_source(
         spec, problems = parse_spec(source)
         if spec is None:
             return Report(file, _capped(limits, sort_diagnostics(problems)))
-        return analyse(spec, strict=strict, limits=limits)
+        return analyse(spec, strict=strict, limits=limits, custom=custom)
 
 
-def check_path(path: str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Report:
+def check_path(
+    path: str | Path,
+    strict: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    custom: CustomLayers | None = None,
+) -> Report:
     """Load and check a spec file (OSError when it cannot be read)."""
     source, found = load_file(path, limits)
-    return _from_source(str(path), source, found, strict, limits)
+    return _from_source(str(path), source, found, strict, limits, custom)
 
 
 def check_text(
-    text: str, name: str = "<memory>", strict: bool = False, limits: Limits = DEFAULT_LIMITS
+    text: str,
+    name: str = "<memory>",
+    strict: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    custom: CustomLayers | None = None,
 ) -> Report:
     """Load and check spec text."""
     source, found = load_text(text, name, limits)
-    return _from_source(name, source, found, strict, limits)
+    return _from_source(name, source, found, strict, limits, custom)
 
 
 def _spec_or_raise(source: SourceTree | None, found: list[Diagnostic]) -> Spec:
@@ -161,32 +181,58 @@ def loads(text: str, name: str = "<memory>") -> Spec:
     return _spec_or_raise(*load_text(text, name))
 
 
-def check(spec: Spec | str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Report:
-    """Check a spec (or a spec file) without Keras; the Report holds the Plan when sound."""
+def _custom(custom: CustomLayers | Sequence[str] | None) -> CustomLayers | None:
+    if custom is None or isinstance(custom, CustomLayers):
+        return custom
+    return CustomLayers.from_paths(custom, "custom_layers")
+
+
+def check(
+    spec: Spec | str | Path,
+    strict: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    custom_layers: CustomLayers | Sequence[str] | None = None,
+) -> Report:
+    """Check a spec (or a spec file) without Keras; the Report holds the Plan when sound.
+
+    ``custom_layers``: import paths of layer classes the spec may use by class name
+    (``["mypkg.layers.Scale"]``), or a `CustomLayers` read from ``[tool.graphspec]``.
+    """
+    custom = _custom(custom_layers)
     if isinstance(spec, Spec):
-        return analyse(spec, strict=strict, limits=limits)
-    return check_path(spec, strict=strict, limits=limits)
+        return analyse(spec, strict=strict, limits=limits, custom=custom)
+    return check_path(spec, strict=strict, limits=limits, custom=custom)
 
 
 def build_report(
-    spec: Spec | str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS
+    spec: Spec | str | Path,
+    strict: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    custom_layers: CustomLayers | Sequence[str] | None = None,
 ) -> tuple[Any, Report]:
     """Check, then emit; returns the model (None on errors) and the full report."""
-    report = check(spec, strict=strict, limits=limits)
+    report = check(spec, strict=strict, limits=limits, custom_layers=custom_layers)
     if report.plan is None:
         return None, report
+    from graphspec.deep import deep_recursion, plan_layer_bound
     from graphspec.emit import emit_model
 
-    model, problems = emit_model(report.plan)
+    with deep_recursion(plan_layer_bound(report.plan)):  # Keras recurses once per chained layer
+        model, problems = emit_model(report.plan)
     if problems:
         diagnostics = _capped(limits, sort_diagnostics([*report.diagnostics, *problems]))
         report = Report(report.file, diagnostics, report.spec)
     return model, report
 
 
-def build(spec: Spec | str | Path, strict: bool = False, limits: Limits = DEFAULT_LIMITS) -> Any:
+def build(
+    spec: Spec | str | Path,
+    strict: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    custom_layers: CustomLayers | Sequence[str] | None = None,
+) -> Any:
     """Build the keras.Model of a spec or spec file; raises `SpecError` on any error."""
-    model, report = build_report(spec, strict=strict, limits=limits)
+    model, report = build_report(spec, strict=strict, limits=limits, custom_layers=custom_layers)
     if model is None:
         raise SpecError(report.diagnostics)
     return model

@@ -1,0 +1,168 @@
+"""Round trip: a Keras model → its imported spec → the model graphspec builds, compared.
+
+Used by `graphspec import --verify`, the zoo benchmark and the tests. Imports keras (through
+the build path) only when called.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphspec.custom import CustomLayers
+from graphspec.diagnostics import SpecError
+from graphspec.pipeline import build_report, check_text
+
+EQUIVALENT_CLASSES = {
+    ("CustomScaleLayer", "ExpressionLayer"),
+    ("Add", "ExpressionLayer"),
+    ("Multiply", "ExpressionLayer"),
+    ("Subtract", "ExpressionLayer"),
+    ("Divide", "ExpressionLayer"),
+    ("TrueDivide", "ExpressionLayer"),
+    ("Sequential", "Functional"),
+}
+"""(Keras class, graphspec class) pairs that compute the same thing: an operation on tensors
+(`x + 3.0`) or CustomScaleLayer written as an `expr` node."""
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """What comparing a model with its spec's build found."""
+
+    name: str
+    params: int
+    layers: int
+    validate_s: float
+    build_s: float
+    static_params: int | None
+    built_params: int
+    mismatches: tuple[str, ...] = ()
+    """Differences in structure, shapes or parameter counts (empty when identical)."""
+    max_abs_diff: float | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and (self.max_abs_diff is None or self.max_abs_diff < 1e-5)
+
+
+def _layer_signature(model: Any) -> list[tuple[str, str, int]]:
+    """Every operation of the model (layers, and operations such as `x + y` that are not
+    layers), with its class and parameter count."""
+    operations = getattr(model, "operations", None) or model.layers
+    return [
+        (op.name, type(op).__name__, op.count_params() if hasattr(op, "count_params") else 0)
+        for op in operations
+        if type(op).__name__ != "InputLayer"
+    ]
+
+
+def _shape(value: Any) -> tuple[int | None, ...]:
+    return tuple(value)[1:]
+
+
+def compare(
+    original: Any,
+    text: str,
+    layer_names: Mapping[str, str],
+    custom: CustomLayers | None = None,
+    predict: bool = True,
+    seed: int = 0,
+) -> RoundTrip:
+    """Validate and build ``text``, compare it with ``original`` layer by layer, copy the
+    weights across and compare predictions on one random batch."""
+    import numpy as np
+
+    mismatches: list[str] = []
+    start = time.perf_counter()
+    report = check_text(text, f"{original.name}.yaml", custom=custom)
+    validate_s = time.perf_counter() - start
+    if not report.ok or report.plan is None:
+        raise SpecError(report.diagnostics)
+    warnings = [d for d in report.diagnostics if d.severity != "info"]
+    if warnings:
+        mismatches.append(f"{len(warnings)} warning(s): {warnings[0].format()}")
+    plan = report.plan
+    static = None
+    if plan.trainable is not None and plan.non_trainable is not None:
+        static = plan.trainable + plan.non_trainable
+    if static != original.count_params():
+        mismatches.append(f"static params {static} != Keras {original.count_params():,}")
+    # Every top-level node's static shape against the Keras layer of the same name.
+    for node, info in plan.static.items():
+        try:
+            layer = original.get_layer(_original_name(layer_names, node))
+        except ValueError:
+            continue
+        outputs = layer.output if not isinstance(layer.output, list) else layer.output[0]
+        if info.shape is not None and tuple(info.shape) != _shape(outputs.shape):
+            mismatches.append(f"{node}: static shape {info.shape} != Keras {outputs.shape}")
+
+    start = time.perf_counter()
+    built, build = build_report(text_spec(text, original.name), custom_layers=custom)
+    build_s = time.perf_counter() - start
+    if built is None:
+        raise SpecError(build.diagnostics)
+    mine = {name: (cls, count) for name, cls, count in _layer_signature(built)}
+    for name, cls, count in _layer_signature(original):
+        target = layer_names.get(name, name)
+        if target not in mine:
+            mismatches.append(f"layer {name} ({cls}) missing from the build")
+            continue
+        built_cls, built_count = mine.pop(target)
+        if built_cls != cls and (cls, built_cls) not in EQUIVALENT_CLASSES:
+            mismatches.append(f"layer {name}: {cls} became {built_cls}")
+        if built_count != count:
+            mismatches.append(f"layer {name}: {count:,} params became {built_count:,}")
+    for name, (cls, _) in mine.items():
+        mismatches.append(f"extra layer {name} ({cls}) in the build")
+    diff = None
+    if predict and not any("missing" in m or "params became" in m for m in mismatches):
+        for layer in original.layers:
+            if layer.weights:
+                built.get_layer(layer_names.get(layer.name, layer.name)).set_weights(
+                    layer.get_weights()
+                )
+        rng = np.random.default_rng(seed)
+        batch = [
+            rng.uniform(0, 255, size=(2, *(d or 224 for d in _shape(tensor.shape)))).astype(
+                "float32"
+            )
+            for tensor in original.inputs
+        ]
+        feed = batch[0] if len(batch) == 1 else batch
+        expected = original.predict(feed, verbose=0)
+        got = built.predict(feed, verbose=0)
+        pairs = zip(_as_list(expected), _as_list(got), strict=True)
+        diff = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in pairs)
+    return RoundTrip(
+        original.name,
+        original.count_params(),
+        len(original.layers),
+        validate_s,
+        build_s,
+        static,
+        built.count_params(),
+        tuple(mismatches),
+        diff,
+    )
+
+
+def text_spec(text: str, name: str) -> Any:
+    from graphspec.pipeline import loads
+
+    return loads(text, f"{name}.yaml")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _original_name(layer_names: Mapping[str, str], node: str) -> str:
+    for original, mine in layer_names.items():
+        if mine == node:
+            return original
+    return node
