@@ -1,5 +1,6 @@
 """graphspec: a declarative graph-spec compiler from YAML/JSON to Keras 3 functional models."""
 
+from graphspec.deep import load_model
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
 from graphspec.pipeline import Report, build, check, load, loads
 from graphspec.spec import Spec
@@ -14,6 +15,7 @@ __all__ = [
     "build",
     "check",
     "load",
+    "load_model",
     "loads",
 ]
 __version__ = "0.1.0"
