@@ -225,6 +225,7 @@ def save_atomically(model: Any, path: Path) -> None:
 def _build_one(
     spec_path: Path, output: Path, args: argparse.Namespace, out: TextIO, err: TextIO
 ) -> int:
+    from graphspec.deep import deep_recursion
     from graphspec.emit import BuildUnavailable
     from graphspec.pipeline import build_report, check_path
 
@@ -248,9 +249,11 @@ def _build_one(
             if diagnostic.code.startswith("GS5"):
                 print(format_text(diagnostic), file=err)
         return EXIT_INVALID
-    if not args.quiet:
-        model.summary(print_fn=lambda line, *_, **__: print(line, file=out))
-    save_atomically(model, output)
+    # Keras 3.15 walks the graph iteratively here; the raise is insurance for other 3.x.
+    with deep_recursion(len(model.layers)):
+        if not args.quiet:
+            model.summary(print_fn=lambda line, *_, **__: print(line, file=out))
+        save_atomically(model, output)
     seconds = time.perf_counter() - started
     print(f"wrote {output} ({model.count_params():,} parameters) in {seconds:.1f} s", file=err)
     return EXIT_OK
