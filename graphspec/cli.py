@@ -1,4 +1,6 @@
-"""Command line: `graphspec validate|build|schema`. Only `build` imports Keras, and lazily."""
+"""Command line: `graphspec validate|build|summary|graph|diff|import|schema`.
+
+Only `build` imports Keras, and lazily; `import` reads a model's config without it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from graphspec.diagnostics import Diagnostic, Severity, format_path
 from graphspec.source import DEFAULT_LIMITS, Limits, split_lines
 
 if TYPE_CHECKING:
+    from graphspec.custom import CustomLayers
     from graphspec.graph import Plan
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -160,7 +163,9 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     results = []
     for file in files:
         try:
-            report = check_path(file, strict=args.strict, limits=_limits(args))
+            report = check_path(
+                file, strict=args.strict, limits=_limits(args), custom=_custom(args)
+            )
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
         invalid += 0 if report.ok else 1
@@ -230,7 +235,9 @@ def _build_one(
     from graphspec.pipeline import build_report, check_path
 
     try:
-        report = check_path(spec_path, strict=args.strict, limits=_limits(args))
+        report = check_path(
+            spec_path, strict=args.strict, limits=_limits(args), custom=_custom(args)
+        )
     except OSError as error:
         raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
     for diagnostic in report.diagnostics:
@@ -240,7 +247,10 @@ def _build_one(
     started = time.perf_counter()
     try:
         model, report = build_report(
-            report.spec or spec_path, strict=args.strict, limits=_limits(args)
+            report.spec or spec_path,
+            strict=args.strict,
+            limits=_limits(args),
+            custom_layers=_custom(args),
         )
     except BuildUnavailable as error:
         raise UsageError(str(error)) from error
@@ -338,7 +348,9 @@ def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     worst = EXIT_OK
     for file in _expand(args.specs):
         try:
-            report = check_path(file, strict=args.strict, limits=_limits(args))
+            report = check_path(
+                file, strict=args.strict, limits=_limits(args), custom=_custom(args)
+            )
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
         for diagnostic in report.diagnostics:
@@ -359,7 +371,9 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"{args.spec}: is a directory; graph draws one spec")
     (spec_path,) = _expand([args.spec])
     try:
-        report = check_path(spec_path, strict=args.strict, limits=_limits(args))
+        report = check_path(
+            spec_path, strict=args.strict, limits=_limits(args), custom=_custom(args)
+        )
     except OSError as error:
         raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
     for diagnostic in report.diagnostics:
@@ -393,7 +407,9 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reports = []
     for file in files:
         try:
-            reports.append(check_path(file, strict=args.strict, limits=_limits(args)))
+            reports.append(
+                check_path(file, strict=args.strict, limits=_limits(args), custom=_custom(args))
+            )
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
     old, new = reports
@@ -426,6 +442,66 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for line in format_diff(difference):
             print(escape(line), file=out)
     return EXIT_OK if difference.identical else EXIT_INVALID
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A `.keras` file or Keras JSON config to a spec; reads the config only (no TensorFlow)."""
+    from graphspec.diagnostics import SpecError
+    from graphspec.importer import import_path
+    from graphspec.pipeline import check_text
+
+    model = Path(args.model)
+    if not model.is_file():
+        raise UsageError(f"{model}: no such file")
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        if output.suffix not in (".yaml", ".yml"):
+            raise UsageError(f"{output}: the spec must end in .yaml or .yml")
+        if output.is_symlink() or output.is_dir():
+            raise UsageError(f"{output}: is a symbolic link or a directory")
+        if output.exists() and not args.force:
+            raise UsageError(f"{output}: already exists; pass --force to overwrite it")
+        if not (output.parent if str(output.parent) else Path(".")).is_dir():
+            raise UsageError(f"{output.parent}: no such directory")
+    custom = _custom(args)
+    try:
+        imported = import_path(model, custom)
+    except SpecError as error:
+        for diagnostic in error.diagnostics:
+            print(format_text(diagnostic), file=err)
+        return EXIT_INVALID
+    name = str(output) if output else f"<{model.name} imported>"
+    report = check_text(imported.text, name, limits=_limits(args), custom=custom)
+    for diagnostic in report.diagnostics:
+        if diagnostic.severity is not Severity.INFO:
+            print(format_text(diagnostic), file=err)
+    if not report.ok:
+        print("graphspec: the imported spec does not validate; nothing written", file=err)
+        return EXIT_INVALID
+    for note in imported.notes:
+        print(f"note: {escape(note)}", file=err)
+    if output is None:
+        out.write(imported.text)
+        return EXIT_OK
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{output.stem}.", suffix=".tmp", dir=output.parent or "."
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(imported.text)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    plan = report.plan
+    total = (
+        "?"
+        if plan is None or plan.trainable is None or plan.non_trainable is None
+        else (f"{plan.trainable + plan.non_trainable:,}")
+    )
+    nodes = len(report.spec.nodes) if report.spec else 0
+    print(f"wrote {output}: {nodes} nodes, {total} parameters", file=err)
+    return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -464,11 +540,36 @@ _CAPS = {
 }
 
 
+def _custom(args: argparse.Namespace) -> CustomLayers:
+    """Custom layers from the nearest pyproject.toml plus --custom-layer (read once)."""
+    from graphspec.custom import CustomLayerError, CustomLayers, project_settings
+
+    cached: CustomLayers | None = getattr(args, "_custom_layers", None)
+    if cached is not None:
+        return cached
+    try:
+        found = project_settings().merged(
+            CustomLayers.from_paths(getattr(args, "custom_layer", None) or [])
+        )
+    except CustomLayerError as error:
+        raise UsageError(str(error)) from error
+    args._custom_layers = found
+    return found
+
+
 def _spec_options() -> argparse.ArgumentParser:
     """Options shared by every command that reads specs: --strict and the input caps."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
+    )
+    parent.add_argument(
+        "--custom-layer",
+        action="append",
+        default=[],
+        metavar="MODULE.CLASS",
+        help="allow specs to use this layer class by its class name (repeatable; adds to "
+        "[tool.graphspec] custom-layers in the nearest pyproject.toml)",
     )
     caps = parent.add_argument_group("limits for untrusted input")
     for name, meaning in _CAPS.items():
@@ -573,6 +674,25 @@ def make_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", metavar="NEW", help="the spec after")
     diff.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
     diff.set_defaults(run=cmd_diff)
+
+    importer = commands.add_parser(
+        "import",
+        parents=[options],
+        help="write the spec of a Keras model (.keras file or JSON config)",
+        description="Read a Keras model's config (a .keras file or the JSON of model.to_json()) "
+        "and write the spec a person would write: chains as 'sequence', layers called twice "
+        "as 'shared' + 'use', nested models as blocks, x + y as 'op' or 'expr', default "
+        "arguments left out, heads named after the model's outputs. Deterministic; the spec "
+        "is validated before it is written. Reads the config only: no TensorFlow needed. "
+        "Classes outside keras.layers must be allowed (--custom-layer or [tool.graphspec]); "
+        "a Lambda layer is an error that says how to write it as an 'expr' node.",
+    )
+    importer.add_argument("model", metavar="MODEL", help="a .keras file or a Keras JSON config")
+    importer.add_argument(
+        "-o", "--output", metavar="SPEC", help="where to write the spec (.yaml; default stdout)"
+    )
+    importer.add_argument("--force", action="store_true", help="overwrite an existing spec")
+    importer.set_defaults(run=cmd_import)
 
     schema = commands.add_parser(
         "schema",

@@ -79,9 +79,9 @@ def read_model_config(path: Path) -> dict[str, Any]:
                 try:
                     info = archive.getinfo("config.json")
                 except KeyError:
-                    raise _problem(where, "GS702", "the .keras file holds no config.json") from None
+                    raise _problem(where, "GS701", "the .keras file holds no config.json") from None
                 if info.file_size > MAX_CONFIG_BYTES:
-                    raise _problem(where, "GS702", "the model config is over 256 MiB")
+                    raise _problem(where, "GS701", "the model config is over 256 MiB")
                 with archive.open(info) as handle:
                     raw = handle.read(MAX_CONFIG_BYTES + 1)
         else:
@@ -89,19 +89,19 @@ def read_model_config(path: Path) -> dict[str, Any]:
                 raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise _problem(
-            where, "GS702", f"cannot read the model: {error.strerror or error}"
+            where, "GS701", f"cannot read the model: {error.strerror or error}"
         ) from None
     except zipfile.BadZipFile as error:
-        raise _problem(where, "GS702", f"not a valid .keras file: {error}") from None
+        raise _problem(where, "GS701", f"not a valid .keras file: {error}") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise _problem(where, "GS702", "the model config is over 256 MiB")
+        raise _problem(where, "GS701", "the model config is over 256 MiB")
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as error:
         message = f"the model config is not valid JSON: {str(error)[:200]}"
-        raise _problem(where, "GS702", message) from None
+        raise _problem(where, "GS701", message) from None
     if not isinstance(data, dict):
-        raise _problem(where, "GS702", "the model config is not a JSON object")
+        raise _problem(where, "GS701", "the model config is not a JSON object")
     return data
 
 
@@ -180,7 +180,7 @@ class _Importer:
         if kind not in _MODELS or not isinstance(config, Mapping):
             raise _problem(
                 self.file,
-                "GS702",
+                "GS701",
                 f"expected a Keras Functional or Sequential model config, found {kind!r}",
                 hint="import a .keras file, or the JSON that model.to_json() writes",
             )
@@ -209,17 +209,17 @@ class _Importer:
             return self.sequential(scope, config)
         layers = config.get("layers")
         if not isinstance(layers, list):
-            raise _problem(self.file, "GS702", "the model config has no 'layers' list")
+            raise _problem(self.file, "GS701", "the model config has no 'layers' list")
         by_name: dict[str, Mapping[str, Any]] = {}
         for layer in layers:
             if not isinstance(layer, Mapping) or not isinstance(layer.get("name"), str):
-                raise _problem(self.file, "GS702", "a layer entry has no name", scope.path)
+                raise _problem(self.file, "GS701", "a layer entry has no name", scope.path)
             by_name[layer["name"]] = layer
         inputs = [_history(item) for item in _list_of_refs(config.get("input_layers"))]
         for layer_name, _, _ in inputs:
             layer = by_name.get(layer_name)
             if layer is None or layer.get("class_name") != "InputLayer":
-                raise _problem(self.file, "GS702", f"input '{layer_name}' is not an InputLayer")
+                raise _problem(self.file, "GS701", f"input '{layer_name}' is not an InputLayer")
             self.input_layer(scope, layer)
         calls: list[_Call] = []
         for layer in layers:
@@ -244,7 +244,7 @@ class _Importer:
             if not isinstance(shape, list):
                 raise _problem(
                     self.file,
-                    "GS702",
+                    "GS701",
                     "a Sequential model without an input shape",
                     scope.path,
                     hint="build the model (call it once, or give keras.Input) before saving",
@@ -271,7 +271,7 @@ class _Importer:
         original = str(config.get("name") or layer.get("name") or "input")
         shape = config.get("batch_shape") or config.get("batch_input_shape")
         if not isinstance(shape, list) or not shape:
-            raise _problem(self.file, "GS702", f"input '{original}' has no shape", scope.path)
+            raise _problem(self.file, "GS701", f"input '{original}' has no shape", scope.path)
         name = self.fresh(original)
         self.layer_names[original] = name
         entry: dict[str, Any] = {"shape": list(shape[1:])}
@@ -282,7 +282,7 @@ class _Importer:
             entry["dtype"] = dtype
         if config.get("sparse") or config.get("ragged"):
             raise _problem(
-                self.file, "GS703", f"input '{original}' is sparse or ragged", (*scope.path, name)
+                self.file, "GS702", f"input '{original}' is sparse or ragged", (*scope.path, name)
             )
         scope.inputs[name] = entry
         scope.refs[(original, 0, 0)] = name
@@ -291,12 +291,12 @@ class _Importer:
     def call(self, scope: _Scope, layer: Mapping[str, Any], index: int, node: Any) -> _Call:
         name = layer["name"]
         if not isinstance(node, Mapping):
-            raise _problem(self.file, "GS702", f"layer '{name}' has a malformed call", scope.path)
+            raise _problem(self.file, "GS701", f"layer '{name}' has a malformed call", scope.path)
         for key, value in (node.get("kwargs") or {}).items():
             if key not in _IGNORED_CALL_KWARGS and value is not None:
                 raise _problem(
                     self.file,
-                    "GS703",
+                    "GS702",
                     f"layer '{name}' is called with the argument {key}={_short(value)}, which a "
                     "spec cannot express",
                     (*scope.path, "layers", name),
@@ -316,13 +316,13 @@ class _Importer:
             else:
                 raise _problem(
                     self.file,
-                    "GS703",
+                    "GS702",
                     f"layer '{name}' is called with the argument {_short(item)}, which a spec "
                     "cannot express",
                     (*scope.path, "layers", name),
                 )
         if not inputs:
-            raise _problem(self.file, "GS703", f"layer '{name}' is called without a tensor")
+            raise _problem(self.file, "GS702", f"layer '{name}' is called without a tensor")
         return _Call(layer, index, inputs, constants, shapes)
 
     def ref(self, scope: _Scope, ref: tuple[str, int, int]) -> str:
@@ -332,7 +332,7 @@ class _Importer:
             what = f"output {tensor} of " if tensor else ""
             raise _problem(
                 self.file,
-                "GS703",
+                "GS702",
                 f"the model reads {what}call {node} of '{layer}', which graphspec cannot refer to",
                 (*scope.path, "layers", layer),
                 "graphspec refers to a layer's first output; layers with several outputs "
@@ -436,7 +436,7 @@ class _Importer:
         if kind == "Lambda":
             raise _problem(
                 self.file,
-                "GS704",
+                "GS703",
                 f"layer '{layer['name']}' is a Lambda: its Python code cannot go into a spec",
                 path,
                 'rewrite it as an expr node (expr: "(a + b) / 2", from: {a: x, b: y}) or a '
@@ -449,7 +449,7 @@ class _Importer:
         if info is None or not info.safe:
             raise _problem(
                 self.file,
-                "GS705",
+                "GS704",
                 f"layer '{layer['name']}' is {module}.{kind}, a class a spec may not name",
                 path,
                 f"allow it outside the spec: --custom-layer {module}.{kind} or "
@@ -469,7 +469,7 @@ class _Importer:
         if "layer" not in node:
             raise _problem(
                 self.file,
-                "GS703",
+                "GS702",
                 f"'{layer['name']}' is called several times",
                 path,
                 "only layers and nested models can be shared",
@@ -492,7 +492,7 @@ class _Importer:
         if symbol is None or len(call.constants) != 2:
             raise _problem(
                 self.file,
-                "GS703",
+                "GS702",
                 f"the operation '{call.layer['name']}' ({kind}) has no spec form",
                 path,
                 "graphspec imports +, -, * and / between tensors and numbers",
@@ -540,7 +540,7 @@ class _Importer:
             elif _is_serialized(value):
                 raise _problem(
                     self.file,
-                    "GS703",
+                    "GS702",
                     f"argument '{key}' holds a Keras object ({value.get('class_name')}) that a "
                     "spec cannot express",
                     (*path, key),
@@ -555,12 +555,12 @@ class _Importer:
 
     def wrapped(self, value: Any, path: SpecPath) -> dict[str, Any]:
         if not isinstance(value, Mapping) or not isinstance(value.get("class_name"), str):
-            raise _problem(self.file, "GS703", "a wrapper without its inner layer", path)
+            raise _problem(self.file, "GS702", "a wrapper without its inner layer", path)
         kind = value["class_name"]
         info = self.catalogue.layer(kind)
         if info is None or not info.safe:
             raise _problem(
-                self.file, "GS705", f"the wrapped layer {kind} is not a Keras layer", path
+                self.file, "GS704", f"the wrapped layer {kind} is not a Keras layer", path
             )
         return {"layer": kind, **self.arguments(value.get("config") or {}, info.args, path, kind)}
 
@@ -571,7 +571,7 @@ class _Importer:
         if not isinstance(class_name, str) or class_name not in classes:
             raise _problem(
                 self.file,
-                "GS705",
+                "GS704",
                 f"'{key}' is {_short(class_name)}, not a Keras {kind[:-1]}",
                 (*path, key),
             )
@@ -627,7 +627,7 @@ def _history(item: Any) -> tuple[str, int, int]:
         return (item[0], item[1], item[2])
     raise ImportProblem(
         Diagnostic(
-            "GS702",
+            "GS701",
             Severity.ERROR,
             f"a malformed tensor reference {_short(item)}",
             Location("<config>"),
@@ -828,7 +828,7 @@ def import_config(
         raise SpecError([problem.diagnostic]) from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
         message = f"the model config is malformed: {type(error).__name__}: {_short(str(error))}"
-        raise SpecError([Diagnostic("GS702", Severity.ERROR, message, Location(file))]) from None
+        raise SpecError([Diagnostic("GS701", Severity.ERROR, message, Location(file))]) from None
     return Imported(render_spec(spec, header), dict(importer.layer_names), tuple(importer.notes))
 
 
