@@ -124,9 +124,12 @@ class _LoadError(Exception):
 class Limits:
     """Caps that keep hostile input cheap: checked before the expensive stages run."""
 
-    max_bytes: int = 4 * 1024 * 1024
+    max_bytes: int = 16 * 1024 * 1024
+    """Room for 100,000 nodes at ~168 bytes each (a Dense node is 67 in flow YAML, 116 in
+    indented JSON); the costliest 16 MiB file (a list of 8M numbers) loads in ~30 s, ~2 GiB."""
     max_depth: int = 64
-    max_nodes: int = 50_000
+    max_nodes: int = 100_000
+    """A 100,000-layer chain validates (~10 s); block repeats are counted before expansion."""
     max_params: int = 1_000_000_000
     """Per layer: a parameter count above this is rejected before Keras allocates it."""
     max_diagnostics: int = 200
