@@ -2,6 +2,7 @@
 
 from graphspec.deep import load_model
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
+from graphspec.importer import from_keras
 from graphspec.pipeline import Report, build, check, load, loads
 from graphspec.spec import Spec
 
@@ -14,6 +15,7 @@ __all__ = [
     "SpecError",
     "build",
     "check",
+    "from_keras",
     "load",
     "load_model",
     "loads",
