@@ -369,7 +369,6 @@ class _Checker(Reporter):
             )
             return
         known: frozenset[str] = getattr(self.catalogue, kind)
-        known = known | frozenset(self.catalogue.object_args.get(kind, {}))
         if value not in known:
             self.error(
                 "GS306",

@@ -105,7 +105,12 @@ def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
         kind = next((k for s, k in _OBJECT_SUFFIXES.items() if key.endswith(s)), None)
         if kind is not None and isinstance(value, Mapping):
             config = {k: v for k, v in value.items() if k != "name"}
-            value = getattr(keras, kind).get({"class_name": value["name"], "config": config})
+            module = getattr(keras, kind)
+            target = getattr(module, value["name"], None)
+            if isinstance(target, type):  # a class: its constructor takes the arguments
+                value = target(**config)
+            else:
+                value = module.get({"class_name": value["name"], "config": config})
         elif isinstance(value, list):
             value = tuple(value)
         converted[key] = value

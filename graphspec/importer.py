@@ -583,7 +583,10 @@ class _Importer:
         }
         if given:
             return {"name": class_name, **given}
-        return _snake_alias(class_name, self.catalogue, kind)
+        alias = _snake_alias(class_name, self.catalogue, kind)
+        if alias in getattr(self.catalogue, kind):
+            return alias
+        return {"name": class_name}  # Keras makes it by name only with arguments: Constant
 
 
 # --------------------------------------------------------------------------- equivalents

@@ -46,7 +46,8 @@ def handmade(keras: Any) -> Any:
     shifted = hidden + 3.0
     summed = shifted + b
     scaled = CustomScaleLayer(0.5, name="scaled")([summed, t])
-    out = layers.Dense(2, activation="softmax", name="out")(scaled)
+    constant = keras.initializers.Constant(0.0)  # Keras makes it by name only with a value
+    out = layers.Dense(2, activation="softmax", name="out", bias_initializer=constant)(scaled)
     return keras.Model([left, right], out, name="handmade")
 
 
@@ -75,6 +76,7 @@ def test_the_spec_is_what_a_person_writes(handmade_spec: str) -> None:
     # defaults are left out; a non-default initializer is kept by its usual name
     assert "use_bias" not in handmade_spec and "glorot_uniform" not in handmade_spec
     assert "kernel_initializer: he_normal" in handmade_spec
+    assert "bias_initializer: {name: Constant}" in handmade_spec
 
 
 def test_import_is_deterministic_and_validates_cleanly(handmade: Any, handmade_spec: str) -> None:
