@@ -13,7 +13,10 @@ from typing import Any
 
 from graphspec.custom import CustomLayers
 from graphspec.diagnostics import SpecError
+from graphspec.graph import Plan
+from graphspec.graph import layer_names as layer_names_of
 from graphspec.pipeline import build_report, check_text
+from graphspec.spec import UseNode
 
 EQUIVALENT_CLASSES = {
     ("CustomScaleLayer", "ExpressionLayer"),
@@ -91,15 +94,7 @@ def compare(
         static = plan.trainable + plan.non_trainable
     if static != original.count_params():
         mismatches.append(f"static params {static} != Keras {original.count_params():,}")
-    # Every top-level node's static shape against the Keras layer of the same name.
-    for node, info in plan.static.items():
-        try:
-            layer = original.get_layer(_original_name(layer_names, node))
-        except ValueError:
-            continue
-        outputs = layer.output if not isinstance(layer.output, list) else layer.output[0]
-        if info.shape is not None and tuple(info.shape) != _shape(outputs.shape):
-            mismatches.append(f"{node}: static shape {info.shape} != Keras {outputs.shape}")
+    mismatches += _static_against_keras(plan, original, layer_names)
 
     start = time.perf_counter()
     built, build = build_report(text_spec(text, original.name), custom_layers=custom)
@@ -151,6 +146,30 @@ def compare(
     )
 
 
+def _static_against_keras(plan: Plan, original: Any, layer_names: Mapping[str, str]) -> list[str]:
+    """Every node's static output shape and parameter count against the Keras layers it
+    stands for (a sequence: its layers; a block instance: the nested model)."""
+    found: list[str] = []
+    back = {mine: theirs for theirs, mine in layer_names.items()}
+    keras_layers = {op.name: op for op in getattr(original, "operations", original.layers)}
+    for name, info in plan.static.items():
+        node = plan.spec.nodes.get(name)
+        if node is None or isinstance(node, UseNode):
+            continue  # an input, or a shared layer's weights (counted at its entry)
+        created = [back.get(n, n) for n, _ in layer_names_of(name, node)]
+        layers = [keras_layers[n] for n in created if n in keras_layers]
+        if len(layers) != len(created):
+            continue  # named differently on purpose (an equivalent form)
+        params = sum(op.count_params() if hasattr(op, "count_params") else 0 for op in layers)
+        if info.params is not None and info.params != params:
+            found.append(f"{name}: static params {info.params:,} != Keras {params:,}")
+        output = layers[-1].output
+        output = output[0] if isinstance(output, list | tuple) else output
+        if info.shape is not None and tuple(info.shape) != _shape(output.shape):
+            found.append(f"{name}: static shape {info.shape} != Keras {tuple(output.shape)}")
+    return found
+
+
 def text_spec(text: str, name: str) -> Any:
     from graphspec.pipeline import loads
 
@@ -159,10 +178,3 @@ def text_spec(text: str, name: str) -> Any:
 
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _original_name(layer_names: Mapping[str, str], node: str) -> str:
-    for original, mine in layer_names.items():
-        if mine == node:
-            return original
-    return node

@@ -292,3 +292,13 @@ def test_import_reads_config_json_without_keras(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stderr.strip().endswith("0 []"), result.stderr
     assert "y: {layer: Dense, from: x, units: 2}" in result.stdout
+
+
+def test_round_trip_notices_a_changed_spec(handmade: Any, handmade_spec: str) -> None:
+    imported = import_config(model_config(handmade))
+    changed = imported.text.replace("units: 2", "units: 3")
+    assert changed != imported.text
+    result = compare(handmade, changed, imported.layer_names, predict=False)
+    assert not result.ok
+    assert any("static params" in m for m in result.mismatches)
+    assert any("layer out" in m for m in result.mismatches)
