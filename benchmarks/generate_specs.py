@@ -7,6 +7,8 @@ other, so the graph is wide as well as deep (Keras' functional API recurses once
 layer); the lanes meet in a final `add` that feeds the single head, so every node is reachable
 and nothing is pruned. Every tensor is 32 wide except a concatenation (64), which is always
 followed by a Dense, so every merge and shared use is shape-correct.
+
+`--chain` writes the deepest spec instead: a flat chain of N Dense nodes (for bench_depth.py).
 """
 
 from __future__ import annotations
@@ -155,13 +157,35 @@ def generate(nodes: int, seed: int = 0, lanes: int = 8) -> str:
     return "".join(parts)
 
 
+def generate_chain(layers: int, units: int = 2) -> str:
+    """YAML text of the deepest spec per node: a flat chain of `layers` Dense nodes, each reading
+    the one before, one node per line (Keras recurses once per chained layer).
+
+    Orthogonal kernels keep the output's norm, so a prediction after thousands of layers is
+    neither 0 nor inf and tells whether every weight survived a save and load.
+    """
+    if layers < 1:
+        raise ValueError("a chain needs at least one layer")
+    lines = [
+        f"  d{i}: {{layer: Dense, from: {f'd{i - 1}' if i > 1 else 'x'}, units: {units}, "
+        "kernel_initializer: orthogonal}\n"
+        for i in range(1, layers + 1)
+    ]
+    head = f"graphspec: 1\nname: chain_{layers}\ninputs:\n  x: {{shape: [{units}]}}\nnodes:\n"
+    return head + "".join(lines) + f"outputs:\n  out: d{layers}\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("nodes", type=int, help="how many nodes the spec has")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--lanes", type=int, default=8, help="parallel lanes (default 8)")
+    parser.add_argument(
+        "--chain", action="store_true", help="a flat chain of Dense layers instead (one lane)"
+    )
     args = parser.parse_args()
-    sys.stdout.write(generate(args.nodes, args.seed, args.lanes))
+    text = generate_chain(args.nodes) if args.chain else generate(args.nodes, args.seed, args.lanes)
+    sys.stdout.write(text)
     return 0
 
 
