@@ -47,6 +47,7 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/bench_static.py
 	$(BIN)/python benchmarks/bench_hostile.py
+	$(BIN)/python benchmarks/bench_depth.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
