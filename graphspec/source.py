@@ -379,6 +379,13 @@ def load_text(
     text: str, file: str = "<memory>", limits: Limits = DEFAULT_LIMITS
 ) -> tuple[SourceTree | None, list[Diagnostic]]:
     """Parse spec text; returns the tree, or None and the diagnostics that stopped it."""
+    if len(text) > limits.max_bytes or (
+        4 * len(text) > limits.max_bytes
+        and len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes
+    ):
+        message = f"the text is over the size cap of {limits.max_bytes:,} bytes"
+        hint = "raise the cap (Limits(max_bytes=...)) if this spec is really that large"
+        return None, [_diag(file, "GS017", message, 1, 1, hint)]
     if _looks_like_json(file, text):
         problems = _check_json(file, text)
         if problems:

@@ -85,3 +85,13 @@ def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     tree, problems = load_file(path)
     assert not problems and tree is not None
     assert tree.data == {"a": 1}
+
+
+def test_text_from_python_meets_the_size_cap_too() -> None:
+    from graphspec.pipeline import check_text
+    from graphspec.source import Limits
+
+    text = "graphspec: 1\nname: big\ndescription: " + "é" * 60 + "\n"
+    report = check_text(text, "big.yaml", limits=Limits(max_bytes=100))
+    assert [d.code for d in report.diagnostics] == ["GS017"]  # 60 characters, 120 bytes
+    assert check_text(text, "big.yaml", limits=Limits(max_bytes=200)).diagnostics[0].code != "GS017"
