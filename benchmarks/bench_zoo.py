@@ -3,8 +3,10 @@
 For each of the 40 models (built offline with ``weights=None``): time the constructor, import
 the model with `graphspec.importer`, validate the spec (static shapes and parameter counts
 against Keras' for every node), build it, compare the layer structure and parameter counts,
-copy the weights across and compare predictions on one random batch. Prints one row per model
-and writes benchmarks/results/zoo.json.
+copy the weights across and compare, on one random batch, the heads and up to 16 inner layers'
+outputs ("probes": how many of the compared tensors vary / how many were compared; a
+saturated softmax alone would compare equal trivially). Prints one row per model and writes
+benchmarks/results/zoo.json.
 
     python benchmarks/bench_zoo.py                 # all 40
     python benchmarks/bench_zoo.py ResNet50 VGG16  # some
@@ -67,6 +69,8 @@ def run_model(keras: Any, name: str, custom: Any, predict: bool, repeat: int = 1
         build_s=min(builds),
         ratio=min(builds) / constructor_s,
         max_abs_diff=result.max_abs_diff,
+        compared_outputs=result.compared_outputs,
+        varying_outputs=result.varying_outputs,
         mismatches=list(result.mismatches),
         notes=list(imported.notes),
     )
@@ -91,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.models or sorted(n for n in dir(keras.applications) if n[0].isupper())
     header = (
         f"{'model':<20} {'params':>12} {'layers':>6} {'import s':>8} {'valid. s':>8} "
-        f"{'build s':>8} {'keras s':>8} {'ratio':>6} {'max diff':>9}  result"
+        f"{'build s':>8} {'keras s':>8} {'ratio':>6} {'max diff':>9} {'probes':>6}  result"
     )
     print(f"(times: best of {max(1, args.repeat)}; build = parse + validate + emit)")
     print(header)
@@ -104,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{name:<20} {row['params']:>12,} {row['layers']:>6} {row['import_s']:>8.2f} "
                 f"{row['validate_s']:>8.2f} {row['build_s']:>8.2f} {row['constructor_s']:>8.2f} "
-                f"{row['ratio']:>6.2f} {'-' if diff is None else f'{diff:.1e}':>9}  "
+                f"{row['ratio']:>6.2f} {'-' if diff is None else f'{diff:.1e}':>9} "
+                f"{row['varying_outputs']:>3}/{row['compared_outputs']:<2}  "
                 f"{'ok' if row['ok'] else '; '.join(row['mismatches'][:2])}",
                 flush=True,
             )

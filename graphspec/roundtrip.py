@@ -45,6 +45,12 @@ class RoundTrip:
     mismatches: tuple[str, ...] = ()
     """Differences in structure, shapes or parameter counts (empty when identical)."""
     max_abs_diff: float | None = None
+    """Largest difference over the heads and the probed inner layers' outputs."""
+    compared_outputs: int = 0
+    """How many tensors were compared (heads + probed layers)."""
+    varying_outputs: int = 0
+    """How many of them vary across their values (std > 1e-6), so that an equal result is
+    not the trivial equality of constants (a saturated softmax)."""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -74,6 +80,7 @@ def compare(
     custom: CustomLayers | None = None,
     predict: bool = True,
     seed: int = 0,
+    probe_layers: int = 16,
 ) -> RoundTrip:
     """Validate and build ``text``, compare it with ``original`` layer by layer, copy the
     weights across and compare predictions on one random batch."""
@@ -115,6 +122,7 @@ def compare(
     for name, (cls, _) in mine.items():
         mismatches.append(f"extra layer {name} ({cls}) in the build")
     diff = None
+    compared = varying = 0
     if predict and not any("missing" in m or "params became" in m for m in mismatches):
         for layer in original.layers:
             if layer.weights:
@@ -129,10 +137,36 @@ def compare(
             for tensor in original.inputs
         ]
         feed = batch[0] if len(batch) == 1 else batch
-        expected = original.predict(feed, verbose=0)
-        got = built.predict(feed, verbose=0)
-        pairs = zip(_as_list(expected), _as_list(got), strict=True)
+        # The heads, and a sample of inner layers: a saturated softmax can hide a difference
+        # that the activations before it show.
+        keras = _keras()
+        mine_names = {layer.name for layer in built.layers}
+        inner = [
+            layer.name
+            for layer in original.layers
+            if type(layer).__name__ != "InputLayer"
+            and not isinstance(layer, keras.Model)  # its .output is its own, not its call's
+            and layer_names.get(layer.name, layer.name) in mine_names
+            and len(getattr(layer, "_inbound_nodes", [])) == 1
+        ]
+        probes = inner[:: max(1, len(inner) // probe_layers)][:probe_layers]
+        theirs = keras.Model(
+            original.inputs,
+            [*_as_list(original.outputs), *(original.get_layer(n).output for n in probes)],
+        )
+        ours = keras.Model(
+            built.inputs,
+            [
+                *_as_list(built.outputs),
+                *(built.get_layer(layer_names.get(n, n)).output for n in probes),
+            ],
+        )
+        expected = theirs.predict(feed, verbose=0)
+        got = ours.predict(feed, verbose=0)
+        pairs = list(zip(_as_list(expected), _as_list(got), strict=True))
         diff = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in pairs)
+        varying = sum(float(np.std(np.asarray(a))) > 1e-6 for a, _ in pairs)
+        compared = len(pairs)
     return RoundTrip(
         original.name,
         original.count_params(),
@@ -143,6 +177,8 @@ def compare(
         built.count_params(),
         tuple(mismatches),
         diff,
+        compared,
+        varying,
     )
 
 
@@ -174,6 +210,12 @@ def text_spec(text: str, name: str) -> Any:
     from graphspec.pipeline import loads
 
     return loads(text, f"{name}.yaml")
+
+
+def _keras() -> Any:
+    from graphspec.emit import import_keras
+
+    return import_keras()
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -302,3 +302,14 @@ def test_round_trip_notices_a_changed_spec(handmade: Any, handmade_spec: str) ->
     assert not result.ok
     assert any("static params" in m for m in result.mismatches)
     assert any("layer out" in m for m in result.mismatches)
+
+
+def test_round_trip_notices_a_changed_computation(handmade: Any) -> None:
+    """Same structure and weights, another constant: only the predictions can tell."""
+    imported = import_config(model_config(handmade))
+    changed = imported.text.replace("a + 3.0", "a + 4.0")
+    assert changed != imported.text
+    result = compare(handmade, changed, imported.layer_names)
+    assert result.mismatches == ()
+    assert result.max_abs_diff is not None and result.max_abs_diff > 1e-5
+    assert not result.ok
