@@ -25,11 +25,12 @@ import contextlib
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from graphspec.custom import CustomLayers
     from graphspec.graph import Plan
 
 FRAMES_PER_LAYER = 2
@@ -103,16 +104,35 @@ def saved_layer_bound(path: str | Path) -> int:
     return config.count(b'"class_name"')  # every layer has one (so do its initializers)
 
 
-def load_model(path: str | Path, *, compile: bool = True) -> Any:
+def load_model(
+    path: str | Path,
+    *,
+    compile: bool = True,
+    custom_layers: CustomLayers | Sequence[str] | None = None,
+) -> Any:
     """Load a model that `graphspec build` saved, however deep, with Keras' safe mode on.
 
     The same as `keras.saving.load_model(path, safe_mode=True)` in a process that has
     imported graphspec's expression layer, with the recursion limit raised for the load: plain
     Keras needs `sys.setrecursionlimit` raised by hand for a chain of about 1,000 layers or more.
+    ``custom_layers``: the layer classes the spec was allowed to use (import paths or a
+    `CustomLayers`), passed to Keras as custom objects.
     """
     from graphspec.emit import import_keras
 
     layers = saved_layer_bound(path)
     keras = import_keras()  # registers graphspec's expression layer
+    objects = {}
+    if custom_layers:
+        from graphspec.custom import CustomLayers, custom_objects
+
+        allowed = (
+            custom_layers
+            if isinstance(custom_layers, CustomLayers)
+            else CustomLayers.from_paths(custom_layers, "custom_layers")
+        )
+        objects = custom_objects(allowed, keras)
     with deep_recursion(layers):
-        return keras.saving.load_model(path, compile=compile, safe_mode=True)
+        return keras.saving.load_model(
+            path, compile=compile, safe_mode=True, custom_objects=objects or None
+        )

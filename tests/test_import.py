@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import graphspec
@@ -313,3 +314,47 @@ def test_round_trip_notices_a_changed_computation(handmade: Any) -> None:
     assert result.mismatches == ()
     assert result.max_abs_diff is not None and result.max_abs_diff > 1e-5
     assert not result.ok
+
+
+CUSTOM_MODULE = """
+import keras
+
+
+class Scale(keras.layers.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+"""
+
+
+def test_user_custom_layer_builds_saves_and_loads(
+    keras: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "gs_user_layers.py").write_text(CUSTOM_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = """\
+graphspec: 1
+name: custom_user
+inputs:
+  x: {shape: [3]}
+nodes:
+  scaled: {layer: Scale, from: x, factor: 3.0}
+outputs:
+  out: scaled
+"""
+    allowed = ["gs_user_layers.Scale"]
+    with pytest.raises(graphspec.SpecError):
+        graphspec.build(graphspec.loads(text))  # not allowed: the spec alone cannot name it
+    model = graphspec.build(graphspec.loads(text), custom_layers=allowed)
+    path = tmp_path / "custom.keras"
+    model.save(path)
+    loaded = graphspec.load_model(path, custom_layers=allowed)
+    batch = np.array([[1.0, 2.0, 3.0]], dtype="float32")
+    assert loaded.predict(batch, verbose=0).tolist() == [[3.0, 6.0, 9.0]]
+    assert type(loaded.get_layer("out")).__name__ == "Scale"
