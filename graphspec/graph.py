@@ -285,12 +285,18 @@ class _Analyser(Reporter):
         except nx.NetworkXUnfeasible:
             ordered = []
             self.check_cycles(graph, base)
+        # One walk back from every sink at once: linear, however many heads share ancestors.
         live: set[str] = set()
+        stack: list[str] = []
         for sink_ref, path in sinks.values():
             target = self.resolve(sink_ref, path, input_names, nodes, head=sink_kind == "head")
             if target is not None:
-                live.add(target)
-                live |= nx.ancestors(graph, target)
+                stack.append(target)
+        while stack:
+            current = stack.pop()
+            if current not in live:
+                live.add(current)
+                stack.extend(p for p in graph.predecessors(current) if p not in live)
         order = tuple(n for n in ordered if n in nodes and n in live)
         pruned_nodes = frozenset(n for n in nodes if n not in live)
         pruned_inputs = frozenset(n for n in input_names if n not in live)
