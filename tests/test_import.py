@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import graphspec
 from graphspec.cli import main
@@ -358,3 +361,56 @@ outputs:
     batch = np.array([[1.0, 2.0, 3.0]], dtype="float32")
     assert loaded.predict(batch, verbose=0).tolist() == [[3.0, 6.0, 9.0]]
     assert type(loaded.get_layer("out")).__name__ == "Scale"
+
+
+# --------------------------------------------------------------------------- untrusted configs
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_mangled_config_gives_a_diagnostic_never_a_traceback(
+    handmade_config: dict[str, Any], data: st.DataObject
+) -> None:
+    """Model files are untrusted too: a changed or deleted entry anywhere in the config ends
+    in graphspec's own error (or a spec), nothing else."""
+    config = copy.deepcopy(handmade_config)
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = [p for p in _paths(config) if p]
+        path = data.draw(st.sampled_from(paths))
+        parent = config
+        for key in path[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = data.draw(JSON)
+    try:
+        imported = import_config(config, "mangled.json")
+    except graphspec.SpecError as error:
+        assert error.diagnostics and error.diagnostics[0].code.startswith("GS7")
+        return
+    assert isinstance(imported.text, str) and imported.text.startswith("graphspec: 1")
+
+
+@pytest.fixture(scope="module")
+def handmade_config(handmade: Any) -> dict[str, Any]:
+    return model_config(handmade)
