@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graphspec.catalogue import UNSAFE_LAYERS, ArgInfo, Catalogue, load_catalogue
+from graphspec.catalogue import UNSAFE_LAYERS, ArgInfo, Catalogue, load_catalogue, object_kind
 from graphspec.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, SpecPath
 from graphspec.expr import check_expression
@@ -37,11 +37,6 @@ _STRUCTURAL = {
     "batch_size": "the batch dimension is implicit; remove 'batch_size'",
     "input_length": "shapes come from 'inputs'; remove 'input_length'",
     "weights": "weights cannot be given in a spec",
-}
-_NAME_KINDS = {
-    "_initializer": "initializers",
-    "_regularizer": "regularizers",
-    "_constraint": "constraints",
 }
 
 
@@ -278,7 +273,7 @@ class _Checker(Reporter):
             return
         if isinstance(value, str) and PLACEHOLDER.search(value):
             return
-        if arg.endswith(tuple(_NAME_KINDS)) and isinstance(value, str | Mapping):
+        if object_kind(arg) is not None and isinstance(value, str | Mapping):
             return  # a name or {name: ..., args}: check_named_value looks at it
         kind = _expected_type(arg, about.default, about.required)
         if kind is None or _has_type(value, kind):
@@ -337,7 +332,7 @@ class _Checker(Reporter):
                     key=True,
                 )
             elif not _plain_value(value) and not (
-                arg.endswith(tuple(_NAME_KINDS)) and isinstance(value, Mapping)
+                object_kind(arg) is not None and isinstance(value, Mapping)
             ):
                 self.error(
                     "GS310",
@@ -350,7 +345,7 @@ class _Checker(Reporter):
 
     def check_named_value(self, path: SpecPath, arg: str, value: Any) -> None:
         """Activations, initializers, regularizers and constraints given by name are known."""
-        kind = next((k for suffix, k in _NAME_KINDS.items() if arg.endswith(suffix)), None)
+        kind = object_kind(arg)
         if arg in ("activation", "recurrent_activation"):
             kind = "activations"
         if kind is None or value is None:

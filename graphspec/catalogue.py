@@ -47,6 +47,19 @@ CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "keras_catalogue.jso
 
 FORMAT_VERSION = 2
 OBJECT_KINDS = ("initializers", "regularizers", "constraints")
+_OBJECT_SUFFIXES = {
+    "_initializer": "initializers",
+    "_regularizer": "regularizers",
+    "_constraint": "constraints",
+}
+
+
+def object_kind(argument: str) -> str | None:
+    """Which kind of Keras object a layer argument takes: `kernel_initializer` →
+    "initializers"; None for other arguments."""
+    return next((k for s, k in _OBJECT_SUFFIXES.items() if argument.endswith(s)), None)
+
+
 """Version of the JSON layout; bump it when the reader must change with the file."""
 
 UNSAFE_LAYERS: frozenset[str] = frozenset(

@@ -24,7 +24,7 @@ import importlib
 import operator
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -243,8 +243,3 @@ def _value(node: ast.expr, args: Mapping[str, Any]) -> int:
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         return _OPERATORS[type(node.op)](_value(node.left, args), _value(node.right, args))
     raise ValueError("not a formula")
-
-
-def parse_paths(values: Sequence[str] | None) -> CustomLayers:
-    """The CLI's repeated --custom-layer values."""
-    return CustomLayers.from_paths(values or [])

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from graphspec.catalogue import object_kind
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath
 from graphspec.graph import Locator, Plan, ScopePlan, layer_names, substitute
 from graphspec.spec import (
@@ -89,20 +90,13 @@ def import_keras() -> Any:
     return keras
 
 
-_OBJECT_SUFFIXES = {
-    "_initializer": "initializers",
-    "_regularizer": "regularizers",
-    "_constraint": "constraints",
-}
-
-
 def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
     """YAML lists stand for Keras tuples (kernel_size, strides, ...); an initializer,
     regularizer or constraint written `{name: VarianceScaling, scale: 2.0}` becomes the Keras
     object of that (catalogue-checked) name."""
     converted: dict[str, Any] = {}
     for key, value in args.items():
-        kind = next((k for s, k in _OBJECT_SUFFIXES.items() if key.endswith(s)), None)
+        kind = object_kind(key)
         if kind is not None and isinstance(value, Mapping):
             config = {k: v for k, v in value.items() if k != "name"}
             module = getattr(keras, kind)

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from graphspec.catalogue import ArgInfo, Catalogue, load_catalogue
+from graphspec.catalogue import ArgInfo, Catalogue, load_catalogue, object_kind
 from graphspec.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, SpecPath
 from graphspec.spec import WRAPPERS
@@ -37,11 +37,6 @@ MAX_CONFIG_BYTES = 256 * 1024 * 1024
 _MODELS = {"Functional", "Sequential", "Model"}
 _IGNORED_CALL_KWARGS = {"mask", "training"}
 _BASE_DROPPED = {"name", "build_config", "compile_config"}
-_OBJECT_SUFFIXES = {
-    "_initializer": "initializers",
-    "_regularizer": "regularizers",
-    "_constraint": "constraints",
-}
 _OPS = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "TrueDivide": "/"}
 _OP_MERGES = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply"}
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -142,7 +137,6 @@ class _Scope:
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     nodes: dict[str, Any] = field(default_factory=dict)
     refs: dict[tuple[str, int, int], str] = field(default_factory=dict)
-    consumers: Counter[str] = field(default_factory=Counter)
 
 
 class _Importer:
@@ -227,13 +221,8 @@ class _Importer:
                 continue
             for index, node in enumerate(layer.get("inbound_nodes") or []):
                 calls.append(self.call(scope, layer, index, node))
-        for call in calls:
-            for ref in call.inputs:
-                scope.consumers[_key(ref)] += 1
         outputs = [_history(item) for item in _list_of_refs(config.get("output_layers"))]
-        for ref in outputs:
-            scope.consumers[_key(ref)] += 1
-        self.emit_calls(scope, calls, by_name, {_key(r) for r in outputs})
+        self.emit_calls(scope, calls, {_key(r) for r in outputs})
         return [(self.layer_names.get(r[0], r[0]), self.ref(scope, r)) for r in outputs]
 
     def sequential(self, scope: _Scope, config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -261,9 +250,7 @@ class _Importer:
             call = _Call(layer, 0, [previous], [previous], [None])
             calls.append(call)
             previous = (name, 0, 0)
-            scope.consumers[_key(call.inputs[0])] += 1
-        scope.consumers[_key(previous)] += 1
-        self.emit_calls(scope, calls, {c.layer["name"]: c.layer for c in calls}, {_key(previous)})
+        self.emit_calls(scope, calls, {_key(previous)})
         return [(self.layer_names.get(previous[0], previous[0]), self.ref(scope, previous))]
 
     def input_layer(self, scope: _Scope, layer: Mapping[str, Any]) -> str:
@@ -346,7 +333,6 @@ class _Importer:
         self,
         scope: _Scope,
         calls: list[_Call],
-        by_name: Mapping[str, Mapping[str, Any]],
         outputs: set[str],
     ) -> None:
         uses = Counter(call.layer["name"] for call in calls)
@@ -534,7 +520,7 @@ class _Importer:
             if kind in WRAPPERS and key in ("layer", "backward_layer"):
                 args["wraps" if key == "layer" else key] = self.wrapped(value, path)
                 continue
-            suffix = next((k for s, k in _OBJECT_SUFFIXES.items() if key.endswith(s)), None)
+            suffix = object_kind(key)
             if suffix is not None and isinstance(value, Mapping):
                 value = self.named_object(suffix, value, path, key)
             elif _is_serialized(value):

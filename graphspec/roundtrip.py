@@ -15,7 +15,7 @@ from graphspec.custom import CustomLayers
 from graphspec.diagnostics import SpecError
 from graphspec.graph import Plan
 from graphspec.graph import layer_names as layer_names_of
-from graphspec.pipeline import build_report, check_text
+from graphspec.pipeline import build_report, check_text, loads
 from graphspec.spec import UseNode
 
 EQUIVALENT_CLASSES = {
@@ -104,7 +104,7 @@ def compare(
     mismatches += _static_against_keras(plan, original, layer_names)
 
     start = time.perf_counter()
-    built, build = build_report(text_spec(text, original.name), custom_layers=custom)
+    built, build = build_report(loads(text, f"{original.name}.yaml"), custom_layers=custom)
     build_s = time.perf_counter() - start
     if built is None:
         raise SpecError(build.diagnostics)
@@ -204,12 +204,6 @@ def _static_against_keras(plan: Plan, original: Any, layer_names: Mapping[str, s
         if info.shape is not None and tuple(info.shape) != _shape(output.shape):
             found.append(f"{name}: static shape {info.shape} != Keras {tuple(output.shape)}")
     return found
-
-
-def text_spec(text: str, name: str) -> Any:
-    from graphspec.pipeline import loads
-
-    return loads(text, f"{name}.yaml")
 
 
 def _keras() -> Any:
