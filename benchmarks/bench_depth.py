@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_static import _rounded, cold_runs, machine, run_cold  # noqa: E402
+from bench_static import cold_runs, machine, run_cold, write_results  # noqa: E402
 from generate_specs import generate_chain  # noqa: E402
 
 CHILD_TIMEOUT_S = 3600
@@ -309,10 +309,7 @@ def main() -> int:
     print("(b) static validation ...", file=sys.stderr)
     results["static"] = part_static(nodes, runs)
     print_tables(results)
-    output = args.output or ROOT / "benchmarks" / "results" / default
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(_rounded(results), indent=2) + "\n")
-    print(f"\nwrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    write_results(results, args.output or ROOT / "benchmarks" / "results" / default)
     return 0
 
 

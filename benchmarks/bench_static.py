@@ -409,11 +409,15 @@ def main() -> int:
     print("(c) Keras builds ...", file=sys.stderr)
     results["keras"] = part_keras(sizes)
     print_tables(results)
-    output = args.output or ROOT / "benchmarks" / "results" / default
+    write_results(results, args.output or ROOT / "benchmarks" / "results" / default)
+    return 0
+
+
+def write_results(results: dict[str, Any], output: Path) -> None:
+    """Write a benchmark's figures (rounded) as JSON and say where."""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(_rounded(results), indent=2) + "\n")
     print(f"\nwrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
-    return 0
 
 
 def _rounded(value: Any) -> Any:

@@ -196,13 +196,7 @@ class _Checker(Reporter):
         suggested: set[str] = set()
         for arg, value in args.items():
             if arg in _STRUCTURAL and arg not in info.args:
-                self.error(
-                    "GS302",
-                    f"'{arg}' is not allowed on layer '{layer}'",
-                    (*path, arg),
-                    _STRUCTURAL[arg],
-                    key=True,
-                )
+                self.structural(path, layer, arg)
             elif not info.accepts(arg):
                 close = self.closest(arg, [*info.all_args(), "from"])
                 suggested.add(close or "")
@@ -320,17 +314,16 @@ class _Checker(Reporter):
                     self.checked.add(key)
                     self.check_type(where, layer, arg, value, info.args.get(arg))
 
+    def structural(self, path: SpecPath, layer: str, arg: str) -> None:
+        """An argument a spec never writes (`name`, `input_shape`, ...), at its key."""
+        message = f"'{arg}' is not allowed on layer '{layer}'"
+        self.error("GS302", message, (*path, arg), _STRUCTURAL[arg], key=True)
+
     def check_custom(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
         """An allowed custom layer: its arguments are only ever plain values."""
         for arg, value in args.items():
             if arg in _STRUCTURAL:
-                self.error(
-                    "GS302",
-                    f"'{arg}' is not allowed on layer '{layer}'",
-                    (*path, arg),
-                    _STRUCTURAL[arg],
-                    key=True,
-                )
+                self.structural(path, layer, arg)
             elif not _plain_value(value) and not (
                 object_kind(arg) is not None and isinstance(value, Mapping)
             ):
