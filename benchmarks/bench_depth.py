@@ -94,7 +94,7 @@ def child(layers: int, stack_kib: int) -> dict[str, Any]:
 
     import graphspec
     from graphspec import cli
-    from graphspec.emit import import_keras
+    from graphspec.emit.model import import_keras
     from graphspec.pipeline import check_path
 
     result: dict[str, Any] = {"layers": layers, "stack_kib": stack_kib}

@@ -1,7 +1,7 @@
 """The keras.applications zoo round trip: every model → spec → validate → build → compare.
 
 For each of the 40 models (built offline with ``weights=None``): time the constructor, import
-the model with `graphspec.importer`, validate the spec (static shapes and parameter counts
+the model with `graphspec.importer.to_spec`, validate the spec (static shapes and parameter counts
 against Keras' for every node), build it, compare the layer structure and parameter counts,
 copy the weights across and compare, on one random batch, the heads and up to 16 inner layers'
 outputs ("probes": how many of the compared tensors vary / how many were compared; a
@@ -30,9 +30,9 @@ RESULTS = ROOT / "benchmarks" / "results" / "zoo.json"
 
 def run_model(keras: Any, name: str, custom: Any, predict: bool, repeat: int = 1) -> dict[str, Any]:
     from graphspec.diagnostics import SpecError
-    from graphspec.importer import import_config, model_config
+    from graphspec.importer.to_spec import import_config, model_config
     from graphspec.pipeline import build_report, loads
-    from graphspec.roundtrip import compare
+    from graphspec.testing.roundtrip import compare
 
     constructor = getattr(keras.applications, name)
     times = []
@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from graphspec.custom import project_settings
-    from graphspec.emit import import_keras
+    from graphspec.catalogue.custom import project_settings
+    from graphspec.emit.model import import_keras
 
     keras = import_keras()
     custom = project_settings(ROOT / "benchmarks" / "zoo")

@@ -1,10 +1,10 @@
 """graphspec: a declarative graph-spec compiler from YAML/JSON to Keras 3 functional models."""
 
-from graphspec.deep import load_model
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
-from graphspec.importer import from_keras
+from graphspec.emit.recursion import load_model
+from graphspec.importer.to_spec import from_keras
 from graphspec.pipeline import Report, build, check, load, loads
-from graphspec.spec import Spec
+from graphspec.spec.model import Spec
 
 __all__ = [
     "Diagnostic",

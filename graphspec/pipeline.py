@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphspec.custom import CustomLayers
+from graphspec.analyse.graph import Plan, analyse_graph
+from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, sort_diagnostics
-from graphspec.graph import Plan, analyse_graph
-from graphspec.source import (
+from graphspec.load.source import (
     DEFAULT_LIMITS,
     Limits,
     SourceTree,
@@ -19,7 +19,7 @@ from graphspec.source import (
     load_file,
     load_text,
 )
-from graphspec.spec import Spec, parse_spec
+from graphspec.spec.model import Spec, parse_spec
 
 Check = Callable[[Spec, CustomLayers], list[Diagnostic]]
 
@@ -58,7 +58,7 @@ def _capped(limits: Limits, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, 
 
 
 def _static_checks() -> list[Check]:
-    from graphspec.arguments import check_arguments
+    from graphspec.analyse.arguments import check_arguments
 
     return [check_arguments]
 
@@ -80,7 +80,7 @@ def analyse(
         plan = dataclasses.replace(plan, custom=custom)
     diagnostics.extend(graph_diagnostics)
     if plan is not None and not any(d.is_error for d in diagnostics):
-        from graphspec.infer import infer_shapes
+        from graphspec.analyse.shapes import infer_shapes
 
         plan, shape_diagnostics = infer_shapes(plan, limits)
         diagnostics.extend(shape_diagnostics)
@@ -214,8 +214,8 @@ def build_report(
     report = check(spec, strict=strict, limits=limits, custom_layers=custom_layers)
     if report.plan is None:
         return None, report
-    from graphspec.deep import deep_recursion, plan_layer_bound
-    from graphspec.emit import emit_model
+    from graphspec.emit.model import emit_model
+    from graphspec.emit.recursion import deep_recursion, plan_layer_bound
 
     with deep_recursion(plan_layer_bound(report.plan)):  # Keras recurses once per chained layer
         model, problems = emit_model(report.plan)

@@ -7,7 +7,7 @@ import re
 from tests.conftest import ROOT
 
 DOCS = (ROOT / "docs" / "diagnostics.md").read_text()
-SOURCE = "\n".join(p.read_text() for p in (ROOT / "graphspec").glob("*.py"))
+SOURCE = "\n".join(p.read_text() for p in (ROOT / "graphspec").rglob("*.py"))
 
 
 def test_every_emitted_code_is_documented() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from graphspec.cli import main
+from graphspec.load.source import DEFAULT_LIMITS, Limits
 from graphspec.pipeline import check_path
-from graphspec.source import DEFAULT_LIMITS, Limits
 from tests.conftest import FIXTURES
 
 CASES = sorted((FIXTURES / "invalid").glob("*.yaml"))

@@ -1,0 +1,507 @@
+"""Static checks against the Keras catalogue: layers, their arguments, names, expressions.
+
+Runs in `validate` without Keras: the catalogue is a checked-in JSON file generated from the
+installed Keras (`python -m graphspec.catalogue`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphspec.analyse.graph import PLACEHOLDER, Reporter
+from graphspec.catalogue.custom import CustomLayers
+from graphspec.catalogue.reader import (
+    UNSAFE_LAYERS,
+    ArgInfo,
+    Catalogue,
+    load_catalogue,
+    object_kind,
+)
+from graphspec.diagnostics import Diagnostic, Location, SpecPath
+from graphspec.spec.expression import check_expression
+from graphspec.spec.model import (
+    LAYER_VALUED_ARGS,
+    WRAPPERS,
+    BlockNode,
+    ExprNode,
+    LayerNode,
+    Node,
+    SequenceNode,
+    SharedBlock,
+    SharedLayer,
+    Spec,
+    keras_arguments,
+)
+
+# Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
+_STRUCTURAL = {
+    "name": "the node's key already names its layer; remove 'name'",
+    "input_shape": "shapes come from 'inputs'; remove 'input_shape'",
+    "input_dim": "shapes come from 'inputs'; remove 'input_dim'",
+    "batch_input_shape": "shapes come from 'inputs'; remove 'batch_input_shape'",
+    "batch_size": "the batch dimension is implicit; remove 'batch_size'",
+    "input_length": "shapes come from 'inputs'; remove 'input_length'",
+    "weights": "weights cannot be given in a spec",
+}
+
+
+_OBJECT_HINT = (
+    "give a name Keras knows, or a mapping of that name and its arguments "
+    "({name: VarianceScaling, scale: 2.0}); never a class path or a config"
+)
+
+
+def _plain_value(value: Any) -> bool:
+    """A literal argument value: no mappings, so nothing can name a class or a module."""
+    if isinstance(value, list):
+        return all(_plain_value(v) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+# Types of common required arguments, which have no default to learn the type from.
+_REQUIRED_TYPES = {
+    "units": "int",
+    "filters": "int",
+    "kernel_size": "ints",
+    "rate": "float",
+    "input_dim": "int",
+    "output_dim": "int",
+    "num_heads": "int",
+    "key_dim": "int",
+    "n": "int",
+    "target_shape": "ints",
+    "dims": "ints",
+    "scale": "float",
+}
+_TYPE_WORDS = {
+    "bool": "true or false",
+    "int": "an integer",
+    "float": "a number",
+    "str": "a string",
+    "ints": "an integer or a list of integers",
+}
+
+
+def _expected_type(arg: str, default: object, required: bool) -> str | None:
+    """What type an argument takes, judged from its default (or a table for required ones)."""
+    if required:
+        return _REQUIRED_TYPES.get(arg)
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, int):
+        return "ints" if arg.endswith(("size", "strides", "rate", "axis")) else "int"
+    if isinstance(default, float):
+        return "float"
+    if isinstance(default, str):
+        return "str"
+    if isinstance(default, list) and all(isinstance(v, int) for v in default):
+        return "ints"
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return is_int(value)
+    if kind == "float":
+        return is_int(value) or isinstance(value, float)
+    if kind == "str":
+        return isinstance(value, str)
+    if is_int(value):
+        return True
+    # A list of sizes, or of (before, after) pairs: ZeroPadding2D's ((1, 1), (0, 1)).
+    return isinstance(value, list) and all(
+        is_int(v) or v is None or (isinstance(v, list) and all(is_int(x) for x in v)) for v in value
+    )
+
+
+def _scopes(spec: Spec) -> Iterator[tuple[SpecPath, Mapping[str, Node]]]:
+    """The top level's nodes, then each block's, with the spec path of each scope."""
+    yield (), spec.nodes
+    for name, block in spec.blocks.items():
+        yield ("blocks", name), block.nodes
+
+
+def _layer_entries_of(
+    base: SpecPath, nodes: Mapping[str, Node]
+) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+    """The layers declared by one scope's nodes: (spec path, layer class, arguments)."""
+    for name, node in nodes.items():
+        path = (*base, "nodes", name)
+        if isinstance(node, LayerNode):
+            yield path, node.layer, node.args
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.sequence):
+                yield (*path, "sequence", index), item.layer, item.args
+
+
+def _layer_entries(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+    """Every layer a spec declares: (spec path of the entry, layer class, arguments)."""
+    for name, shared in spec.shared.items():
+        if isinstance(shared, SharedLayer):
+            yield ("shared", name), shared.layer, shared.args
+    for base, nodes in _scopes(spec):
+        yield from _layer_entries_of(base, nodes)
+
+
+def _expr_entries(spec: Spec) -> Iterator[tuple[SpecPath, ExprNode]]:
+    for base, nodes in _scopes(spec):
+        for name, node in nodes.items():
+            if isinstance(node, ExprNode):
+                yield (*base, "nodes", name), node
+
+
+class _Checker(Reporter):
+    def __init__(self, spec: Spec, catalogue: Catalogue, custom: CustomLayers) -> None:
+        super().__init__(spec)
+        self.catalogue = catalogue
+        self.custom = custom
+        self.checked: set[tuple[SpecPath, str, str]] = set()
+
+    def check_layer(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
+        if layer in UNSAFE_LAYERS:
+            self.error(
+                "GS307",
+                f"layer '{layer}' is not allowed in a spec: it can run arbitrary code or is "
+                "structural",
+                (*path, "layer"),
+                hint="for arithmetic on tensors use an 'expr' node; inputs are declared in "
+                "'inputs'",
+            )
+            return
+        if self.custom.get(layer) is not None:
+            self.check_custom(path, layer, args)
+            return
+        info = self.catalogue.layer(layer)
+        if info is None or not info.safe:
+            self.error(
+                "GS301",
+                f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such layer)",
+                (*path, "layer"),
+                self.hint(layer, self.catalogue.safe_layer_names()),
+            )
+            return
+        args = keras_arguments(layer, args)
+        wrapped: set[str] = set()
+        if layer in WRAPPERS:
+            wrapped = self.check_wrapped(path, layer, args)
+            args = {k: v for k, v in args.items() if k not in wrapped}
+        suggested: set[str] = set()
+        for arg, value in args.items():
+            if arg in _STRUCTURAL and arg not in info.args:
+                self.structural(path, layer, arg)
+            elif not info.accepts(arg):
+                close = self.closest(arg, [*info.all_args(), "from"])
+                suggested.add(close or "")
+                self.error(
+                    "GS302",
+                    f"layer '{layer}' has no argument '{arg}'",
+                    (*path, arg),
+                    f"did you mean '{close}'?" if close else None,
+                    key=True,
+                )
+            else:
+                self.check_type(path, layer, arg, value, info.args.get(arg))
+                self.check_named_value(path, arg, value)
+        # A misspelt required argument is reported once, as the unknown one above.
+        missing = [
+            n for n in info.required if n not in args and n not in suggested and n not in wrapped
+        ]
+        if missing:
+            self.error(
+                "GS303",
+                f"layer '{layer}' needs argument(s) {', '.join(repr(m) for m in missing)}",
+                path,
+                key=True,
+            )
+
+    def check_wrapped(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> set[str]:
+        """Check the layers a wrapper takes; returns the arguments dealt with here."""
+        done = {"layer"}
+        for arg in LAYER_VALUED_ARGS:
+            if arg not in args:
+                continue
+            done.add(arg)
+            value = args[arg]
+            where = (*path, "wraps" if arg == "layer" else arg)
+            if isinstance(value, Mapping) and isinstance(value.get("layer"), str):
+                inner = {k: v for k, v in value.items() if k != "layer"}
+                self.check_layer(where, value["layer"], inner)
+            else:
+                self.error(
+                    "GS310",
+                    f"'{where[-1]}' of {layer} takes a layer written as a mapping, "
+                    f"e.g. {{layer: LSTM, units: 32}}; received {type(value).__name__}",
+                    where,
+                )
+        if "layer" not in args:
+            self.error(
+                "GS303",
+                f"layer '{layer}' needs the layer it wraps: wraps: {{layer: LSTM, units: 32}}",
+                path,
+                key=True,
+            )
+        return done
+
+    def check_type(
+        self, path: SpecPath, layer: str, arg: str, value: Any, about: ArgInfo | None
+    ) -> None:
+        """Values are strictly typed: no "64" for 64, no true for 1, no null when required."""
+        if about is None:
+            return
+        if value is None:
+            if about.required:
+                self.error(
+                    "GS310",
+                    f"'{arg}' of {layer} is required and cannot be null",
+                    (*path, arg),
+                    f"give '{arg}' a value",
+                )
+            return
+        if isinstance(value, str) and PLACEHOLDER.search(value):
+            return
+        if object_kind(arg) is not None and isinstance(value, str | Mapping):
+            return  # a name or {name: ..., args}: check_named_value looks at it
+        kind = _expected_type(arg, about.default, about.required)
+        if kind is None or _has_type(value, kind):
+            return
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        hint = None
+        if isinstance(value, str) and kind in ("int", "float", "ints") and _is_number(value):
+            hint = f"write it without quotes: {arg}: {value}"
+        self.error(
+            "GS310",
+            f"'{arg}' of {layer} takes {_TYPE_WORDS[kind]}, but received "
+            f"{type(value).__name__} {shown}",
+            (*path, arg),
+            hint,
+        )
+
+    def check_parameters(
+        self, instance: SpecPath, block_name: str, arguments: Mapping[str, Any]
+    ) -> None:
+        """Type-check the values a block instance sends through `${param}` to its layers."""
+        block = self.spec.blocks.get(block_name)
+        if block is None:
+            return  # the graph check reports the unknown block
+        params = {**block.params, **arguments}
+        for _, layer, args in _layer_entries_of(("blocks", block_name), block.nodes):
+            info = self.catalogue.layer(layer)
+            if info is None:
+                continue
+            for arg, written in args.items():
+                whole = PLACEHOLDER.fullmatch(written) if isinstance(written, str) else None
+                if whole is None or whole.group(1) not in params:
+                    continue
+                param = whole.group(1)
+                value = params[param]
+                if isinstance(value, str) and PLACEHOLDER.search(value):
+                    continue  # an outer block's parameter: checked at that block's instances
+                where = (
+                    (*instance, "with", param)
+                    if param in arguments
+                    else ("blocks", block_name, "params", param)
+                )
+                key = (where, layer, arg)
+                if key not in self.checked:
+                    self.checked.add(key)
+                    self.check_type(where, layer, arg, value, info.args.get(arg))
+
+    def structural(self, path: SpecPath, layer: str, arg: str) -> None:
+        """An argument a spec never writes (`name`, `input_shape`, ...), at its key."""
+        message = f"'{arg}' is not allowed on layer '{layer}'"
+        self.error("GS302", message, (*path, arg), _STRUCTURAL[arg], key=True)
+
+    def check_custom(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
+        """An allowed custom layer: its arguments are only ever plain values."""
+        for arg, value in args.items():
+            if arg in _STRUCTURAL:
+                self.structural(path, layer, arg)
+            elif not _plain_value(value) and not (
+                object_kind(arg) is not None and isinstance(value, Mapping)
+            ):
+                self.error(
+                    "GS310",
+                    f"'{arg}' of custom layer {layer} must be a number, string, boolean or a "
+                    "list of those",
+                    (*path, arg),
+                )
+            else:
+                self.check_named_value(path, arg, value)
+
+    def check_named_value(self, path: SpecPath, arg: str, value: Any) -> None:
+        """Activations, initializers, regularizers and constraints given by name are known."""
+        kind = object_kind(arg)
+        if arg in ("activation", "recurrent_activation"):
+            kind = "activations"
+        if kind is None or value is None:
+            return
+        if isinstance(value, str) and PLACEHOLDER.search(value):
+            return
+        if isinstance(value, Mapping) and kind != "activations":
+            self.check_object(path, arg, kind, value)
+            return
+        if not isinstance(value, str):
+            self.error(
+                "GS309",
+                f"'{arg}' must be given by name (a string), not {type(value).__name__}",
+                (*path, arg),
+                hint=_OBJECT_HINT if kind != "activations" else "give the activation's name",
+            )
+            return
+        known: frozenset[str] = getattr(self.catalogue, kind)
+        if value not in known:
+            self.error(
+                "GS306",
+                f"unknown {kind[:-1]} '{value}' for '{arg}'",
+                (*path, arg),
+                self.hint(value, known),
+            )
+
+    def check_object(self, path: SpecPath, arg: str, kind: str, value: Mapping[str, Any]) -> None:
+        """`{name: VarianceScaling, scale: 2.0}`: a Keras name and its constructor arguments."""
+        where = (*path, arg)
+        name = value.get("name")
+        if not isinstance(name, str):
+            self.error(
+                "GS309",
+                f"'{arg}' given as a mapping needs 'name', the {kind[:-1]}'s Keras name",
+                where,
+                hint=_OBJECT_HINT,
+            )
+            return
+        known: Mapping[str, Mapping[str, ArgInfo]] = self.catalogue.object_args.get(kind, {})
+        if name not in known:
+            names = frozenset(known)
+            self.error(
+                "GS306",
+                f"unknown {kind[:-1]} '{name}' for '{arg}'",
+                (*where, "name"),
+                self.hint(name, names),
+            )
+            return
+        accepted = known[name]
+        for key, item in value.items():
+            if key == "name":
+                continue
+            if key not in accepted:
+                choices = ", ".join(accepted) or "none"
+                self.error(
+                    "GS309",
+                    f"{name} takes no argument '{key}' (it takes: {choices})",
+                    (*where, key),
+                    self.hint(key, frozenset(accepted)),
+                )
+            elif not _plain_value(item):
+                self.error(
+                    "GS309",
+                    f"{name} argument '{key}' must be a number, string, boolean or a list of those",
+                    (*where, key),
+                )
+
+    def check_expression(self, path: SpecPath, node: ExprNode) -> None:
+        problems = check_expression(node.expr, list(node.from_))
+        if not problems:
+            return
+        value_at = self.at.at((*path, "expr"))
+        quoted = self._starts_with_quote(value_at)
+        for problem in problems:
+            location = value_at
+            if value_at.line and node.expr.count("\n") == 0:
+                offset = problem.column + (1 if quoted else 0)
+                location = Location(value_at.file, value_at.line, value_at.column + offset)
+            self.error("GS304", problem.message, (*path, "expr"), problem.hint, location=location)
+
+    def _starts_with_quote(self, location: Location) -> bool:
+        source = self.spec.source
+        if source is None or not location.line:
+            return False
+        line = source.line(location.line)
+        return line[location.column - 1 : location.column] in ("'", '"')
+
+    def check_heads(self) -> None:
+        catalogue = self.catalogue
+        compiled = self.spec.compile is not None
+        for head, entry in self.spec.outputs.items():
+            path: SpecPath = ("outputs", head)
+            if entry.loss is not None and entry.loss not in catalogue.losses:
+                self.error(
+                    "GS306",
+                    f"unknown loss '{entry.loss}' for head '{head}'",
+                    (*path, "loss"),
+                    self.hint(entry.loss, catalogue.losses),
+                )
+            if compiled and entry.loss is None:
+                self.error(
+                    "GS308",
+                    f"head '{head}' has no 'loss', but the spec has 'compile'",
+                    path,
+                    "give every head a loss, e.g. {from: ..., loss: mse}",
+                    key=True,
+                )
+            for index, metric in enumerate(entry.metrics):
+                if metric not in catalogue.metrics:
+                    self.error(
+                        "GS306",
+                        f"unknown metric '{metric}' for head '{head}'",
+                        (*path, "metrics", index),
+                        self.hint(metric, catalogue.metrics),
+                    )
+        if self.spec.compile is not None:
+            optimizer = self.spec.compile.optimizer
+            opt_path: SpecPath = ("compile", "optimizer")
+            if optimizer.name not in catalogue.optimizers:
+                self.error(
+                    "GS306",
+                    f"unknown optimizer '{optimizer.name}'",
+                    opt_path,
+                    self.hint(optimizer.name, catalogue.optimizers),
+                )
+                return
+            accepted = catalogue.optimizer_args.get(optimizer.name, {})
+            for arg in optimizer.args:
+                if accepted and arg not in accepted:
+                    self.error(
+                        "GS302",
+                        f"optimizer '{optimizer.name}' has no argument '{arg}'",
+                        (*opt_path, arg),
+                        self.hint(arg, accepted),
+                        key=True,
+                    )
+
+
+def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+    """Every place a block is instantiated: (spec path, block name, `with` arguments)."""
+    for name, shared in spec.shared.items():
+        if isinstance(shared, SharedBlock):
+            yield ("shared", name), shared.block, shared.with_
+    for base, nodes in _scopes(spec):
+        for name, node in nodes.items():
+            if isinstance(node, BlockNode):
+                yield (*base, "nodes", name), node.block, node.with_
+
+
+def check_arguments(spec: Spec, custom: CustomLayers | None = None) -> list[Diagnostic]:
+    """Check every layer, expression, loss, metric and optimizer a spec names."""
+    checker = _Checker(spec, load_catalogue(), custom or CustomLayers())
+    for path, layer, args in _layer_entries(spec):
+        checker.check_layer(path, layer, args)
+    for path, block, arguments in _block_instances(spec):
+        checker.check_parameters(path, block, arguments)
+    for path, node in _expr_entries(spec):
+        checker.check_expression(path, node)
+    checker.check_heads()
+    return checker.diagnostics

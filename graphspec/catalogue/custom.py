@@ -1,0 +1,245 @@
+"""Custom layers: classes a user allows *outside* the spec, by import path.
+
+A spec alone never names Python code. A user who needs a layer class of their own lists it in
+``pyproject.toml`` or on the command line::
+
+    [tool.graphspec]
+    custom-layers = ["mypkg.layers.Scale"]          # specs may then write `layer: Scale`
+
+    [tool.graphspec.catalogue.custom-layers.LayerScale]       # or with a static rule for validate
+    class = "keras.src.applications.convnext.LayerScale"
+    shape = "same"                                  # output shape = input shape
+    trainable = "projection_dim"                    # parameters: arithmetic on int arguments
+
+    graphspec validate --custom-layer mypkg.layers.Scale spec.yaml
+
+Only ``build`` imports the class (and only a listed one); ``validate`` checks a custom layer's
+arguments are plain values and uses its declared rule, if any, for shapes and parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import operator
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_OPERATORS: dict[type, Callable[[int, int], int]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+}
+SHAPE_RULES = ("same",)
+
+
+class CustomLayerError(ValueError):
+    """The custom-layer settings are wrong (a usage error, not a spec error)."""
+
+
+@dataclass(frozen=True)
+class CustomLayer:
+    """One allowed class: the name specs use, its import path and an optional static rule."""
+
+    name: str
+    path: str
+    shape: str | None = None
+    trainable: str | None = None
+    non_trainable: str | None = None
+
+    @property
+    def module(self) -> str:
+        return self.path.rpartition(".")[0]
+
+    @property
+    def class_name(self) -> str:
+        return self.path.rpartition(".")[2]
+
+    def params(self, args: Mapping[str, Any]) -> tuple[int, int]:
+        """(trainable, non-trainable) parameters from the declared formulas."""
+        return (_evaluate(self.trainable, args), _evaluate(self.non_trainable, args))
+
+
+@dataclass(frozen=True)
+class CustomLayers:
+    """The allowed custom layers, by the name specs use."""
+
+    layers: Mapping[str, CustomLayer] = field(default_factory=lambda: MappingProxyType({}))
+    source: str = ""
+    """Where they were declared (for messages)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.layers)
+
+    def get(self, name: str) -> CustomLayer | None:
+        return self.layers.get(name)
+
+    def match(
+        self, module: str, class_name: str, registered: str | None = None
+    ) -> CustomLayer | None:
+        """The allowed layer a Keras config entry (module, class) refers to."""
+        for layer in self.layers.values():
+            if layer.class_name == class_name and (
+                layer.module == module or registered in (layer.path, layer.name)
+            ):
+                return layer
+        return None
+
+    def merged(self, other: CustomLayers) -> CustomLayers:
+        return CustomLayers(
+            MappingProxyType({**self.layers, **other.layers}),
+            ", ".join(s for s in (self.source, other.source) if s),
+        )
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[str], source: str = "--custom-layer") -> CustomLayers:
+        layers: dict[str, CustomLayer] = {}
+        for path in paths:
+            layer = CustomLayer(_class_name(path, source), _checked_path(path, source))
+            layers[layer.name] = layer
+        return cls(MappingProxyType(layers), source if layers else "")
+
+    @classmethod
+    def from_settings(cls, settings: Any, source: str) -> CustomLayers:
+        """From `[tool.graphspec] custom-layers`: a list of paths or a table of tables."""
+        if settings is None:
+            return cls()
+        if isinstance(settings, list):
+            if not all(isinstance(p, str) for p in settings):
+                raise CustomLayerError(f"{source}: custom-layers must list import paths")
+            return cls.from_paths(settings, source)
+        if not isinstance(settings, Mapping):
+            raise CustomLayerError(f"{source}: custom-layers must be a list or a table")
+        layers: dict[str, CustomLayer] = {}
+        for name, entry in settings.items():
+            where = f"{source}: custom-layers.{name}"
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise CustomLayerError(f"{where}: the name must be an identifier")
+            if isinstance(entry, str):
+                entry = {"class": entry}
+            if not isinstance(entry, Mapping):
+                raise CustomLayerError(f"{where}: expected an import path or a table")
+            unknown = set(entry) - {"class", "shape", "trainable", "non-trainable"}
+            if unknown:
+                raise CustomLayerError(f"{where}: unknown keys {sorted(unknown)}")
+            path = entry.get("class")
+            if not isinstance(path, str):
+                raise CustomLayerError(f"{where}: 'class' (the import path) is required")
+            shape = entry.get("shape")
+            if shape is not None and shape not in SHAPE_RULES:
+                raise CustomLayerError(f"{where}: shape must be one of {list(SHAPE_RULES)}")
+            formulas = {k: entry.get(k) for k in ("trainable", "non-trainable")}
+            for key, formula in formulas.items():
+                if formula is not None:
+                    if not isinstance(formula, str | int):
+                        raise CustomLayerError(f"{where}: {key} must be a formula string")
+                    _check_formula(str(formula), f"{where}.{key}")
+            layers[name] = CustomLayer(
+                name,
+                _checked_path(path, where),
+                shape,
+                None if formulas["trainable"] is None else str(formulas["trainable"]),
+                None if formulas["non-trainable"] is None else str(formulas["non-trainable"]),
+            )
+        return cls(MappingProxyType(layers), source)
+
+
+def _class_name(path: str, source: str) -> str:
+    return _checked_path(path, source).rpartition(".")[2]
+
+
+def _checked_path(path: str, source: str) -> str:
+    if not isinstance(path, str) or not _PATH.match(path):
+        raise CustomLayerError(
+            f"{source}: {path!r} is not an import path like 'package.module.ClassName'"
+        )
+    return path
+
+
+def project_settings(start: Path | None = None) -> CustomLayers:
+    """`[tool.graphspec]` of the nearest pyproject.toml from ``start`` (the cwd) upwards."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                with open(candidate, "rb") as handle:
+                    data = tomllib.load(handle)
+            except (OSError, tomllib.TOMLDecodeError) as error:
+                raise CustomLayerError(f"{candidate}: cannot read it: {error}") from None
+            tool = data.get("tool", {}).get("graphspec", {})
+            if not isinstance(tool, Mapping):
+                raise CustomLayerError(f"{candidate}: [tool.graphspec] must be a table")
+            unknown = set(tool) - {"custom-layers"}
+            if unknown:
+                raise CustomLayerError(
+                    f"{candidate}: unknown [tool.graphspec] keys {sorted(unknown)}"
+                )
+            return CustomLayers.from_settings(tool.get("custom-layers"), str(candidate))
+    return CustomLayers()
+
+
+def load_class(layer: CustomLayer, keras: Any) -> type:
+    """Import an allowed class (build only); it must be a keras Layer."""
+    try:
+        module = importlib.import_module(layer.module)
+    except ImportError as error:
+        raise CustomLayerError(f"custom layer {layer.path}: cannot import it: {error}") from None
+    cls = getattr(module, layer.class_name, None)
+    if not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer):
+        raise CustomLayerError(f"custom layer {layer.path} is not a keras Layer class")
+    return cls
+
+
+def custom_objects(layers: CustomLayers, keras: Any) -> dict[str, type]:
+    """What keras.saving.load_model needs to rebuild models that use the custom layers."""
+    return {layer.name: load_class(layer, keras) for layer in layers.layers.values()}
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def _check_formula(text: str, where: str) -> None:
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        raise CustomLayerError(f"{where}: {text!r} is not a formula") from None
+    for node in ast.walk(tree):
+        if not isinstance(
+            node,
+            ast.Expression | ast.BinOp | ast.Name | ast.Constant | ast.Load | ast.operator,
+        ) or (isinstance(node, ast.operator) and type(node) not in _OPERATORS):
+            raise CustomLayerError(
+                f"{where}: {text!r} may use only integer arguments, integers and + - * //"
+            )
+        if isinstance(node, ast.Constant) and (
+            not isinstance(node.value, int) or isinstance(node.value, bool)
+        ):
+            raise CustomLayerError(f"{where}: {text!r} may use only integer constants")
+
+
+def _evaluate(text: str | None, args: Mapping[str, Any]) -> int:
+    """A declared formula's value for one layer's arguments (ValueError when it cannot)."""
+    if text is None:
+        return 0
+    return _value(ast.parse(text, mode="eval").body, args)
+
+
+def _value(node: ast.expr, args: Mapping[str, Any]) -> int:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, ast.Name):
+        value = args.get(node.id)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"argument '{node.id}' is not an integer here")
+        return value
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_value(node.left, args), _value(node.right, args))
+    raise ValueError("not a formula")

@@ -1,0 +1,361 @@
+"""Emit stage: a Plan to a keras.Model. The only module that imports keras, and lazily.
+
+Emit trusts the Plan (references, order and pruning are proven by analyse); what only Keras
+can reject (an argument value it refuses, an incompatible shape) is caught per node and turned
+into a diagnostic that names the node and its line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphspec.analyse.graph import Locator, Plan, ScopePlan, layer_names, substitute
+from graphspec.catalogue.reader import object_kind
+from graphspec.diagnostics import Diagnostic, Severity, SpecPath
+from graphspec.spec.model import (
+    LAYER_VALUED_ARGS,
+    WRAPPERS,
+    Block,
+    BlockNode,
+    ExprNode,
+    LayerNode,
+    Node,
+    OpNode,
+    SequenceNode,
+    SharedLayer,
+    UseNode,
+    keras_arguments,
+)
+
+INSTALL_HINT = "install the build extra: pip install 'graphspec[tensorflow]'"
+_MERGE_LAYERS = {
+    "concatenate": "Concatenate",
+    "add": "Add",
+    "subtract": "Subtract",
+    "multiply": "Multiply",
+    "average": "Average",
+    "maximum": "Maximum",
+    "minimum": "Minimum",
+    "dot": "Dot",
+}
+# Layers whose call takes several tensors as positional arguments rather than one list.
+_POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupedQueryAttention"}
+
+
+class BuildUnavailable(RuntimeError):
+    """Keras/TensorFlow is not installed; `build` cannot run."""
+
+
+class _NodeFailed(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what TensorFlow's C++ start-up writes straight to file descriptor 2 (CUDA probes)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr: nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_keras() -> Any:
+    """Import keras (with TensorFlow's start-up noise hidden), or explain how to install it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        if "keras" in sys.modules:
+            keras = importlib.import_module("keras")
+        else:
+            with _native_stderr_silenced():
+                keras = importlib.import_module("keras")
+                keras.ops.zeros(())  # the backend probes its devices on first use
+    except ImportError as error:
+        raise BuildUnavailable(f"building needs Keras 3 and TensorFlow: {INSTALL_HINT}") from error
+    importlib.import_module("graphspec.emit.expression_layer")  # registers the expression layer
+    return keras
+
+
+def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
+    """YAML lists stand for Keras tuples (kernel_size, strides, ...); an initializer,
+    regularizer or constraint written `{name: VarianceScaling, scale: 2.0}` becomes the Keras
+    object of that (catalogue-checked) name."""
+    converted: dict[str, Any] = {}
+    for key, value in args.items():
+        kind = object_kind(key)
+        if kind is not None and isinstance(value, Mapping):
+            config = {k: v for k, v in value.items() if k != "name"}
+            module = getattr(keras, kind)
+            target = getattr(module, value["name"], None)
+            if isinstance(target, type):  # a class: its constructor takes the arguments
+                value = target(**config)
+            else:
+                value = module.get({"class_name": value["name"], "config": config})
+        elif isinstance(value, list):
+            value = tuple(value)
+        converted[key] = value
+    return converted
+
+
+class _Builder:
+    def __init__(self, plan: Plan, keras: Any) -> None:
+        self.plan = plan
+        self.spec = plan.spec
+        self.keras = keras
+        self.at = Locator(plan.spec)
+        self.shared: dict[str, Any] = {}
+
+    def fail(self, path: SpecPath, error: Exception) -> _NodeFailed:
+        text = str(error).strip().splitlines()
+        detail = text[0] if text else type(error).__name__
+        if len(detail) > 300:
+            detail = detail[:297] + "..."
+        name = ".".join(str(p) for p in path)
+        message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
+        return _NodeFailed(Diagnostic("GS501", Severity.ERROR, message, self.at.at_key(path), path))
+
+    # ---- layers ----------------------------------------------------------------------------
+
+    def make_layer(self, class_name: str, name: str, args: Mapping[str, Any]) -> Any:
+        custom = self.plan.custom.get(class_name)
+        if custom is not None:
+            from graphspec.catalogue.custom import load_class
+
+            cls = load_class(custom, self.keras)
+            return cls(name=name, **_keras_args(args, self.keras))
+        cls = getattr(self.keras.layers, class_name)
+        arguments = _keras_args(keras_arguments(class_name, args), self.keras)
+        if class_name in WRAPPERS:
+            for arg in LAYER_VALUED_ARGS:
+                inner = arguments.get(arg)
+                if isinstance(inner, Mapping):
+                    inner_args = {k: v for k, v in inner.items() if k != "layer"}
+                    suffix = "backward" if arg == "backward_layer" else "wrapped"
+                    arguments[arg] = self.make_layer(inner["layer"], f"{name}_{suffix}", inner_args)
+        return cls(name=name, **arguments)
+
+    def call(self, layer: Any, inputs: list[Any], positional: bool = False) -> Any:
+        if len(inputs) == 1:
+            return layer(inputs[0])
+        return layer(*inputs) if positional else layer(inputs)
+
+    def shared_entry(self, name: str, callers: list[Any]) -> Any:
+        """The one layer (or block model) of a shared entry, made at its first use."""
+        if name not in self.shared:
+            entry = self.spec.shared[name]
+            if isinstance(entry, SharedLayer):
+                self.shared[name] = self.make_layer(entry.layer, name, entry.args)
+            else:
+                self.shared[name] = self.block_model(entry.block, entry.with_, name, callers)
+        return self.shared[name]
+
+    def block_model(
+        self,
+        block_name: str,
+        arguments: Mapping[str, Any],
+        model_name: str,
+        callers: list[Any] | None,
+    ) -> Any:
+        """A nested keras Model for one block instance."""
+        block: Block = self.spec.blocks[block_name]
+        params = {**block.params, **arguments}
+        keras = self.keras
+        tensors: dict[str, Any] = {}
+        model_inputs = []
+        for index, (name, spec) in enumerate(block.inputs.items()):
+            caller = callers[index] if callers else None
+            if spec.shape is not None:
+                shape = tuple(spec.shape)
+            elif caller is not None:
+                shape = tuple(caller.shape[1:])
+            else:
+                raise ValueError(f"block '{block_name}' input '{name}' needs a 'shape' here")
+            dtype = spec.dtype or (caller.dtype if caller is not None else "float32")
+            tensors[name] = keras.Input(shape=shape, dtype=dtype, name=name)
+            model_inputs.append(tensors[name])
+        scope: ScopePlan = self.plan.blocks[block_name]
+        base: SpecPath = ("blocks", block_name)
+        for node_name in scope.order:
+            node = block.nodes[node_name]
+            self.build_node(base, node_name, node, tensors, params, node_name)
+        outputs = [self.resolve(tensors, ref) for ref in block.outputs.values()]
+        return keras.Model(
+            inputs=model_inputs if len(model_inputs) > 1 else model_inputs[0],
+            outputs=outputs if len(outputs) > 1 else outputs[0],
+            name=model_name,
+        )
+
+    @staticmethod
+    def resolve(tensors: Mapping[str, Any], ref: str) -> Any:
+        return tensors[ref]
+
+    # ---- nodes -----------------------------------------------------------------------------
+
+    def build_node(
+        self,
+        base: SpecPath,
+        name: str,
+        node: Node,
+        tensors: dict[str, Any],
+        params: Mapping[str, Any],
+        final_name: str,
+    ) -> None:
+        """Create (or reuse) the node's layers and record its output tensor(s)."""
+        path = (*base, "nodes", name)
+        if isinstance(node, ExprNode):
+            inputs = [tensors[ref] for ref in node.from_.values()]
+        else:
+            inputs = [tensors[ref] for ref in node.from_]
+        try:
+            output = self._node_output(name, node, inputs, params, final_name)
+        except _NodeFailed:
+            raise
+        except Exception as error:  # Keras raises many types; each becomes a diagnostic
+            raise self.fail(path, error) from error
+        self._record(name, node, output, tensors)
+
+    def _node_output(
+        self,
+        name: str,
+        node: Node,
+        inputs: list[Any],
+        params: Mapping[str, Any],
+        final_name: str,
+    ) -> Any:
+        keras = self.keras
+        if isinstance(node, LayerNode):
+            layer = self.make_layer(node.layer, final_name, substitute(node.args, params))
+            return self.call(layer, inputs, node.layer in _POSITIONAL_INPUTS)
+        if isinstance(node, UseNode):
+            entry = self.spec.shared[node.use]
+            positional = isinstance(entry, SharedLayer) and entry.layer in _POSITIONAL_INPUTS
+            return self.call(self.shared_entry(node.use, inputs), inputs, positional)
+        if isinstance(node, BlockNode):
+            arguments = substitute(node.with_, params)
+            names = [n for n, _ in layer_names(name, node)]
+            names[-1] = final_name
+            current = inputs
+            output: Any = None
+            for model_name in names:
+                model = self.block_model(node.block, arguments, model_name, current)
+                output = self.call(model, current)
+                current = [output]
+            return output
+        if isinstance(node, OpNode):
+            cls = getattr(keras.layers, _MERGE_LAYERS[node.op])
+            if node.op == "concatenate":
+                layer = cls(axis=-1 if node.axis is None else node.axis, name=final_name)
+            elif node.op == "dot":
+                axes: Any = -1 if node.axes is None else node.axes
+                layer = cls(
+                    axes=tuple(axes) if isinstance(axes, list) else axes,
+                    normalize=node.normalize,
+                    name=final_name,
+                )
+            else:
+                layer = cls(name=final_name)
+            return layer(inputs)
+        if isinstance(node, ExprNode):
+            from graphspec.emit.expression_layer import ExpressionLayer
+
+            layer = ExpressionLayer(node.expr, list(node.from_), name=final_name)
+            return layer(inputs if len(inputs) > 1 else inputs[0])
+        assert isinstance(node, SequenceNode)
+        names = [n for n, _ in layer_names(name, node)]
+        names[-1] = final_name if final_name != name else names[-1]
+        current = inputs
+        output = None
+        for item, layer_name in zip(node.sequence, names, strict=True):
+            layer = self.make_layer(item.layer, layer_name, substitute(item.args, params))
+            output = self.call(layer, current)
+            current = [output]
+        return output
+
+    def _record(self, name: str, node: Node, output: Any, tensors: dict[str, Any]) -> None:
+        outputs = self.spec.block_outputs(node)
+        if len(outputs) > 1:
+            for out, tensor in zip(outputs, output, strict=True):
+                tensors[f"{name}.{out}"] = tensor
+        else:
+            tensors[name] = output
+            for out in outputs:
+                tensors[f"{name}.{out}"] = output
+
+    # ---- the model ---------------------------------------------------------------------------
+
+    def build(self) -> Any:
+        keras = self.keras
+        spec, plan = self.spec, self.plan
+        tensors: dict[str, Any] = {}
+        model_inputs = []
+        for name in plan.top.inputs:
+            declared = spec.inputs[name]
+            tensors[name] = keras.Input(
+                shape=tuple(declared.shape), dtype=declared.dtype, name=name
+            )
+            model_inputs.append(tensors[name])
+        head_of = {node: head for head, node in plan.head_layers.items()}
+        for name in plan.top.order:
+            self.build_node((), name, spec.nodes[name], tensors, {}, head_of.get(name, name))
+        outputs = []
+        for head, entry in spec.outputs.items():
+            tensor = tensors[entry.from_]
+            if head not in plan.head_layers:
+                try:
+                    tensor = keras.layers.Identity(name=head)(tensor)
+                except Exception as error:
+                    raise self.fail(("outputs", head), error) from error
+            outputs.append(tensor)
+        try:
+            model = keras.Model(
+                inputs=model_inputs if len(model_inputs) > 1 else model_inputs[0],
+                outputs=outputs if len(outputs) > 1 else outputs[0],
+                name=spec.name,
+            )
+        except Exception as error:
+            raise self.fail(("name",), error) from error
+        if spec.compile is not None:
+            self.compile(model)
+        return model
+
+    def compile(self, model: Any) -> None:
+        keras, spec = self.keras, self.spec
+        assert spec.compile is not None
+        settings = spec.compile.optimizer
+        try:
+            optimizer = keras.optimizers.get(settings.name)
+            if settings.args:
+                optimizer = type(optimizer)(**settings.args)
+            heads = spec.outputs
+            weights = {h: e.loss_weight for h, e in heads.items() if e.loss_weight is not None}
+            model.compile(
+                optimizer=optimizer,
+                loss={h: e.loss for h, e in heads.items()},
+                loss_weights={h: weights.get(h, 1.0) for h in heads} if weights else None,
+                metrics={h: list(e.metrics) for h, e in heads.items() if e.metrics} or None,
+            )
+        except Exception as error:
+            raise self.fail(("compile",), error) from error
+
+
+def emit_model(plan: Plan) -> tuple[Any, list[Diagnostic]]:
+    """Build the keras.Model for a Plan; Keras errors come back as diagnostics."""
+    keras = import_keras()
+    try:
+        return _Builder(plan, keras).build(), []
+    except _NodeFailed as failed:
+        return None, [failed.diagnostic]

@@ -1,0 +1,377 @@
+"""`graphspec graph`: Mermaid and DOT drawings of a Plan, pruned parts dashed, text escaped."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from graphspec.analyse.graph import Plan, analyse_graph
+from graphspec.pipeline import check_path, load, loads
+from graphspec.spec.model import Spec
+from graphspec.views.drawing import FORMATS, render, render_dot, render_mermaid
+from tests.conftest import SPECS
+
+SEEDS = SPECS / "seeds"
+ALL_SPECS = sorted(SPECS.rglob("*.yaml"))
+
+
+def plan_of(spec: Spec | Path) -> Plan:
+    """The analysed Plan of a spec (graph stage only: rendering needs nothing more)."""
+    plan, diagnostics = analyse_graph(spec if isinstance(spec, Spec) else load(spec))
+    assert plan is not None, [d.message for d in diagnostics]
+    return plan
+
+
+def mermaid_of(name: str) -> str:
+    return render_mermaid(plan_of(SEEDS / name))
+
+
+def dot_of(name: str) -> str:
+    return render_dot(plan_of(SEEDS / name))
+
+
+# ---- a tiny DOT reader: enough structure to prove the output is well formed ----------------
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|->|[{}\[\];,=]|[A-Za-z_][A-Za-z0-9_]*|\S')
+
+
+def dot_tokens(text: str) -> list[str]:
+    """DOT tokens; a quoted string is one token, so braces inside labels do not count."""
+    return list(_TOKEN.findall(text))
+
+
+def _strip_strings(text: str) -> str:
+    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+
+
+def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str]]]:
+    """Declared vertex ids and edges of our DOT output; asserts that the syntax is balanced."""
+    outside = _strip_strings(text)
+    assert '"' not in outside.replace('""', ""), "an unterminated string"
+    depth = 0
+    for char in outside:
+        if char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+        assert depth >= 0, "a closing brace before its opening one"
+    assert depth == 0, "unbalanced braces or brackets"
+    assert outside.lstrip().startswith('digraph ""') and outside.rstrip().endswith("}")
+
+    tokens = dot_tokens(text)
+    assert tokens[:3] == ["digraph", tokens[1], "{"] and tokens[-1] == "}"
+    body = tokens[3:-1]
+    assert body[-1] == ";", "the last statement lacks its ';'"
+    declared: set[str] = set()
+    edges: list[tuple[str, str]] = []
+    statement: list[str] = []
+    for token in body:
+        if token != ";":
+            statement.append(token)
+            continue
+        if statement[0] in ("graph", "node", "edge"):
+            assert statement[1] == "[" and statement[-1] == "]", statement
+        elif len(statement) > 2 and statement[1] == "->":
+            assert len(statement) == 3 or statement[3] == "[", statement
+            edges.append((statement[0], statement[2]))
+        else:
+            assert statement[1] == "[" and statement[-1] == "]", statement
+            declared.add(statement[0])
+        statement = []
+    return declared, edges
+
+
+# ---- every spec renders in both formats -----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
+def test_dot_is_well_formed(path: Path) -> None:
+    declared, edges = dot_structure(render_dot(plan_of(path)))
+    assert edges, "a model has edges"
+    for source, target in edges:
+        assert source in declared and target in declared, (source, target)
+
+
+@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
+def test_mermaid_links_name_declared_vertices(path: Path) -> None:
+    text = render_mermaid(plan_of(path))
+    lines = text.splitlines()
+    assert lines[1] == "flowchart TB"
+    declared = {m.group(1) for m in re.finditer(r"^    (\w+)[\[({]", text, re.MULTILINE)}
+    links = re.findall(r"^    (\w+) (?:-->|-\.->|-\.-)(?:\|\"[^\"]*\"\|)? (\w+)$", text, re.M)
+    assert links
+    for source, target in links:
+        assert source in declared and target in declared
+
+
+@pytest.mark.parametrize("path", ALL_SPECS[:3], ids=lambda p: p.stem)
+def test_output_is_deterministic(path: Path) -> None:
+    assert render_mermaid(plan_of(path)) == render_mermaid(plan_of(path))
+    assert render_dot(plan_of(path)) == render_dot(plan_of(path))
+
+
+# ---- the features each seed shows -----------------------------------------------------------
+
+
+def test_pruned_block_instance_is_dashed() -> None:
+    mermaid = mermaid_of("seed001_ensemble_pruned.yaml")
+    assert 'n_cnn3[["cnn3: block cnn"]]:::pruned' in mermaid
+    assert "classDef pruned stroke-dasharray: 5 5" in mermaid
+    assert "in_image -.-> n_cnn3" in mermaid  # the edge into the pruned node is dashed too
+    assert "in_image --> n_cnn1" in mermaid and "in_image --> n_cnn2" in mermaid
+    assert mermaid.count(":::pruned") == 1
+
+    dot = dot_of("seed001_ensemble_pruned.yaml")
+    cnn3 = next(line for line in dot.splitlines() if line.strip().startswith('"n_cnn3" ['))
+    assert 'style="filled,dashed"' in cnn3 and 'label="cnn3: block cnn"' in cnn3
+    assert '"in_image" -> "n_cnn3" [style="dashed"];' in dot
+    assert '"in_image" -> "n_cnn1";' in dot
+
+
+def test_pruned_input_and_shared_entry_are_dashed() -> None:
+    spec = loads(
+        """
+graphspec: 1
+name: leftovers
+inputs:
+  x: {shape: [8]}
+  unused: {shape: [8]}
+shared:
+  spare: {layer: Dense, units: 4}
+nodes:
+  y: {layer: Dense, from: x, units: 4}
+  dead: {use: spare, from: unused}
+outputs:
+  y: y
+"""
+    )
+    mermaid = render_mermaid(plan_of(spec))
+    assert 'in_unused(["unused<br/>(None, 8) float32"]):::pruned' in mermaid
+    assert 'shared_spare[("shared: spare<br/>Dense")]:::pruned' in mermaid
+    assert 'n_dead["dead: use spare"]:::pruned' in mermaid
+    assert "in_unused -.-> n_dead" in mermaid
+    dot = render_dot(plan_of(spec))
+    assert '"in_unused" -> "n_dead" [style="dashed"];' in dot
+    assert re.search(r'"shared_spare" \[shape="cylinder", style="filled,dashed"', dot)
+
+
+def test_shared_uses_are_connected_to_their_entry() -> None:
+    mermaid = mermaid_of("seed002_siamese.yaml")
+    assert 'shared_lstm[("shared: lstm<br/>LSTM")]' in mermaid
+    assert 'n_left_output["left_output: use lstm"]' in mermaid
+    assert "shared_lstm -.- n_left_output" in mermaid
+    assert "shared_lstm -.- n_right_output" in mermaid
+    assert "class n_left_output,n_right_output use" in mermaid
+    assert re.search(r"^    linkStyle \d+,\d+ stroke:", mermaid, re.MULTILINE)
+
+    dot = dot_of("seed002_siamese.yaml")
+    for use in ("n_left_output", "n_right_output"):
+        assert f'"shared_lstm" -> "{use}" [style="dotted", arrowhead="none"' in dot
+        declaration = next(
+            line for line in dot.splitlines() if line.strip().startswith(f'"{use}" [')
+        )
+        assert 'style="filled"' in declaration
+
+
+def test_merge_is_a_hexagon_and_sequence_shows_its_chain() -> None:
+    mermaid = mermaid_of("seed002_residual.yaml")
+    assert 'n_output{{"output: add"}}' in mermaid
+    assert 'n_y("y: Conv2D → Conv2D → MaxPooling2D")' in mermaid
+    assert 'n_residual["residual: Conv2D"]' in mermaid
+    assert "n_y --> n_output" in mermaid and "n_residual --> n_output" in mermaid
+    dot = dot_of("seed002_residual.yaml")
+    assert '"n_output" [shape="hexagon", label="output: add"];' in dot
+    assert 'label="y: Conv2D → Conv2D → MaxPooling2D"' in dot
+
+
+def test_long_sequence_is_shortened() -> None:
+    spec = loads(
+        """
+graphspec: 1
+name: deep
+inputs: {x: {shape: [8]}}
+nodes:
+  stack:
+    from: x
+    sequence:
+      - {layer: Dense, units: 8}
+      - {layer: Dropout, rate: 0.1}
+      - {layer: Dense, units: 8}
+      - {layer: Dropout, rate: 0.1}
+      - {layer: Dense, units: 8}
+      - {layer: Activation, activation: relu}
+outputs: {stack: stack}
+"""
+    )
+    assert 'n_stack("stack: Dense → Dropout → … (3 more) → Activation")' in render_mermaid(
+        plan_of(spec)
+    )
+
+
+def test_expr_blocks_heads_and_edge_bindings() -> None:
+    mermaid = mermaid_of("seed001_ensemble3.yaml")
+    assert 'n_prediction[/"prediction: (a + b + c) / 3"/]' in mermaid
+    for index, binding in enumerate("abc", start=1):
+        assert f'n_cnn{index} -->|"{binding}"| n_prediction' in mermaid
+        assert f'n_cnn{index}[["cnn{index}: block cnn"]]' in mermaid
+    assert 'out_prediction[\\"prediction<br/>loss: categorical_crossentropy"/]' in mermaid
+    assert "n_prediction --> out_prediction" in mermaid
+    assert ":::pruned" not in mermaid and "-.->" not in mermaid
+    dot = dot_of("seed001_ensemble3.yaml")
+    assert '"out_prediction" [shape="house"' in dot
+    assert '"n_prediction" -> "out_prediction";' in dot
+    assert 'shape="parallelogram", label="prediction: (a + b + c) / 3"' in dot
+
+
+def test_block_repeat_and_loss_weight() -> None:
+    spec = loads(
+        """
+graphspec: 1
+name: repeated
+inputs: {x: {shape: [8]}}
+blocks:
+  unit:
+    inputs: {x: {}}
+    nodes: {d: {layer: Dense, from: x, units: 8}}
+    outputs: {y: d}
+nodes:
+  body: {block: unit, from: x, repeat: 2}
+outputs:
+  score: {from: body, loss: mse, loss_weight: 0.5}
+"""
+    )
+    mermaid = render_mermaid(plan_of(spec))
+    assert 'n_body[["body: block unit ×2"]]' in mermaid
+    assert 'out_score[\\"score<br/>loss: mse × 0.5"/]' in mermaid
+    assert 'label="body: block unit ×2"' in render_dot(plan_of(spec))
+
+
+def test_inputs_are_stadiums_and_invhouses() -> None:
+    mermaid = mermaid_of("seed002_qa.yaml")
+    assert 'in_text(["text<br/>(None, None) int32"])' in mermaid
+    dot = dot_of("seed002_qa.yaml")
+    assert '"in_text" [shape="invhouse"' in dot
+
+
+def test_declaration_order() -> None:
+    spec_path = SEEDS / "seed002_qa.yaml"
+    spec = load(spec_path)
+    expected = [
+        *(f"in_{n}" for n in spec.inputs),
+        *(f"n_{n}" for n in spec.nodes),
+        *(f"out_{n}" for n in spec.outputs),
+    ]
+    mermaid = render_mermaid(plan_of(spec_path))
+    ids = re.findall(r"^    (\w+)[\[({]", mermaid, re.MULTILINE)
+    assert ids == expected
+    declared = re.findall(r'^    "(\w+)" \[', render_dot(plan_of(spec_path)), re.MULTILINE)
+    assert declared == expected
+    # edges follow node order too: every edge into a node comes before edges into later ones
+    targets = re.findall(r"^    \w+ --> (\w+)$", mermaid, re.MULTILINE)
+    assert targets == sorted(targets, key=expected.index)
+
+
+def test_static_shapes_appear_in_labels() -> None:
+    plan = plan_of(SEEDS / "seed002_residual.yaml")
+    shapes: dict[str, Any] = {
+        "y": SimpleNamespace(shape=(16, 16, 128)),
+        "residual": SimpleNamespace(shape=(16, 16, 128)),
+        "output": SimpleNamespace(shape=None),  # unknown: no shape line
+    }
+    object.__setattr__(plan, "static", shapes)
+    mermaid = render_mermaid(plan)
+    assert 'n_residual["residual: Conv2D<br/>(None, 16, 16, 128)"]' in mermaid
+    assert 'n_output{{"output: add"}}' in mermaid
+    assert 'label="residual: Conv2D\\n(None, 16, 16, 128)"' in render_dot(plan)
+
+
+def test_several_block_outputs_show_each_shape() -> None:
+    plan = plan_of(SEEDS / "seed001_ensemble3.yaml")
+    both = SimpleNamespace(shape=None, outputs={"left": (10,), "right": None})
+    object.__setattr__(plan, "static", {"cnn1": both})
+    assert 'n_cnn1[["cnn1: block cnn<br/>left: (None, 10), right: ?"]]' in render_mermaid(plan)
+
+
+def test_checked_plan_carries_static_shapes() -> None:
+    report = check_path(SEEDS / "seed002_residual.yaml")
+    assert report.ok and report.plan is not None
+    mermaid = render_mermaid(report.plan)
+    assert 'n_output{{"output: add<br/>(None, 16, 16, 128)"}}' in mermaid
+    assert 'n_y("y: Conv2D → Conv2D → MaxPooling2D<br/>(None, 16, 16, 128)")' in mermaid
+    pruned = check_path(SEEDS / "seed001_ensemble_pruned.yaml").plan
+    assert pruned is not None
+    assert 'n_cnn3[["cnn3: block cnn"]]:::pruned' in render_mermaid(pruned)  # no shape: not built
+
+
+# ---- escaping ---------------------------------------------------------------------------------
+
+NASTY_EXPR = 'a * "q" + [b] <br> {c} (d) | e # f; `g` \\ %% h\nend'
+
+
+def nasty_plan() -> Plan:
+    """A plan whose names and texts try to break out of labels (schema checks bypassed)."""
+    spec = loads(
+        """
+graphspec: 1
+name: nasty
+inputs:
+  x: {shape: [4]}
+  end: {shape: [4]}
+nodes:
+  a: {layer: Dense, from: x, units: 4}
+  b: {expr: "a + b", from: {a: a, b: end}}
+  o: {op: add, from: [a, b]}
+outputs:
+  out: {from: o, loss: mse}
+"""
+    )
+    weird = 'we"ird] --> x[<b>end</b>'
+    nodes = dict(spec.nodes)
+    nodes["b"] = nodes["b"].model_copy(update={"expr": NASTY_EXPR})
+    nodes[weird] = nodes.pop("o")
+    head = spec.outputs["out"].model_copy(update={"from_": weird, "loss": 'm"s<e>|x'})
+    spec = spec.model_copy(update={"nodes": nodes, "outputs": {'o"ut\n': head}, "name": 'n"a}m{e'})
+    return plan_of(spec)
+
+
+def test_quotes_and_brackets_in_names_are_escaped_in_mermaid() -> None:
+    text = render_mermaid(nasty_plan())
+    assert "we#quot;ird] --#gt; x[#lt;b#gt;end#lt;/b#gt;: add" in text
+    assert "b: a * #quot;q#quot; + [b] #lt;br#gt; {c} (d) #124; e #35; f; #96;g#96; #92;" in text
+    assert 'out_o_ut_[\\"o#quot;ut <br/>loss: m#quot;s#lt;e#gt;#124;x"/]' in text
+    for line in text.splitlines()[2:]:
+        if '"' in line:  # every label is one quoted string holding no raw quote
+            assert line.count('"') in (2, 4), line
+
+
+def test_quotes_and_braces_in_names_are_escaped_in_dot() -> None:
+    text = render_dot(nasty_plan())
+    declared, edges = dot_structure(text)
+    assert len(declared) == 6 and len(edges) == 6
+    for source, target in edges:
+        assert source in declared and target in declared
+    assert 'label="we\\"ird] --> x[<b>end</b>: add"' in text
+    assert 'label="b: a * \\"q\\" + [b] <br> {c} (d) | e # f; `g` \\\\ %% h end"' in text
+    assert text.startswith('digraph "n\\"a}m{e" {')
+
+
+def test_long_expression_is_shortened() -> None:
+    plan = nasty_plan()
+    nodes = dict(plan.spec.nodes)
+    nodes["b"] = nodes["b"].model_copy(update={"expr": " + ".join(["a"] * 200)})
+    text = render_mermaid(plan_of(plan.spec.model_copy(update={"nodes": nodes})))
+    label = re.search(r'n_b\[/"(.*)"/\]', text)
+    assert label is not None and label.group(1).endswith("…") and len(label.group(1)) <= 64
+
+
+def test_render_by_format_name() -> None:
+    plan = plan_of(SEEDS / "seed002_siamese.yaml")
+    assert set(FORMATS) == {"mermaid", "dot"}
+    assert render(plan, "dot") == render_dot(plan)
+    assert render(plan) == render_mermaid(plan)
+    with pytest.raises(ValueError, match="unknown graph format 'svg'"):
+        render(plan, "svg")
