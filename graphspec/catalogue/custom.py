@@ -6,7 +6,7 @@ A spec alone never names Python code. A user who needs a layer class of their ow
     [tool.graphspec]
     custom-layers = ["mypkg.layers.Scale"]          # specs may then write `layer: Scale`
 
-    [tool.graphspec.catalogue.custom-layers.LayerScale]       # or with a static rule for validate
+    [tool.graphspec.custom-layers.LayerScale]       # or with a static rule for validate
     class = "keras.src.applications.convnext.LayerScale"
     shape = "same"                                  # output shape = input shape
     trainable = "projection_dim"                    # parameters: arithmetic on int arguments

@@ -228,8 +228,8 @@ def test_pyproject_settings(tmp_path: Path) -> None:
         '[tool.graphspec]\ncustom-layers = ["os"]\n',
         "[tool.graphspec]\ncustom-layers = [1]\n",
         '[tool.graphspec]\nlayers = ["a.B"]\n',
-        '[tool.graphspec.catalogue.custom-layers.S]\nclass = "a.S"\nshape = "round"\n',
-        '[tool.graphspec.catalogue.custom-layers.S]\nclass = "a.S"\ntrainable = "__import__(1)"\n',
+        '[tool.graphspec.custom-layers.S]\nclass = "a.S"\nshape = "round"\n',
+        '[tool.graphspec.custom-layers.S]\nclass = "a.S"\ntrainable = "__import__(1)"\n',
     ],
 )
 def test_bad_pyproject_settings(tmp_path: Path, settings: str) -> None:
