@@ -31,9 +31,11 @@ RESULTS = ROOT / "benchmarks" / "results" / "zoo.json"
 def run_model(keras: Any, name: str, custom: Any, predict: bool, repeat: int = 1) -> dict[str, Any]:
     from graphspec.diagnostics import SpecError
     from graphspec.importer.to_spec import import_config, model_config
-    from graphspec.pipeline import build_report, loads
+    from graphspec.pipeline import analyse, build_report, loads
+    from graphspec.settings import Options
     from graphspec.testing.roundtrip import compare
 
+    options = Options(custom_layers=custom)
     constructor = getattr(keras.applications, name)
     times = []
     for _ in range(repeat):  # the best of `repeat`: both sides get the same chances
@@ -54,7 +56,7 @@ def run_model(keras: Any, name: str, custom: Any, predict: bool, repeat: int = 1
         for _ in range(repeat - 1):
             gc.collect()
             start = time.perf_counter()
-            build_report(loads(imported.text, f"{name}.yaml"), custom_layers=custom)
+            build_report(analyse(loads(imported.text, f"{name}.yaml"), options), options)
             builds.append(time.perf_counter() - start)
     except SpecError as error:
         row.update(ok=False, error="; ".join(d.format() for d in error.diagnostics[:3]))

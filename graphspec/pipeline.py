@@ -1,9 +1,12 @@
-"""The pipeline: load → schema → analyse (→ emit), collecting every stage's diagnostics."""
+"""The front door: load → parse → analyse (→ emit), collecting every stage's diagnostics.
+
+Options (strictness, caps, custom layers) are built once, by the caller, as one
+`graphspec.settings.Options`; the keyword arguments of the public `check`/`build` make one.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,17 +14,9 @@ from typing import Any
 from graphspec.analyse.graph import Plan, analyse_graph
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, sort_diagnostics
-from graphspec.load.source import (
-    DEFAULT_LIMITS,
-    Limits,
-    SourceTree,
-    gc_paused,
-    load_file,
-    load_text,
-)
+from graphspec.load.source import SourceTree, gc_paused, load_file, load_text
+from graphspec.settings import DEFAULT_LIMITS, DEFAULT_OPTIONS, Limits, Options
 from graphspec.spec.model import Spec, parse_spec
-
-Check = Callable[[Spec, CustomLayers], list[Diagnostic]]
 
 
 @dataclass(frozen=True)
@@ -57,36 +52,22 @@ def _capped(limits: Limits, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, 
     return (*shown, note)
 
 
-def _static_checks() -> list[Check]:
+def analyse(spec: Spec, options: Options = DEFAULT_OPTIONS) -> Report:
+    """Run every check that needs no Keras on a parsed spec."""
     from graphspec.analyse.arguments import check_arguments
 
-    return [check_arguments]
-
-
-def analyse(
-    spec: Spec,
-    strict: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-    custom: CustomLayers | None = None,
-) -> Report:
-    """Run every check that needs no Keras on a parsed spec."""
     file = spec.source.file if spec.source else "<spec>"
-    custom = custom or CustomLayers()
-    diagnostics: list[Diagnostic] = []
-    for check in _static_checks():
-        diagnostics.extend(check(spec, custom))
-    plan, graph_diagnostics = analyse_graph(spec, strict=strict, limits=limits)
-    if plan is not None and custom:
-        plan = dataclasses.replace(plan, custom=custom)
+    diagnostics = check_arguments(spec, options.custom_layers)
+    plan, graph_diagnostics = analyse_graph(spec, strict=options.strict, limits=options.limits)
     diagnostics.extend(graph_diagnostics)
     if plan is not None and not any(d.is_error for d in diagnostics):
         from graphspec.analyse.shapes import infer_shapes
 
-        plan, shape_diagnostics = infer_shapes(plan, limits)
+        plan, shape_diagnostics = infer_shapes(plan, options)
         diagnostics.extend(shape_diagnostics)
     if any(d.is_error for d in diagnostics):
         plan = None
-    return Report(file, _capped(limits, sort_diagnostics(diagnostics)), spec, plan)
+    return Report(file, _capped(options.limits, sort_diagnostics(diagnostics)), spec, plan)
 
 
 def _count_nodes(data: dict[str, Any]) -> int:
@@ -115,46 +96,30 @@ def _too_many_nodes(source: SourceTree, limits: Limits) -> Diagnostic | None:
 
 
 def _from_source(
-    file: str,
-    source: SourceTree | None,
-    found: list[Diagnostic],
-    strict: bool,
-    limits: Limits,
-    custom: CustomLayers | None = None,
+    file: str, source: SourceTree | None, found: list[Diagnostic], options: Options
 ) -> Report:
     if source is None:
         return Report(file, tuple(found))
-    too_many = _too_many_nodes(source, limits)
+    too_many = _too_many_nodes(source, options.limits)
     if too_many is not None:
         return Report(file, (too_many,))
     with gc_paused():
         spec, problems = parse_spec(source)
         if spec is None:
-            return Report(file, _capped(limits, sort_diagnostics(problems)))
-        return analyse(spec, strict=strict, limits=limits, custom=custom)
+            return Report(file, _capped(options.limits, sort_diagnostics(problems)))
+        return analyse(spec, options)
 
 
-def check_path(
-    path: str | Path,
-    strict: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-    custom: CustomLayers | None = None,
-) -> Report:
+def check_path(path: str | Path, options: Options = DEFAULT_OPTIONS) -> Report:
     """Load and check a spec file (OSError when it cannot be read)."""
-    source, found = load_file(path, limits)
-    return _from_source(str(path), source, found, strict, limits, custom)
+    source, found = load_file(path, options.limits)
+    return _from_source(str(path), source, found, options)
 
 
-def check_text(
-    text: str,
-    name: str = "<memory>",
-    strict: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-    custom: CustomLayers | None = None,
-) -> Report:
+def check_text(text: str, name: str = "<memory>", options: Options = DEFAULT_OPTIONS) -> Report:
     """Load and check spec text."""
-    source, found = load_text(text, name, limits)
-    return _from_source(name, source, found, strict, limits, custom)
+    source, found = load_text(text, name, options.limits)
+    return _from_source(name, source, found, options)
 
 
 def _spec_or_raise(source: SourceTree | None, found: list[Diagnostic]) -> Spec:
@@ -181,10 +146,13 @@ def loads(text: str, name: str = "<memory>") -> Spec:
     return _spec_or_raise(*load_text(text, name))
 
 
-def _custom(custom: CustomLayers | Sequence[str] | None) -> CustomLayers | None:
-    if custom is None or isinstance(custom, CustomLayers):
-        return custom
-    return CustomLayers.from_paths(custom, "custom_layers")
+def _options(
+    strict: bool, limits: Limits, custom_layers: CustomLayers | Sequence[str] | None
+) -> Options:
+    """The options of the public API's keyword arguments (no pyproject.toml is read)."""
+    if custom_layers is None or isinstance(custom_layers, CustomLayers):
+        return Options(strict, limits, custom_layers or CustomLayers())
+    return Options(strict, limits, CustomLayers.from_paths(custom_layers, "custom_layers"))
 
 
 def check(
@@ -198,29 +166,24 @@ def check(
     ``custom_layers``: import paths of layer classes the spec may use by class name
     (``["mypkg.layers.Scale"]``), or a `CustomLayers` read from ``[tool.graphspec]``.
     """
-    custom = _custom(custom_layers)
+    options = _options(strict, limits, custom_layers)
     if isinstance(spec, Spec):
-        return analyse(spec, strict=strict, limits=limits, custom=custom)
-    return check_path(spec, strict=strict, limits=limits, custom=custom)
+        return analyse(spec, options)
+    return check_path(spec, options)
 
 
-def build_report(
-    spec: Spec | str | Path,
-    strict: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-    custom_layers: CustomLayers | Sequence[str] | None = None,
-) -> tuple[Any, Report]:
-    """Check, then emit; returns the model (None on errors) and the full report."""
-    report = check(spec, strict=strict, limits=limits, custom_layers=custom_layers)
+def build_report(report: Report, options: Options = DEFAULT_OPTIONS) -> tuple[Any, Report]:
+    """Emit the model of an analysed spec; returns the model (None on errors) and the report
+    with any build diagnostics added. The spec is not analysed again."""
     if report.plan is None:
         return None, report
     from graphspec.emit.model import emit_model
     from graphspec.emit.recursion import deep_recursion, plan_layer_bound
 
     with deep_recursion(plan_layer_bound(report.plan)):  # Keras recurses once per chained layer
-        model, problems = emit_model(report.plan)
+        model, problems = emit_model(report.plan, options)
     if problems:
-        diagnostics = _capped(limits, sort_diagnostics([*report.diagnostics, *problems]))
+        diagnostics = _capped(options.limits, sort_diagnostics([*report.diagnostics, *problems]))
         report = Report(report.file, diagnostics, report.spec)
     return model, report
 
@@ -232,7 +195,9 @@ def build(
     custom_layers: CustomLayers | Sequence[str] | None = None,
 ) -> Any:
     """Build the keras.Model of a spec or spec file; raises `SpecError` on any error."""
-    model, report = build_report(spec, strict=strict, limits=limits, custom_layers=custom_layers)
+    options = _options(strict, limits, custom_layers)
+    report = analyse(spec, options) if isinstance(spec, Spec) else check_path(spec, options)
+    model, report = build_report(report, options)
     if model is None:
         raise SpecError(report.diagnostics)
     return model

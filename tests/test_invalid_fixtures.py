@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from graphspec.cli import main
-from graphspec.load.source import DEFAULT_LIMITS, Limits
 from graphspec.pipeline import check_path
+from graphspec.settings import DEFAULT_LIMITS, Limits, Options
 from tests.conftest import FIXTURES
 
 CASES = sorted((FIXTURES / "invalid").glob("*.yaml"))
@@ -45,7 +45,7 @@ def test_there_are_fixtures() -> None:
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_invalid_spec(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     expected, strict, limits = _header(path)
-    report = check_path(path, strict=strict, limits=limits)
+    report = check_path(path, Options(strict=strict, limits=limits))
     assert not report.ok
     errors = sorted((d.code, d.location.line) for d in report.diagnostics if d.is_error)
     assert errors == expected

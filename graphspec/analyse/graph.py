@@ -13,9 +13,8 @@ from typing import Any
 
 import networkx as nx
 
-from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
-from graphspec.load.source import DEFAULT_LIMITS, Limits
+from graphspec.settings import DEFAULT_LIMITS, Limits
 from graphspec.spec.model import (
     Block,
     BlockNode,
@@ -100,8 +99,6 @@ class Plan:
     static: Mapping[str, NodeStatic] = field(default_factory=dict)
     """Per top-level live node (and input): inferred shape and parameters; empty until inferred."""
     head_shapes: Mapping[str, Shape | None] = field(default_factory=dict)
-    custom: CustomLayers = field(default_factory=CustomLayers)
-    """Layer classes the user allowed outside the spec (see graphspec.catalogue.custom)."""
 
     @property
     def trainable(self) -> int | None:

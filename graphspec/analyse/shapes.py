@@ -15,7 +15,7 @@ from graphspec.catalogue.custom import CustomLayer
 from graphspec.catalogue.shape_rules import LayerShape, ShapeError, infer_layer, infer_merge
 from graphspec.catalogue.shape_rules import format_shape as shapes_format
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath
-from graphspec.load.source import DEFAULT_LIMITS, Limits
+from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.expression import infer_expr_shape
 from graphspec.spec.model import (
     BlockNode,
@@ -85,10 +85,11 @@ def _custom_rule(
 
 
 class _Inferer(Reporter):
-    def __init__(self, plan: Plan, limits: Limits) -> None:
+    def __init__(self, plan: Plan, options: Options) -> None:
         super().__init__(plan.spec)
         self.plan = plan
-        self.limits = limits
+        self.limits = options.limits
+        self.custom = options.custom_layers
         self.shared: dict[str, tuple[str, tuple[Shape | None, ...], _Result]] = {}
         """Shared entry -> its first use: where, the input shapes, the inferred result."""
         self.block_cache: dict[tuple[str, str, tuple[Shape | None, ...]], _Result | None] = {}
@@ -126,7 +127,7 @@ class _Inferer(Reporter):
         if any(shape is None for shape in shapes):
             return _Result((None,), None, None)
         try:
-            custom = self.plan.custom.get(layer)
+            custom = self.custom.get(layer)
             if custom is not None:
                 result = _custom_rule(custom, args, [s for s in shapes if s is not None])
             else:
@@ -383,8 +384,8 @@ class _Inferer(Reporter):
         return dataclasses.replace(plan, static=static, head_shapes=heads)
 
 
-def infer_shapes(plan: Plan, limits: Limits = DEFAULT_LIMITS) -> tuple[Plan, list[Diagnostic]]:
+def infer_shapes(plan: Plan, options: Options = DEFAULT_OPTIONS) -> tuple[Plan, list[Diagnostic]]:
     """Infer every live node's shape and parameters; shape errors come back as diagnostics."""
-    inferer = _Inferer(plan, limits)
+    inferer = _Inferer(plan, options)
     inferred = inferer.run()
     return inferred, inferer.diagnostics

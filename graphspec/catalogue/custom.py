@@ -23,12 +23,12 @@ import ast
 import importlib
 import operator
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from pydantic import ValidationError
 
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _OPERATORS: dict[type, Callable[[int, int], int]] = {
@@ -37,7 +37,6 @@ _OPERATORS: dict[type, Callable[[int, int], int]] = {
     ast.Mult: operator.mul,
     ast.FloorDiv: operator.floordiv,
 }
-SHAPE_RULES = ("same",)
 
 
 class CustomLayerError(ValueError):
@@ -61,6 +60,29 @@ class CustomLayer:
     @property
     def class_name(self) -> str:
         return self.path.rpartition(".")[2]
+
+    @classmethod
+    def declared(
+        cls,
+        name: str,
+        path: str,
+        where: str,
+        shape: str | None = None,
+        trainable: str | int | None = None,
+        non_trainable: str | int | None = None,
+    ) -> CustomLayer:
+        """A layer declared in settings: its import path and formulas checked."""
+        formulas = {"trainable": trainable, "non-trainable": non_trainable}
+        for key, formula in formulas.items():
+            if formula is not None:
+                _check_formula(str(formula), f"{where}.{key}")
+        return cls(
+            name,
+            _checked_path(path, where),
+            shape,
+            None if trainable is None else str(trainable),
+            None if non_trainable is None else str(non_trainable),
+        )
 
     def params(self, args: Mapping[str, Any]) -> tuple[int, int]:
         """(trainable, non-trainable) parameters from the declared formulas."""
@@ -100,55 +122,27 @@ class CustomLayers:
 
     @classmethod
     def from_paths(cls, paths: Iterable[str], source: str = "--custom-layer") -> CustomLayers:
-        layers: dict[str, CustomLayer] = {}
-        for path in paths:
-            layer = CustomLayer(_class_name(path, source), _checked_path(path, source))
-            layers[layer.name] = layer
-        return cls(MappingProxyType(layers), source if layers else "")
+        layers = [
+            CustomLayer(_class_name(path, source), _checked_path(path, source)) for path in paths
+        ]
+        return cls.of(layers, source)
 
     @classmethod
-    def from_settings(cls, settings: Any, source: str) -> CustomLayers:
-        """From `[tool.graphspec] custom-layers`: a list of paths or a table of tables."""
-        if settings is None:
-            return cls()
-        if isinstance(settings, list):
-            if not all(isinstance(p, str) for p in settings):
-                raise CustomLayerError(f"{source}: custom-layers must list import paths")
-            return cls.from_paths(settings, source)
-        if not isinstance(settings, Mapping):
-            raise CustomLayerError(f"{source}: custom-layers must be a list or a table")
-        layers: dict[str, CustomLayer] = {}
-        for name, entry in settings.items():
-            where = f"{source}: custom-layers.{name}"
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise CustomLayerError(f"{where}: the name must be an identifier")
-            if isinstance(entry, str):
-                entry = {"class": entry}
-            if not isinstance(entry, Mapping):
-                raise CustomLayerError(f"{where}: expected an import path or a table")
-            unknown = set(entry) - {"class", "shape", "trainable", "non-trainable"}
-            if unknown:
-                raise CustomLayerError(f"{where}: unknown keys {sorted(unknown)}")
-            path = entry.get("class")
-            if not isinstance(path, str):
-                raise CustomLayerError(f"{where}: 'class' (the import path) is required")
-            shape = entry.get("shape")
-            if shape is not None and shape not in SHAPE_RULES:
-                raise CustomLayerError(f"{where}: shape must be one of {list(SHAPE_RULES)}")
-            formulas = {k: entry.get(k) for k in ("trainable", "non-trainable")}
-            for key, formula in formulas.items():
-                if formula is not None:
-                    if not isinstance(formula, str | int):
-                        raise CustomLayerError(f"{where}: {key} must be a formula string")
-                    _check_formula(str(formula), f"{where}.{key}")
-            layers[name] = CustomLayer(
-                name,
-                _checked_path(path, where),
-                shape,
-                None if formulas["trainable"] is None else str(formulas["trainable"]),
-                None if formulas["non-trainable"] is None else str(formulas["non-trainable"]),
-            )
-        return cls(MappingProxyType(layers), source)
+    def of(cls, layers: Iterable[CustomLayer], source: str) -> CustomLayers:
+        found = {layer.name: layer for layer in layers}
+        return cls(MappingProxyType(found), source if found else "")
+
+    @classmethod
+    def from_settings(cls, table: Any, source: str) -> CustomLayers:
+        """From the value of ``custom-layers`` in ``[tool.graphspec]`` (validated by
+        `graphspec.settings.ProjectSettings`)."""
+        from graphspec.settings import ProjectSettings, settings_error
+
+        try:
+            settings = ProjectSettings.model_validate({"custom-layers": table})
+        except ValidationError as error:
+            raise settings_error(source, error) from None
+        return settings.layers(source)
 
 
 def _class_name(path: str, source: str) -> str:
@@ -161,29 +155,6 @@ def _checked_path(path: str, source: str) -> str:
             f"{source}: {path!r} is not an import path like 'package.module.ClassName'"
         )
     return path
-
-
-def project_settings(start: Path | None = None) -> CustomLayers:
-    """`[tool.graphspec]` of the nearest pyproject.toml from ``start`` (the cwd) upwards."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                with open(candidate, "rb") as handle:
-                    data = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError) as error:
-                raise CustomLayerError(f"{candidate}: cannot read it: {error}") from None
-            tool = data.get("tool", {}).get("graphspec", {})
-            if not isinstance(tool, Mapping):
-                raise CustomLayerError(f"{candidate}: [tool.graphspec] must be a table")
-            unknown = set(tool) - {"custom-layers"}
-            if unknown:
-                raise CustomLayerError(
-                    f"{candidate}: unknown [tool.graphspec] keys {sorted(unknown)}"
-                )
-            return CustomLayers.from_settings(tool.get("custom-layers"), str(candidate))
-    return CustomLayers()
 
 
 def load_class(layer: CustomLayer, keras: Any) -> type:

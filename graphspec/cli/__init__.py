@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from graphspec.catalogue.custom import CustomLayerError
 from graphspec.diagnostics import Diagnostic, Severity, format_path
-from graphspec.load.source import DEFAULT_LIMITS, Limits, split_lines
+from graphspec.load.source import split_lines
+from graphspec.settings import DEFAULT_LIMITS, Limits, Options
 
 if TYPE_CHECKING:
     from graphspec.analyse.graph import Plan
-    from graphspec.catalogue.custom import CustomLayers
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 # Control characters (C0, DEL, C1; newline and tab too: a message is one line), zero-width and
@@ -154,7 +155,7 @@ def _pick_format(requested: str | None) -> str:
 # ---- commands -------------------------------------------------------------------------------
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_validate(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.pipeline import check_path
 
     files = _expand(args.specs)
@@ -163,9 +164,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     results = []
     for file in files:
         try:
-            report = check_path(
-                file, strict=args.strict, limits=_limits(args), custom=_custom(args)
-            )
+            report = check_path(file, options)
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
         invalid += 0 if report.ok else 1
@@ -228,16 +227,19 @@ def save_atomically(model: Any, path: Path) -> None:
 
 
 def _build_one(
-    spec_path: Path, output: Path, args: argparse.Namespace, out: TextIO, err: TextIO
+    spec_path: Path,
+    output: Path,
+    args: argparse.Namespace,
+    options: Options,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     from graphspec.emit.model import BuildUnavailable
     from graphspec.emit.recursion import deep_recursion
     from graphspec.pipeline import build_report, check_path
 
     try:
-        report = check_path(
-            spec_path, strict=args.strict, limits=_limits(args), custom=_custom(args)
-        )
+        report = check_path(spec_path, options)
     except OSError as error:
         raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
     for diagnostic in report.diagnostics:
@@ -246,12 +248,7 @@ def _build_one(
         return EXIT_INVALID
     started = time.perf_counter()
     try:
-        model, report = build_report(
-            report.spec or spec_path,
-            strict=args.strict,
-            limits=_limits(args),
-            custom_layers=_custom(args),
-        )
+        model, report = build_report(report, options)
     except BuildUnavailable as error:
         raise UsageError(str(error)) from error
     if model is None:
@@ -269,7 +266,7 @@ def _build_one(
     return EXIT_OK
 
 
-def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_build(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     specs = [Path(spec) for spec in args.specs]
     specs = _expand([str(spec) for spec in specs])
     if args.output and len(specs) > 1:
@@ -286,7 +283,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for index, (spec, output) in enumerate(zip(specs, outputs, strict=True), start=1):
         counter = f"[{index}/{len(specs)}] " if len(specs) > 1 else ""
         print(f"{counter}building {spec} ...", file=err)
-        worst = max(worst, _build_one(spec, output, args, out, err))
+        worst = max(worst, _build_one(spec, output, args, options, out, err))
     return worst
 
 
@@ -342,15 +339,13 @@ def print_summary(plan: Plan, file: Path, out: TextIO) -> None:
     print(file=out)
 
 
-def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_summary(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.pipeline import check_path
 
     worst = EXIT_OK
     for file in _expand(args.specs):
         try:
-            report = check_path(
-                file, strict=args.strict, limits=_limits(args), custom=_custom(args)
-            )
+            report = check_path(file, options)
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
         for diagnostic in report.diagnostics:
@@ -363,7 +358,7 @@ def cmd_summary(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return worst
 
 
-def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_graph(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.pipeline import check_path
     from graphspec.views.drawing import render_dot, render_mermaid
 
@@ -371,9 +366,7 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"{args.spec}: is a directory; graph draws one spec")
     (spec_path,) = _expand([args.spec])
     try:
-        report = check_path(
-            spec_path, strict=args.strict, limits=_limits(args), custom=_custom(args)
-        )
+        report = check_path(spec_path, options)
     except OSError as error:
         raise UsageError(f"{spec_path}: cannot read: {error.strerror or error}") from error
     for diagnostic in report.diagnostics:
@@ -392,7 +385,7 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_diff(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.pipeline import check_path
     from graphspec.views.diff import diff_json, diff_plans, format_diff
 
@@ -407,9 +400,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reports = []
     for file in files:
         try:
-            reports.append(
-                check_path(file, strict=args.strict, limits=_limits(args), custom=_custom(args))
-            )
+            reports.append(check_path(file, options))
         except OSError as error:
             raise UsageError(f"{file}: cannot read: {error.strerror or error}") from error
     old, new = reports
@@ -444,7 +435,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if difference.identical else EXIT_INVALID
 
 
-def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_import(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     """A `.keras` file or Keras JSON config to a spec; reads the config only (no TensorFlow)."""
     from graphspec.diagnostics import SpecError
     from graphspec.importer.to_spec import import_path
@@ -463,15 +454,14 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"{output}: already exists; pass --force to overwrite it")
         if not (output.parent if str(output.parent) else Path(".")).is_dir():
             raise UsageError(f"{output.parent}: no such directory")
-    custom = _custom(args)
     try:
-        imported = import_path(model, custom)
+        imported = import_path(model, options.custom_layers)
     except SpecError as error:
         for diagnostic in error.diagnostics:
             print(format_text(diagnostic), file=err)
         return EXIT_INVALID
     name = str(output) if output else f"<{model.name} imported>"
-    report = check_text(imported.text, name, limits=_limits(args), custom=custom)
+    report = check_text(imported.text, name, options)
     for diagnostic in report.diagnostics:
         if diagnostic.severity is not Severity.INFO:
             print(format_text(diagnostic), file=err)
@@ -504,7 +494,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_schema(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.spec.model import json_schema
 
     text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
@@ -518,10 +508,6 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _limits(args: argparse.Namespace) -> Limits:
-    return Limits(**{name: getattr(args, name) for name in _CAPS})
-
-
 def _positive(text: str) -> int:
     try:
         value = int(text.replace("_", ""))
@@ -532,29 +518,16 @@ def _positive(text: str) -> int:
     return value
 
 
-_CAPS = {
-    "max_bytes": "largest spec file read",
-    "max_depth": "deepest nesting of mappings and lists",
-    "max_nodes": "most nodes in a spec, block instances and repeats included",
-    "max_params": "most parameters in one layer",
-}
-
-
-def _custom(args: argparse.Namespace) -> CustomLayers:
-    """Custom layers from the nearest pyproject.toml plus --custom-layer (read once)."""
-    from graphspec.catalogue.custom import CustomLayerError, CustomLayers, project_settings
-
-    cached: CustomLayers | None = getattr(args, "_custom_layers", None)
-    if cached is not None:
-        return cached
+def _options(args: argparse.Namespace) -> Options:
+    """The run's options, built once: [tool.graphspec] of the nearest pyproject.toml, then
+    the command line (commands that read no spec get the defaults)."""
+    if not hasattr(args, "strict"):
+        return Options()
+    limits = Limits(**{name: getattr(args, name) for name in Limits.flags()})
     try:
-        found = project_settings().merged(
-            CustomLayers.from_paths(getattr(args, "custom_layer", None) or [])
-        )
+        return Options.from_sources(args.strict, limits, args.custom_layer)
     except CustomLayerError as error:
         raise UsageError(str(error)) from error
-    args._custom_layers = found
-    return found
 
 
 def _spec_options() -> argparse.ArgumentParser:
@@ -572,7 +545,7 @@ def _spec_options() -> argparse.ArgumentParser:
         "[tool.graphspec] custom-layers in the nearest pyproject.toml)",
     )
     caps = parent.add_argument_group("limits for untrusted input")
-    for name, meaning in _CAPS.items():
+    for name, meaning in Limits.flags().items():
         default = getattr(DEFAULT_LIMITS, name)
         caps.add_argument(
             f"--{name.replace('_', '-')}",
@@ -709,7 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
-        code: int = args.run(args, sys.stdout, sys.stderr)
+        code: int = args.run(args, _options(args), sys.stdout, sys.stderr)
         return code
     except UsageError as error:
         print(f"graphspec: error: {escape(str(error))}", file=sys.stderr)

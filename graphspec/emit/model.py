@@ -17,6 +17,7 @@ from typing import Any
 from graphspec.analyse.graph import Locator, Plan, ScopePlan, layer_names, substitute
 from graphspec.catalogue.reader import object_kind
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath
+from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import (
     LAYER_VALUED_ARGS,
     WRAPPERS,
@@ -112,8 +113,9 @@ def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
 
 
 class _Builder:
-    def __init__(self, plan: Plan, keras: Any) -> None:
+    def __init__(self, plan: Plan, options: Options, keras: Any) -> None:
         self.plan = plan
+        self.custom = options.custom_layers
         self.spec = plan.spec
         self.keras = keras
         self.at = Locator(plan.spec)
@@ -131,7 +133,7 @@ class _Builder:
     # ---- layers ----------------------------------------------------------------------------
 
     def make_layer(self, class_name: str, name: str, args: Mapping[str, Any]) -> Any:
-        custom = self.plan.custom.get(class_name)
+        custom = self.custom.get(class_name)
         if custom is not None:
             from graphspec.catalogue.custom import load_class
 
@@ -352,10 +354,10 @@ class _Builder:
             raise self.fail(("compile",), error) from error
 
 
-def emit_model(plan: Plan) -> tuple[Any, list[Diagnostic]]:
+def emit_model(plan: Plan, options: Options = DEFAULT_OPTIONS) -> tuple[Any, list[Diagnostic]]:
     """Build the keras.Model for a Plan; Keras errors come back as diagnostics."""
     keras = import_keras()
     try:
-        return _Builder(plan, keras).build(), []
+        return _Builder(plan, options, keras).build(), []
     except _NodeFailed as failed:
         return None, [failed.diagnostic]

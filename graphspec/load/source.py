@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
+from graphspec.settings import DEFAULT_LIMITS, Limits
 
 try:
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -118,25 +119,6 @@ class _LoadError(Exception):
         super().__init__(message)
         self.code, self.message, self.hint = code, message, hint
         self.line, self.column, self.related = line, column, related
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps that keep hostile input cheap: checked before the expensive stages run."""
-
-    max_bytes: int = 16 * 1024 * 1024
-    """Room for 100,000 nodes at ~168 bytes each (a Dense node is 67 in flow YAML, 116 in
-    indented JSON); the costliest 16 MiB file (a list of 8M numbers) loads in ~30 s, ~2 GiB."""
-    max_depth: int = 64
-    max_nodes: int = 100_000
-    """A 100,000-layer chain validates (~10 s); block repeats are counted before expansion."""
-    max_params: int = 1_000_000_000
-    """Per layer: a parameter count above this is rejected before Keras allocates it."""
-    max_diagnostics: int = 200
-    """Diagnostics reported per file; the rest are counted in one GS021 note."""
-
-
-DEFAULT_LIMITS = Limits()
 
 
 def _mark(event: yaml.Event) -> tuple[int, int]:

@@ -15,7 +15,8 @@ from graphspec.analyse.graph import Plan
 from graphspec.analyse.graph import layer_names as layer_names_of
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import SpecError
-from graphspec.pipeline import build_report, check_text, loads
+from graphspec.pipeline import analyse, build_report, check_text, loads
+from graphspec.settings import Options
 from graphspec.spec.model import UseNode
 
 EQUIVALENT_CLASSES = {
@@ -88,7 +89,8 @@ def compare(
 
     mismatches: list[str] = []
     start = time.perf_counter()
-    report = check_text(text, f"{original.name}.yaml", custom=custom)
+    options = Options(custom_layers=custom or CustomLayers())
+    report = check_text(text, f"{original.name}.yaml", options)
     validate_s = time.perf_counter() - start
     if not report.ok or report.plan is None:
         raise SpecError(report.diagnostics)
@@ -104,7 +106,7 @@ def compare(
     mismatches += _static_against_keras(plan, original, layer_names)
 
     start = time.perf_counter()
-    built, build = build_report(loads(text, f"{original.name}.yaml"), custom_layers=custom)
+    built, build = build_report(analyse(loads(text, f"{original.name}.yaml"), options), options)
     build_s = time.perf_counter() - start
     if built is None:
         raise SpecError(build.diagnostics)

@@ -22,8 +22,8 @@ import pytest
 import graphspec
 from benchmarks.generate_specs import generate_chain
 from graphspec.emit.recursion import FRAMES_PER_LAYER, deep_recursion, saved_layer_bound
-from graphspec.load.source import DEFAULT_LIMITS
 from graphspec.pipeline import check_path
+from graphspec.settings import DEFAULT_LIMITS
 
 DEPTH = 1_200
 """Past Keras' own limit (~990 chained layers), small enough to build in seconds."""

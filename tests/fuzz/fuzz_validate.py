@@ -47,8 +47,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from graphspec.cli import diagnostic_json, format_github, format_text
-from graphspec.load.source import DEFAULT_LIMITS
 from graphspec.pipeline import Report, check_path, check_text
+from graphspec.settings import DEFAULT_LIMITS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graphspec
-from graphspec.catalogue.custom import CustomLayerError, CustomLayers, project_settings
+from graphspec.catalogue.custom import CustomLayers
 from graphspec.cli import main
 from graphspec.importer.to_spec import from_keras, import_config, model_config
 from graphspec.testing.roundtrip import compare
@@ -207,44 +207,6 @@ def test_cli_import_usage_errors(tmp_path: Path) -> None:
     model = tmp_path / "m.json"
     model.write_text("{}")
     assert main(["import", str(model), "-o", str(tmp_path / "spec.txt")]) == 2
-
-
-# --------------------------------------------------------------------------- settings
-
-
-def test_pyproject_settings(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.graphspec]\ncustom-layers = ["mypkg.layers.Scale"]\n'
-    )
-    nested = tmp_path / "a" / "b"
-    nested.mkdir(parents=True)
-    found = project_settings(nested)
-    assert found.get("Scale") is not None and found.layers["Scale"].path == "mypkg.layers.Scale"
-
-
-@pytest.mark.parametrize(
-    "settings",
-    [
-        '[tool.graphspec]\ncustom-layers = ["os"]\n',
-        "[tool.graphspec]\ncustom-layers = [1]\n",
-        '[tool.graphspec]\nlayers = ["a.B"]\n',
-        '[tool.graphspec.custom-layers.S]\nclass = "a.S"\nshape = "round"\n',
-        '[tool.graphspec.custom-layers.S]\nclass = "a.S"\ntrainable = "__import__(1)"\n',
-    ],
-)
-def test_bad_pyproject_settings(tmp_path: Path, settings: str) -> None:
-    (tmp_path / "pyproject.toml").write_text(settings)
-    with pytest.raises(CustomLayerError):
-        project_settings(tmp_path)
-
-
-def test_custom_layer_formula() -> None:
-    layer = CustomLayers.from_settings(
-        {"S": {"class": "a.S", "shape": "same", "trainable": "2 * units + 1"}}, "t"
-    ).layers["S"]
-    assert layer.params({"units": 4}) == (9, 0)
-    with pytest.raises(ValueError):
-        layer.params({"units": "4"})
 
 
 def test_import_reads_config_json_without_keras(tmp_path: Path) -> None:

@@ -88,10 +88,13 @@ def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 
 def test_text_from_python_meets_the_size_cap_too() -> None:
-    from graphspec.load.source import Limits
     from graphspec.pipeline import check_text
+    from graphspec.settings import Limits, Options
 
     text = "graphspec: 1\nname: big\ndescription: " + "é" * 60 + "\n"
-    report = check_text(text, "big.yaml", limits=Limits(max_bytes=100))
+    report = check_text(text, "big.yaml", Options(limits=Limits(max_bytes=100)))
     assert [d.code for d in report.diagnostics] == ["GS017"]  # 60 characters, 120 bytes
-    assert check_text(text, "big.yaml", limits=Limits(max_bytes=200)).diagnostics[0].code != "GS017"
+    assert (
+        check_text(text, "big.yaml", Options(limits=Limits(max_bytes=200))).diagnostics[0].code
+        != "GS017"
+    )

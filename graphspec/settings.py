@@ -1,0 +1,159 @@
+"""User options, built once: the input caps, `--strict`, and the custom layers allowed outside
+the spec, from ``[tool.graphspec]`` in the nearest ``pyproject.toml`` plus the command line.
+
+The options travel *beside* the `Plan`, never inside it (openapi-python-client keeps its
+``Config`` apart from ``GeneratorData`` the same way): the Plan says what the spec means, the
+options say how strict to be about it and what the user allowed.
+
+``[tool.graphspec]`` is read with `tomllib` and validated once by the pydantic model
+`ProjectSettings`. pydantic-settings' ``PyprojectTomlConfigSettingsSource`` would do the
+reading too, but it adds ~22 ms to every cold `graphspec validate` (a third of the import
+budget) for what a dozen lines do here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from graphspec.catalogue.custom import CustomLayer, CustomLayerError, CustomLayers
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep hostile input cheap: checked before the expensive stages run."""
+
+    max_bytes: int = field(default=16 * 1024 * 1024, metadata={"help": "largest spec file read"})
+    """Room for 100,000 nodes at ~168 bytes each (a Dense node is 67 in flow YAML, 116 in
+    indented JSON); the costliest 16 MiB file (a list of 8M numbers) loads in ~30 s, ~2 GiB."""
+    max_depth: int = field(default=64, metadata={"help": "deepest nesting of mappings and lists"})
+    max_nodes: int = field(
+        default=100_000,
+        metadata={"help": "most nodes in a spec, block instances and repeats included"},
+    )
+    """A 100,000-layer chain validates (~10 s); block repeats are counted before expansion."""
+    max_params: int = field(
+        default=1_000_000_000, metadata={"help": "most parameters in one layer"}
+    )
+    """Per layer: a parameter count above this is rejected before Keras allocates it."""
+    max_diagnostics: int = 200
+    """Diagnostics reported per file; the rest are counted in one GS021 note."""
+
+    @staticmethod
+    def flags() -> dict[str, str]:
+        """The caps a command line may set (``--max-nodes``...), with their help text."""
+        return {f.name: f.metadata["help"] for f in fields(Limits) if "help" in f.metadata}
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+
+class CustomLayerTable(_Table):
+    """``[tool.graphspec.custom-layers.NAME]``: an allowed class with a static rule."""
+
+    class_: Annotated[str, Field(alias="class")]
+    shape: Literal["same"] | None = None
+    trainable: str | int | None = None
+    non_trainable: Annotated[str | int | None, Field(alias="non-trainable")] = None
+
+
+CustomLayerName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class ProjectSettings(_Table):
+    """``[tool.graphspec]`` as written in ``pyproject.toml``."""
+
+    custom_layers: Annotated[
+        list[str] | dict[CustomLayerName, str | CustomLayerTable],
+        Field(alias="custom-layers", default_factory=list),
+    ]
+
+    def layers(self, source: str) -> CustomLayers:
+        """The custom layers these settings allow (import paths and formulas checked)."""
+        if isinstance(self.custom_layers, list):
+            return CustomLayers.from_paths(self.custom_layers, source)
+        found: dict[str, CustomLayer] = {}
+        for name, entry in self.custom_layers.items():
+            where = f"{source}: custom-layers.{name}"
+            table = entry if isinstance(entry, CustomLayerTable) else CustomLayerTable(class_=entry)
+            found[name] = CustomLayer.declared(
+                name, table.class_, where, table.shape, table.trainable, table.non_trainable
+            )
+        return CustomLayers.of(found.values(), source)
+
+
+_UNION_TAGS = ("str", "int", "CustomLayerTable")
+
+
+def settings_error(source: str | Path, error: ValidationError) -> CustomLayerError:
+    """The deepest problem pydantic found in ``[tool.graphspec]``, as a usage error: with
+    ``custom-layers`` a list or a table, the deepest error is in the branch the user meant."""
+    deepest = max(error.errors(), key=lambda item: len(item["loc"]))
+    where = ".".join(
+        str(part)
+        for part in deepest["loc"]
+        if not (isinstance(part, str) and ("[" in part or part in _UNION_TAGS))
+    )
+    return CustomLayerError(f"{source}: [tool.graphspec] {where}: {deepest['msg']}")
+
+
+def read_project_settings(start: Path | None = None) -> CustomLayers:
+    """The custom layers of ``[tool.graphspec]`` in the nearest pyproject.toml from ``start``
+    (the working directory) upwards; none when no pyproject.toml declares any."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if not candidate.is_file():
+            continue
+        try:
+            with open(candidate, "rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise CustomLayerError(f"{candidate}: cannot read it: {error}") from None
+        table = data.get("tool", {}).get("graphspec", {})
+        if not isinstance(table, dict):
+            raise CustomLayerError(f"{candidate}: [tool.graphspec] must be a table")
+        try:
+            settings = ProjectSettings.model_validate(table)
+        except ValidationError as error:
+            raise settings_error(candidate, error) from None
+        return settings.layers(str(candidate))
+    return CustomLayers()
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user chose for one run: built once, passed beside the Plan to every stage."""
+
+    strict: bool = False
+    """Unreachable (pruned) parts are errors, not warnings."""
+    limits: Limits = DEFAULT_LIMITS
+    custom_layers: CustomLayers = field(default_factory=CustomLayers)
+    """Layer classes the user allowed outside the spec (see `graphspec.catalogue.custom`)."""
+
+    @classmethod
+    def from_sources(
+        cls,
+        strict: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        custom_layers: Iterable[str] = (),
+        project: Path | None = None,
+    ) -> Options:
+        """``[tool.graphspec]`` of the nearest pyproject.toml from ``project`` (the working
+        directory), then the command line's ``--custom-layer`` paths on top."""
+        found = read_project_settings(project).merged(
+            CustomLayers.from_paths(custom_layers, "--custom-layer")
+        )
+        return cls(strict, limits, found)
+
+
+DEFAULT_OPTIONS = Options()
