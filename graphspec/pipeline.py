@@ -13,7 +13,7 @@ from typing import Any
 
 from graphspec.analyse.graph import Plan, analyse_graph
 from graphspec.catalogue.custom import CustomLayers
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, sort_diagnostics
+from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes, sort_diagnostics
 from graphspec.load.source import SourceTree, gc_paused, load_file, load_text
 from graphspec.settings import DEFAULT_LIMITS, DEFAULT_OPTIONS, Limits, Options
 from graphspec.spec.model import Spec, parse_spec
@@ -42,7 +42,7 @@ def _capped(limits: Limits, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, 
     rest = diagnostics[limits.max_diagnostics :]
     errors = sum(d.is_error for d in rest)
     note = Diagnostic(
-        "GS021",
+        codes.TOO_MANY_PROBLEMS,
         Severity.ERROR if errors else Severity.INFO,
         f"{len(rest):,} more problems ({errors:,} errors) not shown",
         rest[0].location,
@@ -86,7 +86,7 @@ def _too_many_nodes(source: SourceTree, limits: Limits) -> Diagnostic | None:
     if count <= limits.max_nodes:
         return None
     return Diagnostic(
-        "GS020",
+        codes.TOO_MANY_NODES,
         Severity.ERROR,
         f"the spec has {count:,} nodes, over the cap of {limits.max_nodes:,}",
         source.locate_key(("nodes",)),
@@ -138,7 +138,9 @@ def load(path: str | Path) -> Spec:
     except OSError as error:
         location = Location(str(path))
         message = f"cannot read the spec: {error.strerror or error}"
-        raise SpecError([Diagnostic("GS001", Severity.ERROR, message, location)]) from error
+        raise SpecError(
+            [Diagnostic(codes.UNREADABLE_FILE, Severity.ERROR, message, location)]
+        ) from error
 
 
 def loads(text: str, name: str = "<memory>") -> Spec:

@@ -18,7 +18,7 @@ from graphspec.catalogue.reader import (
     load_catalogue,
     object_kind,
 )
-from graphspec.diagnostics import Diagnostic, Location, SpecPath
+from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes
 from graphspec.spec.expression import check_expression
 from graphspec.spec.model import (
     LAYER_VALUED_ARGS,
@@ -174,7 +174,7 @@ class _Checker(Reporter):
     def check_layer(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
         if layer in UNSAFE_LAYERS:
             self.error(
-                "GS307",
+                codes.FORBIDDEN_LAYER,
                 f"layer '{layer}' is not allowed in a spec: it can run arbitrary code or is "
                 "structural",
                 (*path, "layer"),
@@ -188,7 +188,7 @@ class _Checker(Reporter):
         info = self.catalogue.layer(layer)
         if info is None or not info.safe:
             self.error(
-                "GS301",
+                codes.UNKNOWN_LAYER,
                 f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such layer)",
                 (*path, "layer"),
                 self.hint(layer, self.catalogue.safe_layer_names()),
@@ -207,7 +207,7 @@ class _Checker(Reporter):
                 close = self.closest(arg, [*info.all_args(), "from"])
                 suggested.add(close or "")
                 self.error(
-                    "GS302",
+                    codes.UNKNOWN_ARGUMENT,
                     f"layer '{layer}' has no argument '{arg}'",
                     (*path, arg),
                     f"did you mean '{close}'?" if close else None,
@@ -222,7 +222,7 @@ class _Checker(Reporter):
         ]
         if missing:
             self.error(
-                "GS303",
+                codes.MISSING_ARGUMENT,
                 f"layer '{layer}' needs argument(s) {', '.join(repr(m) for m in missing)}",
                 path,
                 key=True,
@@ -242,14 +242,14 @@ class _Checker(Reporter):
                 self.check_layer(where, value["layer"], inner)
             else:
                 self.error(
-                    "GS310",
+                    codes.BAD_ARGUMENT_VALUE,
                     f"'{where[-1]}' of {layer} takes a layer written as a mapping, "
                     f"e.g. {{layer: LSTM, units: 32}}; received {type(value).__name__}",
                     where,
                 )
         if "layer" not in args:
             self.error(
-                "GS303",
+                codes.MISSING_ARGUMENT,
                 f"layer '{layer}' needs the layer it wraps: wraps: {{layer: LSTM, units: 32}}",
                 path,
                 key=True,
@@ -265,7 +265,7 @@ class _Checker(Reporter):
         if value is None:
             if about.required:
                 self.error(
-                    "GS310",
+                    codes.BAD_ARGUMENT_VALUE,
                     f"'{arg}' of {layer} is required and cannot be null",
                     (*path, arg),
                     f"give '{arg}' a value",
@@ -283,7 +283,7 @@ class _Checker(Reporter):
         if isinstance(value, str) and kind in ("int", "float", "ints") and _is_number(value):
             hint = f"write it without quotes: {arg}: {value}"
         self.error(
-            "GS310",
+            codes.BAD_ARGUMENT_VALUE,
             f"'{arg}' of {layer} takes {_TYPE_WORDS[kind]}, but received "
             f"{type(value).__name__} {shown}",
             (*path, arg),
@@ -323,7 +323,7 @@ class _Checker(Reporter):
     def structural(self, path: SpecPath, layer: str, arg: str) -> None:
         """An argument a spec never writes (`name`, `input_shape`, ...), at its key."""
         message = f"'{arg}' is not allowed on layer '{layer}'"
-        self.error("GS302", message, (*path, arg), _STRUCTURAL[arg], key=True)
+        self.error(codes.UNKNOWN_ARGUMENT, message, (*path, arg), _STRUCTURAL[arg], key=True)
 
     def check_custom(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
         """An allowed custom layer: its arguments are only ever plain values."""
@@ -334,7 +334,7 @@ class _Checker(Reporter):
                 object_kind(arg) is not None and isinstance(value, Mapping)
             ):
                 self.error(
-                    "GS310",
+                    codes.BAD_ARGUMENT_VALUE,
                     f"'{arg}' of custom layer {layer} must be a number, string, boolean or a "
                     "list of those",
                     (*path, arg),
@@ -356,7 +356,7 @@ class _Checker(Reporter):
             return
         if not isinstance(value, str):
             self.error(
-                "GS309",
+                codes.OBJECT_FORM,
                 f"'{arg}' must be given by name (a string), not {type(value).__name__}",
                 (*path, arg),
                 hint=_OBJECT_HINT if kind != "activations" else "give the activation's name",
@@ -365,7 +365,7 @@ class _Checker(Reporter):
         known: frozenset[str] = getattr(self.catalogue, kind)
         if value not in known:
             self.error(
-                "GS306",
+                codes.UNKNOWN_NAME,
                 f"unknown {kind[:-1]} '{value}' for '{arg}'",
                 (*path, arg),
                 self.hint(value, known),
@@ -377,7 +377,7 @@ class _Checker(Reporter):
         name = value.get("name")
         if not isinstance(name, str):
             self.error(
-                "GS309",
+                codes.OBJECT_FORM,
                 f"'{arg}' given as a mapping needs 'name', the {kind[:-1]}'s Keras name",
                 where,
                 hint=_OBJECT_HINT,
@@ -387,7 +387,7 @@ class _Checker(Reporter):
         if name not in known:
             names = frozenset(known)
             self.error(
-                "GS306",
+                codes.UNKNOWN_NAME,
                 f"unknown {kind[:-1]} '{name}' for '{arg}'",
                 (*where, "name"),
                 self.hint(name, names),
@@ -400,14 +400,14 @@ class _Checker(Reporter):
             if key not in accepted:
                 choices = ", ".join(accepted) or "none"
                 self.error(
-                    "GS309",
+                    codes.OBJECT_FORM,
                     f"{name} takes no argument '{key}' (it takes: {choices})",
                     (*where, key),
                     self.hint(key, frozenset(accepted)),
                 )
             elif not _plain_value(item):
                 self.error(
-                    "GS309",
+                    codes.OBJECT_FORM,
                     f"{name} argument '{key}' must be a number, string, boolean or a list of those",
                     (*where, key),
                 )
@@ -423,7 +423,13 @@ class _Checker(Reporter):
             if value_at.line and node.expr.count("\n") == 0:
                 offset = problem.column + (1 if quoted else 0)
                 location = Location(value_at.file, value_at.line, value_at.column + offset)
-            self.error("GS304", problem.message, (*path, "expr"), problem.hint, location=location)
+            self.error(
+                codes.UNSAFE_EXPRESSION,
+                problem.message,
+                (*path, "expr"),
+                problem.hint,
+                location=location,
+            )
 
     def _starts_with_quote(self, location: Location) -> bool:
         source = self.spec.source
@@ -439,14 +445,14 @@ class _Checker(Reporter):
             path: SpecPath = ("outputs", head)
             if entry.loss is not None and entry.loss not in catalogue.losses:
                 self.error(
-                    "GS306",
+                    codes.UNKNOWN_NAME,
                     f"unknown loss '{entry.loss}' for head '{head}'",
                     (*path, "loss"),
                     self.hint(entry.loss, catalogue.losses),
                 )
             if compiled and entry.loss is None:
                 self.error(
-                    "GS308",
+                    codes.HEAD_WITHOUT_LOSS,
                     f"head '{head}' has no 'loss', but the spec has 'compile'",
                     path,
                     "give every head a loss, e.g. {from: ..., loss: mse}",
@@ -455,7 +461,7 @@ class _Checker(Reporter):
             for index, metric in enumerate(entry.metrics):
                 if metric not in catalogue.metrics:
                     self.error(
-                        "GS306",
+                        codes.UNKNOWN_NAME,
                         f"unknown metric '{metric}' for head '{head}'",
                         (*path, "metrics", index),
                         self.hint(metric, catalogue.metrics),
@@ -465,7 +471,7 @@ class _Checker(Reporter):
             opt_path: SpecPath = ("compile", "optimizer")
             if optimizer.name not in catalogue.optimizers:
                 self.error(
-                    "GS306",
+                    codes.UNKNOWN_NAME,
                     f"unknown optimizer '{optimizer.name}'",
                     opt_path,
                     self.hint(optimizer.name, catalogue.optimizers),
@@ -475,7 +481,7 @@ class _Checker(Reporter):
             for arg in optimizer.args:
                 if accepted and arg not in accepted:
                     self.error(
-                        "GS302",
+                        codes.UNKNOWN_ARGUMENT,
                         f"optimizer '{optimizer.name}' has no argument '{arg}'",
                         (*opt_path, arg),
                         self.hint(arg, accepted),

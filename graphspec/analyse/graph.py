@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath, codes, format_path
 from graphspec.settings import DEFAULT_LIMITS, Limits
 from graphspec.spec.model import (
     Block,
@@ -191,7 +191,7 @@ class Reporter:
 
     def error(
         self,
-        code: str,
+        code: Code,
         message: str,
         path: SpecPath,
         hint: str | None = None,
@@ -244,7 +244,7 @@ class _Analyser(Reporter):
                     if layer_name in seen:
                         first = seen[layer_name]
                         self.error(
-                            "GS202",
+                            codes.DUPLICATE_NAME,
                             f"duplicate name '{layer_name}': also defined at "
                             f"'{format_path(first)}'",
                             path,
@@ -329,7 +329,7 @@ class _Analyser(Reporter):
         head: bool = False,
     ) -> str | None:
         """The graph vertex a reference names, or None after reporting why it does not."""
-        code = "GS205" if head else "GS201"
+        code = codes.UNKNOWN_HEAD_SOURCE if head else codes.UNKNOWN_REFERENCE
         base, _, output = ref.partition(".")
         if base in inputs and not output:
             return base
@@ -365,7 +365,7 @@ class _Analyser(Reporter):
     def check_cycles(self, graph: Any, base: SpecPath) -> None:
         for cycle in find_cycles(graph):
             self.error(
-                "GS203",
+                codes.GRAPH_CYCLE,
                 f"the graph has a cycle: {_cycle_text(cycle)}",
                 (*base, "nodes", cycle[0], "from"),
                 hint="a network is a directed acyclic graph; for weight reuse use 'shared'",
@@ -375,7 +375,7 @@ class _Analyser(Reporter):
         severity = Severity.ERROR if self.strict else Severity.WARNING
         self.diagnostics.append(
             Diagnostic(
-                "GS401",
+                codes.UNREACHABLE,
                 severity,
                 f"{message}: pruned (not built, no weights)",
                 self.at.at_key(path),
@@ -394,7 +394,7 @@ class _Analyser(Reporter):
                 entry = self.spec.shared.get(node.use)
                 if entry is None:
                     self.error(
-                        "GS206",
+                        codes.UNKNOWN_SHARED,
                         f"'{name}' uses '{node.use}', which is not a shared entry",
                         (*path, "use"),
                         self.hint(node.use, self.spec.shared),
@@ -405,7 +405,7 @@ class _Analyser(Reporter):
                 self.check_block_call(path, node.block, len(node.from_), node.with_, node.repeat)
             elif isinstance(node, OpNode) and len(node.from_) < 2:
                 self.error(
-                    "GS305",
+                    codes.MERGE_ARITY,
                     f"merge '{node.op}' in '{name}' needs at least two inputs, got "
                     f"{len(node.from_)}",
                     (*path, "from"),
@@ -413,13 +413,13 @@ class _Analyser(Reporter):
                 )
             elif isinstance(node, OpNode) and node.op in ("subtract",) and len(node.from_) != 2:
                 self.error(
-                    "GS305",
+                    codes.MERGE_ARITY,
                     f"'subtract' in '{name}' takes exactly two inputs, got {len(node.from_)}",
                     (*path, "from"),
                 )
             elif isinstance(node, OpNode) and node.op == "dot" and len(node.from_) != 2:
                 self.error(
-                    "GS305",
+                    codes.MERGE_ARITY,
                     f"'dot' in '{name}' takes exactly two inputs, got {len(node.from_)}",
                     (*path, "from"),
                 )
@@ -435,7 +435,7 @@ class _Analyser(Reporter):
         block = self.spec.blocks.get(block_name)
         if block is None:
             self.error(
-                "GS207",
+                codes.UNKNOWN_BLOCK,
                 f"'{path[-1]}' instantiates '{block_name}', which is not a block",
                 (*path, "block"),
                 self.hint(block_name, self.spec.blocks),
@@ -443,14 +443,14 @@ class _Analyser(Reporter):
             return
         if arity != len(block.inputs):
             self.error(
-                "GS208",
+                codes.BLOCK_ARITY,
                 f"block '{block_name}' takes {len(block.inputs)} input(s) "
                 f"({', '.join(block.inputs)}), but '{path[-1]}' passes {arity}",
                 (*path, "from"),
             )
         if repeat > 1 and (len(block.inputs) != 1 or len(block.outputs) != 1):
             self.error(
-                "GS208",
+                codes.BLOCK_ARITY,
                 f"'repeat' chains instances, so block '{block_name}' needs one input and one "
                 "output",
                 (*path, "repeat"),
@@ -458,7 +458,7 @@ class _Analyser(Reporter):
         for key in arguments:
             if key not in block.params:
                 self.error(
-                    "GS209",
+                    codes.UNKNOWN_PARAMETER,
                     f"block '{block_name}' has no parameter '{key}'",
                     (*path, "with", key),
                     self.hint(key, block.params) or _param_list(block),
@@ -471,7 +471,7 @@ class _Analyser(Reporter):
             for sub, value in _strings(default, ()):
                 if PLACEHOLDER.search(value):
                     self.error(
-                        "GS209",
+                        codes.UNKNOWN_PARAMETER,
                         f"the default of parameter '{param}' of block '{name}' refers to a "
                         "parameter; defaults must be plain values",
                         ("blocks", name, "params", param, *sub),
@@ -482,7 +482,7 @@ class _Analyser(Reporter):
                 for match in PLACEHOLDER.finditer(value) if "${" in value else ():
                     if match.group(1) not in block.params:
                         self.error(
-                            "GS209",
+                            codes.UNKNOWN_PARAMETER,
                             f"'${{{match.group(1)}}}' is not a parameter of block '{name}'",
                             ("blocks", name, "nodes", node_name, *sub),
                             self.hint(match.group(1), block.params) or _param_list(block),
@@ -499,7 +499,7 @@ class _Analyser(Reporter):
                 match = PLACEHOLDER.search(value) if "${" in value else None
                 if match:
                     self.error(
-                        "GS209",
+                        codes.UNKNOWN_PARAMETER,
                         f"'{match.group(0)}' is outside any block: only block nodes take "
                         "parameters",
                         (*path, *sub),
@@ -517,7 +517,7 @@ class _Analyser(Reporter):
         cycles = find_cycles(uses)
         for cycle in cycles:
             self.error(
-                "GS204",
+                codes.BLOCK_CYCLE,
                 f"blocks use each other in a cycle: {_cycle_text(cycle)}",
                 ("blocks", cycle[0]),
                 key=True,
@@ -528,7 +528,7 @@ class _Analyser(Reporter):
         chain = nx.dag_longest_path(uses)
         if len(chain) > MAX_BLOCK_NESTING:
             self.error(
-                "GS211",
+                codes.BLOCKS_TOO_DEEP,
                 f"blocks nest {len(chain)} deep ({' → '.join(chain[:4])} → ...), more than "
                 f"{MAX_BLOCK_NESTING}",
                 ("blocks", chain[0]),
@@ -564,7 +564,7 @@ class _Analyser(Reporter):
         total = size_of(self.spec.nodes.values()) + shared
         if total > self.limits.max_nodes:
             self.error(
-                "GS020",
+                codes.TOO_MANY_NODES,
                 f"the spec expands to {total:,} nodes (block instances and repeats counted), "
                 f"over the cap of {self.limits.max_nodes:,}",
                 ("nodes",),
@@ -588,7 +588,7 @@ class _Analyser(Reporter):
             own = set(_final_layer_name(spec.from_, node)) if renames and node else set()
             if head in taken and head not in own and head != spec.from_:
                 self.error(
-                    "GS210",
+                    codes.HEAD_NAME_TAKEN,
                     f"head '{head}' would name a layer '{head}', but a layer of that name "
                     "already exists",
                     ("outputs", head),
@@ -699,9 +699,9 @@ def analyse_graph(
             analyser.unreachable(("blocks", name), f"block '{name}' is used by no head")
 
     diagnostics = analyser.diagnostics
-    if any(d.is_error and d.code != "GS401" for d in diagnostics):
+    if any(d.is_error and d.code != codes.UNREACHABLE for d in diagnostics):
         # A broken reference makes its readers look unreachable: report the cause only.
-        return None, [d for d in diagnostics if d.code != "GS401"]
+        return None, [d for d in diagnostics if d.code != codes.UNREACHABLE]
     if any(d.is_error for d in diagnostics):
         return None, diagnostics
     plan = Plan(spec, top, block_plans, pruned_shared, pruned_blocks, heads)

@@ -14,7 +14,7 @@ from graphspec.analyse.graph import NodeStatic, Plan, Reporter, Shape, layer_nam
 from graphspec.catalogue.custom import CustomLayer
 from graphspec.catalogue.shape_rules import LayerShape, ShapeError, infer_layer, infer_merge
 from graphspec.catalogue.shape_rules import format_shape as shapes_format
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath, codes
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.expression import infer_expr_shape
 from graphspec.spec.model import (
@@ -93,12 +93,12 @@ class _Inferer(Reporter):
         self.shared: dict[str, tuple[str, tuple[Shape | None, ...], _Result]] = {}
         """Shared entry -> its first use: where, the input shapes, the inferred result."""
         self.block_cache: dict[tuple[str, str, tuple[Shape | None, ...]], _Result | None] = {}
-        self.reported: set[tuple[str, Location, str]] = set()
+        self.reported: set[tuple[Code, Location, str]] = set()
         self.no_rule: set[str] = set()
 
     def report(
         self,
-        code: str,
+        code: Code,
         message: str,
         path: SpecPath,
         hint: str | None = None,
@@ -144,15 +144,19 @@ class _Inferer(Reporter):
                 culprit = None
             if culprit is not None:  # a value Keras would refuse: point at it, not at shapes
                 message = f"{label} ({layer}): {error.message}"
-                self.report("GS310", message, (*path, culprit), error.hint, at_value=True)
+                self.report(
+                    codes.BAD_ARGUMENT_VALUE, message, (*path, culprit), error.hint, at_value=True
+                )
                 return _Result((None,), None, None)
             sides = ", ".join(f"'{ref}' gives {_fmt(shape)}" for ref, shape in inputs)
-            self.report("GS602", f"{label} ({layer}): {error.message}; {sides}", path, error.hint)
+            self.report(
+                codes.LAYER_SHAPE, f"{label} ({layer}): {error.message}; {sides}", path, error.hint
+            )
             return _Result((None,), None, None)
         except (TypeError, ValueError, KeyError, IndexError) as error:
             # An argument of an unexpected form: Keras will judge it when building.
             self.report(
-                "GS601",
+                codes.NO_SHAPE_RULE,
                 f"{label} ({layer}): shape not inferred statically ({error}); "
                 "checked by Keras when building",
                 path,
@@ -163,7 +167,7 @@ class _Inferer(Reporter):
             if layer not in self.no_rule:
                 self.no_rule.add(layer)
                 self.report(
-                    "GS601",
+                    codes.NO_SHAPE_RULE,
                     f"no static shape rule for layer '{layer}': its output shape is unknown "
                     "to 'validate' and checked by Keras when building",
                     path,
@@ -173,7 +177,7 @@ class _Inferer(Reporter):
         params = result.trainable + result.non_trainable
         if params > self.limits.max_params:
             self.report(
-                "GS606",
+                codes.TOO_MANY_PARAMS,
                 f"{label} ({layer}) would have {params:,} parameters, over the cap of "
                 f"{self.limits.max_params:,}",
                 path,
@@ -232,7 +236,7 @@ class _Inferer(Reporter):
             except ShapeError as error:
                 # DESIGN's form: "add 'merge': 'conv2' gives (...) but 'shortcut' gives (...)"
                 detail = error.message.removeprefix(f"{node.op}: ").removeprefix(f"{node.op} ")
-                self.report("GS603", f"{node.op} {where}: {detail}", path, error.hint)
+                self.report(codes.MERGE_SHAPE, f"{node.op} {where}: {detail}", path, error.hint)
                 return node.op, _Result((None,), 0, 0)
             return node.op, _Result((merged.output,), 0, 0)
         if isinstance(node, ExprNode):
@@ -246,7 +250,7 @@ class _Inferer(Reporter):
             try:
                 shape = infer_expr_shape(node.expr, batched)[1:]
             except ValueError as error:
-                self.report("GS604", f"expression {where}: {error}", (*path, "expr"))
+                self.report(codes.EXPRESSION_SHAPE, f"expression {where}: {error}", (*path, "expr"))
                 return "expr", _Result((None,), 0, 0)
             return "expr", _Result((shape,), 0, 0)
         if isinstance(node, UseNode):
@@ -298,7 +302,7 @@ class _Inferer(Reporter):
             given = ", ".join(_fmt(s) for s in shapes)
             before = ", ".join(_fmt(s) for s in first_shapes)
             self.report(
-                "GS605",
+                codes.SHARED_SHAPE,
                 f"shared '{node.use}' is built for {before} at its first use {first_where}, "
                 f"but {where} gives {given}",
                 path,
@@ -330,7 +334,7 @@ class _Inferer(Reporter):
                     for e, s in zip(expected, shape, strict=False)
                 ):
                     self.report(
-                        "GS605",
+                        codes.SHARED_SHAPE,
                         f"{instance}: block '{block_name}' input '{input_name}' is declared "
                         f"{_fmt(expected)} but receives {_fmt(shape)}",
                         path,

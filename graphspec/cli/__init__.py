@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from graphspec.catalogue.custom import CustomLayerError
-from graphspec.diagnostics import Diagnostic, Severity, format_path
+from graphspec.diagnostics import Diagnostic, Severity, codes, format_path
+from graphspec.diagnostics.codes import Stage
 from graphspec.load.source import split_lines
 from graphspec.settings import DEFAULT_LIMITS, Limits, Options
 
@@ -70,7 +71,7 @@ def format_text(diagnostic: Diagnostic, lines: Sequence[str] | None = None) -> s
     parts = [escape(f"{location}: {diagnostic.severity}[{diagnostic.code}] {diagnostic.message}")]
     if lines is None:
         lines = _source_lines(location.file) if location.line else []
-    if 0 < location.line <= len(lines) and diagnostic.code != "GS018":  # GS018: not text
+    if 0 < location.line <= len(lines) and diagnostic.code.quotes_source:
         # A window of the line around the column: long lines stay cheap and readable.
         whole = lines[location.line - 1].replace("\t", " ")
         start = max(0, location.column - 1 - 160)
@@ -91,14 +92,14 @@ def format_github(diagnostic: Diagnostic) -> str:
     props = f"file={_github_property(loc.file)}"
     if loc.line:
         props += f",line={loc.line},col={loc.column}"
-    props += f",title={_github_property(diagnostic.code)}"
+    props += f",title={_github_property(str(diagnostic.code))}"
     message = diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
     return f"::{level} {props}::{_github_escape(message)}"
 
 
 def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
     return {
-        "code": diagnostic.code,
+        "code": diagnostic.code.id,
         "severity": str(diagnostic.severity),
         "message": diagnostic.message,
         "path": format_path(diagnostic.path) if diagnostic.path else "",
@@ -253,7 +254,7 @@ def _build_one(
         raise UsageError(str(error)) from error
     if model is None:
         for diagnostic in report.diagnostics:
-            if diagnostic.code.startswith("GS5"):
+            if diagnostic.code.stage is Stage.EMIT:
                 print(format_text(diagnostic), file=err)
         return EXIT_INVALID
     # Keras 3.15 walks the graph iteratively here; the raise is insurance for other 3.x.

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from graphspec.diagnostics.codes import Code, Severity, lookup
+
+__all__ = [
+    "Code",
+    "Diagnostic",
+    "Location",
+    "Severity",
+    "SpecError",
+    "SpecPath",
+    "format_path",
+    "sort_diagnostics",
+]
+
 SpecPath = tuple[str | int, ...]
-
-
-class Severity(enum.StrEnum):
-    """How bad a diagnostic is; only errors make a spec invalid."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +48,19 @@ def format_path(path: SpecPath) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One problem (or note) about a spec."""
+    """One problem (or note) about a spec; `code` is declared in `graphspec.diagnostics.codes`."""
 
-    code: str
+    code: Code
     severity: Severity
     message: str
     location: Location
     path: SpecPath = ()
     hint: str | None = None
     related: tuple[Location, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, Code):  # an id from code outside graphspec: declare it
+            object.__setattr__(self, "code", lookup(str(self.code)))
 
     @property
     def is_error(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from graphspec.analyse.graph import Locator, Plan, ScopePlan, layer_names, substitute
 from graphspec.catalogue.reader import object_kind
-from graphspec.diagnostics import Diagnostic, Severity, SpecPath
+from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import (
     LAYER_VALUED_ARGS,
@@ -128,7 +128,9 @@ class _Builder:
             detail = detail[:297] + "..."
         name = ".".join(str(p) for p in path)
         message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
-        return _NodeFailed(Diagnostic("GS501", Severity.ERROR, message, self.at.at_key(path), path))
+        return _NodeFailed(
+            Diagnostic(codes.KERAS_REFUSED, Severity.ERROR, message, self.at.at_key(path), path)
+        )
 
     # ---- layers ----------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ import yaml
 
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.catalogue.reader import ArgInfo, Catalogue, load_catalogue, object_kind
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, SpecPath
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecError, SpecPath, codes
 from graphspec.spec.model import WRAPPERS
 
 MAX_CONFIG_BYTES = 256 * 1024 * 1024
@@ -74,9 +74,13 @@ def read_model_config(path: Path) -> dict[str, Any]:
                 try:
                     info = archive.getinfo("config.json")
                 except KeyError:
-                    raise _problem(where, "GS701", "the .keras file holds no config.json") from None
+                    raise _problem(
+                        where, codes.UNREADABLE_MODEL, "the .keras file holds no config.json"
+                    ) from None
                 if info.file_size > MAX_CONFIG_BYTES:
-                    raise _problem(where, "GS701", "the model config is over 256 MiB")
+                    raise _problem(
+                        where, codes.UNREADABLE_MODEL, "the model config is over 256 MiB"
+                    )
                 with archive.open(info) as handle:
                     raw = handle.read(MAX_CONFIG_BYTES + 1)
         else:
@@ -84,19 +88,19 @@ def read_model_config(path: Path) -> dict[str, Any]:
                 raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise _problem(
-            where, "GS701", f"cannot read the model: {error.strerror or error}"
+            where, codes.UNREADABLE_MODEL, f"cannot read the model: {error.strerror or error}"
         ) from None
     except zipfile.BadZipFile as error:
-        raise _problem(where, "GS701", f"not a valid .keras file: {error}") from None
+        raise _problem(where, codes.UNREADABLE_MODEL, f"not a valid .keras file: {error}") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise _problem(where, "GS701", "the model config is over 256 MiB")
+        raise _problem(where, codes.UNREADABLE_MODEL, "the model config is over 256 MiB")
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as error:
         message = f"the model config is not valid JSON: {str(error)[:200]}"
-        raise _problem(where, "GS701", message) from None
+        raise _problem(where, codes.UNREADABLE_MODEL, message) from None
     if not isinstance(data, dict):
-        raise _problem(where, "GS701", "the model config is not a JSON object")
+        raise _problem(where, codes.UNREADABLE_MODEL, "the model config is not a JSON object")
     return data
 
 
@@ -107,7 +111,7 @@ def model_config(model: Any) -> dict[str, Any]:
 
 
 def _problem(
-    file: str, code: str, message: str, path: SpecPath = (), hint: str | None = None
+    file: str, code: Code, message: str, path: SpecPath = (), hint: str | None = None
 ) -> ImportProblem:
     return ImportProblem(Diagnostic(code, Severity.ERROR, message, Location(file), path, hint))
 
@@ -174,7 +178,7 @@ class _Importer:
         if kind not in _MODELS or not isinstance(config, Mapping):
             raise _problem(
                 self.file,
-                "GS701",
+                codes.UNREADABLE_MODEL,
                 f"expected a Keras Functional or Sequential model config, found {kind!r}",
                 hint="import a .keras file, or the JSON that model.to_json() writes",
             )
@@ -203,17 +207,23 @@ class _Importer:
             return self.sequential(scope, config)
         layers = config.get("layers")
         if not isinstance(layers, list):
-            raise _problem(self.file, "GS701", "the model config has no 'layers' list")
+            raise _problem(
+                self.file, codes.UNREADABLE_MODEL, "the model config has no 'layers' list"
+            )
         by_name: dict[str, Mapping[str, Any]] = {}
         for layer in layers:
             if not isinstance(layer, Mapping) or not isinstance(layer.get("name"), str):
-                raise _problem(self.file, "GS701", "a layer entry has no name", scope.path)
+                raise _problem(
+                    self.file, codes.UNREADABLE_MODEL, "a layer entry has no name", scope.path
+                )
             by_name[layer["name"]] = layer
         inputs = [_history(item) for item in _list_of_refs(config.get("input_layers"))]
         for layer_name, _, _ in inputs:
             layer = by_name.get(layer_name)
             if layer is None or layer.get("class_name") != "InputLayer":
-                raise _problem(self.file, "GS701", f"input '{layer_name}' is not an InputLayer")
+                raise _problem(
+                    self.file, codes.UNREADABLE_MODEL, f"input '{layer_name}' is not an InputLayer"
+                )
             self.input_layer(scope, layer)
         calls: list[_Call] = []
         for layer in layers:
@@ -233,7 +243,7 @@ class _Importer:
             if not isinstance(shape, list):
                 raise _problem(
                     self.file,
-                    "GS701",
+                    codes.UNREADABLE_MODEL,
                     "a Sequential model without an input shape",
                     scope.path,
                     hint="build the model (call it once, or give keras.Input) before saving",
@@ -258,7 +268,9 @@ class _Importer:
         original = str(config.get("name") or layer.get("name") or "input")
         shape = config.get("batch_shape") or config.get("batch_input_shape")
         if not isinstance(shape, list) or not shape:
-            raise _problem(self.file, "GS701", f"input '{original}' has no shape", scope.path)
+            raise _problem(
+                self.file, codes.UNREADABLE_MODEL, f"input '{original}' has no shape", scope.path
+            )
         name = self.fresh(original)
         self.layer_names[original] = name
         entry: dict[str, Any] = {"shape": list(shape[1:])}
@@ -269,7 +281,10 @@ class _Importer:
             entry["dtype"] = dtype
         if config.get("sparse") or config.get("ragged"):
             raise _problem(
-                self.file, "GS702", f"input '{original}' is sparse or ragged", (*scope.path, name)
+                self.file,
+                codes.INEXPRESSIBLE_MODEL,
+                f"input '{original}' is sparse or ragged",
+                (*scope.path, name),
             )
         scope.inputs[name] = entry
         scope.refs[(original, 0, 0)] = name
@@ -278,12 +293,17 @@ class _Importer:
     def call(self, scope: _Scope, layer: Mapping[str, Any], index: int, node: Any) -> _Call:
         name = layer["name"]
         if not isinstance(node, Mapping):
-            raise _problem(self.file, "GS701", f"layer '{name}' has a malformed call", scope.path)
+            raise _problem(
+                self.file,
+                codes.UNREADABLE_MODEL,
+                f"layer '{name}' has a malformed call",
+                scope.path,
+            )
         for key, value in (node.get("kwargs") or {}).items():
             if key not in _IGNORED_CALL_KWARGS and value is not None:
                 raise _problem(
                     self.file,
-                    "GS702",
+                    codes.INEXPRESSIBLE_MODEL,
                     f"layer '{name}' is called with the argument {key}={_short(value)}, which a "
                     "spec cannot express",
                     (*scope.path, "layers", name),
@@ -303,13 +323,15 @@ class _Importer:
             else:
                 raise _problem(
                     self.file,
-                    "GS702",
+                    codes.INEXPRESSIBLE_MODEL,
                     f"layer '{name}' is called with the argument {_short(item)}, which a spec "
                     "cannot express",
                     (*scope.path, "layers", name),
                 )
         if not inputs:
-            raise _problem(self.file, "GS702", f"layer '{name}' is called without a tensor")
+            raise _problem(
+                self.file, codes.INEXPRESSIBLE_MODEL, f"layer '{name}' is called without a tensor"
+            )
         return _Call(layer, index, inputs, constants, shapes)
 
     def ref(self, scope: _Scope, ref: tuple[str, int, int]) -> str:
@@ -319,7 +341,7 @@ class _Importer:
             what = f"output {tensor} of " if tensor else ""
             raise _problem(
                 self.file,
-                "GS702",
+                codes.INEXPRESSIBLE_MODEL,
                 f"the model reads {what}call {node} of '{layer}', which graphspec cannot refer to",
                 (*scope.path, "layers", layer),
                 "graphspec refers to a layer's first output; layers with several outputs "
@@ -422,7 +444,7 @@ class _Importer:
         if kind == "Lambda":
             raise _problem(
                 self.file,
-                "GS703",
+                codes.LAMBDA_LAYER,
                 f"layer '{layer['name']}' is a Lambda: its Python code cannot go into a spec",
                 path,
                 'rewrite it as an expr node (expr: "(a + b) / 2", from: {a: x, b: y}) or a '
@@ -435,7 +457,7 @@ class _Importer:
         if info is None or not info.safe:
             raise _problem(
                 self.file,
-                "GS704",
+                codes.UNKNOWN_CLASS,
                 f"layer '{layer['name']}' is {module}.{kind}, a class a spec may not name",
                 path,
                 f"allow it outside the spec: --custom-layer {module}.{kind} or "
@@ -455,7 +477,7 @@ class _Importer:
         if "layer" not in node:
             raise _problem(
                 self.file,
-                "GS702",
+                codes.INEXPRESSIBLE_MODEL,
                 f"'{layer['name']}' is called several times",
                 path,
                 "only layers and nested models can be shared",
@@ -478,7 +500,7 @@ class _Importer:
         if symbol is None or len(call.constants) != 2:
             raise _problem(
                 self.file,
-                "GS702",
+                codes.INEXPRESSIBLE_MODEL,
                 f"the operation '{call.layer['name']}' ({kind}) has no spec form",
                 path,
                 "graphspec imports +, -, * and / between tensors and numbers",
@@ -526,7 +548,7 @@ class _Importer:
             elif _is_serialized(value):
                 raise _problem(
                     self.file,
-                    "GS702",
+                    codes.INEXPRESSIBLE_MODEL,
                     f"argument '{key}' holds a Keras object ({value.get('class_name')}) that a "
                     "spec cannot express",
                     (*path, key),
@@ -541,12 +563,17 @@ class _Importer:
 
     def wrapped(self, value: Any, path: SpecPath) -> dict[str, Any]:
         if not isinstance(value, Mapping) or not isinstance(value.get("class_name"), str):
-            raise _problem(self.file, "GS702", "a wrapper without its inner layer", path)
+            raise _problem(
+                self.file, codes.INEXPRESSIBLE_MODEL, "a wrapper without its inner layer", path
+            )
         kind = value["class_name"]
         info = self.catalogue.layer(kind)
         if info is None or not info.safe:
             raise _problem(
-                self.file, "GS704", f"the wrapped layer {kind} is not a Keras layer", path
+                self.file,
+                codes.UNKNOWN_CLASS,
+                f"the wrapped layer {kind} is not a Keras layer",
+                path,
             )
         return {"layer": kind, **self.arguments(value.get("config") or {}, info.args, path, kind)}
 
@@ -557,7 +584,7 @@ class _Importer:
         if not isinstance(class_name, str) or class_name not in classes:
             raise _problem(
                 self.file,
-                "GS704",
+                codes.UNKNOWN_CLASS,
                 f"'{key}' is {_short(class_name)}, not a Keras {kind[:-1]}",
                 (*path, key),
             )
@@ -616,7 +643,7 @@ def _history(item: Any) -> tuple[str, int, int]:
         return (item[0], item[1], item[2])
     raise ImportProblem(
         Diagnostic(
-            "GS701",
+            codes.UNREADABLE_MODEL,
             Severity.ERROR,
             f"a malformed tensor reference {_short(item)}",
             Location("<config>"),
@@ -817,7 +844,9 @@ def import_config(
         raise SpecError([problem.diagnostic]) from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
         message = f"the model config is malformed: {type(error).__name__}: {_short(str(error))}"
-        raise SpecError([Diagnostic("GS701", Severity.ERROR, message, Location(file))]) from None
+        raise SpecError(
+            [Diagnostic(codes.UNREADABLE_MODEL, Severity.ERROR, message, Location(file))]
+        ) from None
     return Imported(render_spec(spec, header), dict(importer.layer_names), tuple(importer.notes))
 
 

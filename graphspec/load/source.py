@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath, codes, format_path
 from graphspec.settings import DEFAULT_LIMITS, Limits
 
 try:
@@ -109,7 +109,7 @@ def gc_paused() -> Iterator[None]:
 class _LoadError(Exception):
     def __init__(
         self,
-        code: str,
+        code: Code,
         message: str,
         line: int,
         column: int,
@@ -134,19 +134,21 @@ def _resolve_plain(text: str, event: yaml.Event) -> Any:
     if first.isalpha() or first == "_":  # names and words: never a number in YAML 1.2
         return text
     if _NONFINITE.fullmatch(text):
-        raise _LoadError("GS016", f"'{text}' is not a finite number", *_mark(event))
+        raise _LoadError(codes.BAD_NUMBER, f"'{text}' is not a finite number", *_mark(event))
     if _INT.fullmatch(text) or _OCT.fullmatch(text) or _HEX.fullmatch(text):
         if len(text) > _MAX_DIGITS:
             raise _LoadError(
-                "GS016", f"integer with {len(text)} digits is too large", *_mark(event)
+                codes.BAD_NUMBER, f"integer with {len(text)} digits is too large", *_mark(event)
             )
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
     if _FLOAT.fullmatch(text):
         if len(text) > _MAX_DIGITS:
-            raise _LoadError("GS016", f"number with {len(text)} digits is too long", *_mark(event))
+            raise _LoadError(
+                codes.BAD_NUMBER, f"number with {len(text)} digits is too long", *_mark(event)
+            )
         number = float(text)
         if not math.isfinite(number):
-            raise _LoadError("GS016", f"'{text}' is too large for a number", *_mark(event))
+            raise _LoadError(codes.BAD_NUMBER, f"'{text}' is too large for a number", *_mark(event))
         return number
     return text
 
@@ -187,7 +189,7 @@ class _Builder:
         if quoted or event.tag in ("!", _CORE + "str"):
             return event.value
         raise _LoadError(
-            "GS012",
+            codes.YAML_TAG,
             f"YAML tag '{event.tag}' is not allowed; a spec holds plain data only",
             *_mark(event),
         )
@@ -195,7 +197,7 @@ class _Builder:
     def check_collection(self, event: yaml.CollectionStartEvent, kind: str) -> None:
         if not event.implicit and event.tag not in (None, "!", _CORE + kind):
             raise _LoadError(
-                "GS012",
+                codes.YAML_TAG,
                 f"YAML tag '{event.tag}' is not allowed; a spec holds plain data only",
                 *_mark(event),
             )
@@ -213,14 +215,14 @@ class _Builder:
                 documents += 1
                 if documents > 1:
                     raise _LoadError(
-                        "GS010",
+                        codes.SYNTAX,
                         "a spec file holds one YAML document, but this one has several",
                         *_mark(event),
                     )
                 continue
             if kind is yaml.AliasEvent:
                 raise _LoadError(
-                    "GS013",
+                    codes.YAML_ALIAS,
                     f"YAML alias '*{event.anchor}' is not allowed in a spec",
                     *_mark(event),
                     hint=_ANCHOR_HINT,
@@ -229,7 +231,7 @@ class _Builder:
                 continue
             if event.anchor is not None:
                 raise _LoadError(
-                    "GS013",
+                    codes.YAML_ALIAS,
                     f"YAML anchor '&{event.anchor}' is not allowed in a spec",
                     *_mark(event),
                     hint=_ANCHOR_HINT,
@@ -285,26 +287,32 @@ class _Builder:
             if kind is not yaml.ScalarEvent:
                 if len(stack) >= self.limits.max_depth:
                     raise _LoadError(
-                        "GS019",
+                        codes.NESTED_TOO_DEEP,
                         f"the spec nests deeper than {self.limits.max_depth} levels",
                         *_mark(event),
                         hint="a spec needs only a few levels; raise the cap with --max-depth",
                     )
                 stack.append(_Frame(value, path, kind is yaml.MappingStartEvent))
         if documents == 0:
-            raise _LoadError("GS015", "the file is empty; expected a spec mapping", 1, 1)
+            raise _LoadError(
+                codes.NOT_A_MAPPING, "the file is empty; expected a spec mapping", 1, 1
+            )
         return root
 
     def take_key(self, event: yaml.NodeEvent, frame: _Frame) -> None:
         assert isinstance(frame.value, dict)
         if not isinstance(event, yaml.ScalarEvent):
-            raise _LoadError("GS014", "mapping keys must be plain strings", *_mark(event))
+            raise _LoadError(
+                codes.NON_STRING_KEY, "mapping keys must be plain strings", *_mark(event)
+            )
         if event.implicit[0] and event.value == "<<":
-            raise _LoadError("GS013", "YAML merge keys (<<) are not allowed", *_mark(event))
+            raise _LoadError(
+                codes.YAML_ALIAS, "YAML merge keys (<<) are not allowed", *_mark(event)
+            )
         key = self.scalar(event)
         if not isinstance(key, str):
             raise _LoadError(
-                "GS014",
+                codes.NON_STRING_KEY,
                 f"mapping key {event.value!r} is read as {type(key).__name__}, not a string",
                 *_mark(event),
                 hint=f"quote it: '\"{event.value}\"'",
@@ -313,7 +321,7 @@ class _Builder:
         if key in frame.value:
             first = self.key_positions[child]
             raise _LoadError(
-                "GS011",
+                codes.DUPLICATE_KEY,
                 f"duplicate key '{key}' in '{format_path(frame.path)}' (first at line {first[0]})",
                 *_mark(event),
                 hint="each key may appear once; YAML would silently keep only the last one",
@@ -342,17 +350,17 @@ def _check_json(file: str, text: str) -> list[Diagnostic]:
     try:
         json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
-        return [_diag(file, "GS010", f"invalid JSON: {error.msg}", error.lineno, error.colno)]
+        return [_diag(file, codes.SYNTAX, f"invalid JSON: {error.msg}", error.lineno, error.colno)]
     except RecursionError:
         message = "the JSON nests too deeply to read"
-        return [_diag(file, "GS019", message, 1, 1, "a spec needs only a few levels")]
+        return [_diag(file, codes.NESTED_TOO_DEEP, message, 1, 1, "a spec needs only a few levels")]
     except ValueError as error:
-        return [_diag(file, "GS016", f"invalid JSON: {error}", 1, 1)]
+        return [_diag(file, codes.BAD_NUMBER, f"invalid JSON: {error}", 1, 1)]
     return []
 
 
 def _diag(
-    file: str, code: str, message: str, line: int, column: int, hint: str | None = None
+    file: str, code: Code, message: str, line: int, column: int, hint: str | None = None
 ) -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, Location(file, line, column), (), hint)
 
@@ -367,7 +375,7 @@ def load_text(
     ):
         message = f"the text is over the size cap of {limits.max_bytes:,} bytes"
         hint = "raise the cap (Limits(max_bytes=...)) if this spec is really that large"
-        return None, [_diag(file, "GS017", message, 1, 1, hint)]
+        return None, [_diag(file, codes.FILE_TOO_LARGE, message, 1, 1, hint)]
     if _looks_like_json(file, text):
         problems = _check_json(file, text)
         if problems:
@@ -389,8 +397,8 @@ def load_text(
             # nesting itself, before graphspec's own depth cap sees the events.
             message = f"the spec nests deeper than {limits.max_depth} levels"
             hint = "a spec needs only a few levels; the YAML parser stops at 1,000"
-            return None, [_diag(file, "GS019", message, line, column, hint)]
-        return None, [_diag(file, "GS010", f"invalid YAML: {message}", line, column)]
+            return None, [_diag(file, codes.NESTED_TOO_DEEP, message, line, column, hint)]
+        return None, [_diag(file, codes.SYNTAX, f"invalid YAML: {message}", line, column)]
     except yaml.reader.ReaderError as error:
         before = text[: error.position]
         line = len(split_lines(before)) if before else 1
@@ -398,14 +406,18 @@ def load_text(
         code = error.character if isinstance(error.character, int) else ord(error.character)
         message = f"the file contains the control character U+{code:04X}, which YAML forbids"
         hint = "remove it (or write it as an escape inside a double-quoted string)"
-        return None, [_diag(file, "GS018", message, line, column, hint)]
+        return None, [_diag(file, codes.NOT_UTF8, message, line, column, hint)]
     except yaml.YAMLError as error:
-        return None, [_diag(file, "GS010", f"invalid YAML: {error}", 1, 1)]
+        return None, [_diag(file, codes.SYNTAX, f"invalid YAML: {error}", 1, 1)]
     if data is None:
-        return None, [_diag(file, "GS015", "the file holds no spec; expected a mapping", 1, 1)]
+        return None, [
+            _diag(file, codes.NOT_A_MAPPING, "the file holds no spec; expected a mapping", 1, 1)
+        ]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
-        return None, [_diag(file, "GS015", f"the top level is {kind}; expected a mapping", 1, 1)]
+        return None, [
+            _diag(file, codes.NOT_A_MAPPING, f"the top level is {kind}; expected a mapping", 1, 1)
+        ]
     tree = SourceTree(file, text, data, builder.positions, builder.key_positions)
     return tree, []
 
@@ -419,22 +431,22 @@ def load_file(
     if size > limits.max_bytes:
         message = f"the file is {size:,} bytes, over the cap of {limits.max_bytes:,}"
         hint = "raise the cap with --max-bytes if this spec is really that large"
-        return None, [_diag(file, "GS017", message, 1, 1, hint)]
+        return None, [_diag(file, codes.FILE_TOO_LARGE, message, 1, 1, hint)]
     with open(path, "rb") as handle:
         raw = handle.read(limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:  # it grew since stat
-        return None, [_diag(file, "GS017", "the file is over the size cap", 1, 1)]
+        return None, [_diag(file, codes.FILE_TOO_LARGE, "the file is over the size cap", 1, 1)]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         message = "the file is UTF-16; specs are UTF-8"
-        return None, [_diag(file, "GS018", message, 1, 1, "save it as UTF-8")]
+        return None, [_diag(file, codes.NOT_UTF8, message, 1, 1, "save it as UTF-8")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return None, [_diag(file, "GS018", "the file is not valid UTF-8", line, 1)]
+        return None, [_diag(file, codes.NOT_UTF8, "the file is not valid UTF-8", line, 1)]
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        return None, [_diag(file, "GS018", "the file contains a NUL byte", line, 1)]
+        return None, [_diag(file, codes.NOT_UTF8, "the file contains a NUL byte", line, 1)]
     return load_text(text, file, limits)

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from graphspec.diagnostics import Diagnostic, Severity, SpecPath, format_path
+from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes, format_path
 from graphspec.load.source import SourceTree
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
@@ -363,7 +363,7 @@ def _dotted_layer(written: str, path: SpecPath, source: SourceTree) -> Diagnosti
     close = suggest(tail, load_catalogue().safe_layer_names())
     message = f"unknown layer {_describe(written)}: layers are named by their Keras class name"
     hint = f"did you mean '{close}'?" if close else "write the class name, e.g. Dense"
-    return Diagnostic("GS301", Severity.ERROR, message, source.locate(path), path, hint)
+    return Diagnostic(codes.UNKNOWN_LAYER, Severity.ERROR, message, source.locate(path), path, hint)
 
 
 def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
@@ -373,23 +373,26 @@ def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
     hint: str | None = None
     if kind == "missing":
         parent = path[:-1]
-        code, message = "GS101", f"'{format_path(parent)}' is missing required key '{path[-1]}'"
+        code, message = (
+            codes.MISSING_KEY,
+            f"'{format_path(parent)}' is missing required key '{path[-1]}'",
+        )
         location = source.locate(parent)
     elif kind == "extra_forbidden":
         key = str(path[-1])
-        code, message = "GS102", f"unknown key '{key}' in '{format_path(path[:-1])}'"
+        code, message = codes.UNKNOWN_KEY, f"unknown key '{key}' in '{format_path(path[:-1])}'"
         close = difflib.get_close_matches(key, _ALL_KEYS, n=1)
         hint = f"did you mean '{close[0]}'?" if close else None
         location = source.locate_key(path)
     elif kind in ("node_form", "shared_form"):
-        code, message = "GS105", f"'{where}': {error['msg']}"
+        code, message = codes.NO_NODE_FORM, f"'{where}': {error['msg']}"
         location = source.locate_key(path)
         entry = error.get("input")
         keys = [str(key) for key in entry] if isinstance(entry, Mapping) else []
         close = [m for key in keys for m in difflib.get_close_matches(key, NODE_FORMS, n=1)]
         hint = f"did you mean '{close[0]}'?" if close else None
     elif kind == "literal_error" and path == ("graphspec",):
-        code = "GS106"
+        code = codes.UNSUPPORTED_VERSION
         version = error.get("input")
         message = f"unsupported format version {_describe(version)}; expected 1"
         if isinstance(version, str):
@@ -398,7 +401,9 @@ def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
     else:
         shown = error.get("input")
         received = "" if at_key or isinstance(shown, Mapping) else f" (received {_describe(shown)})"
-        code = "GS104" if at_key or kind == "string_pattern_mismatch" else "GS103"
+        code = (
+            codes.INVALID_NAME if at_key or kind == "string_pattern_mismatch" else codes.WRONG_TYPE
+        )
         text = str(error["msg"]).removeprefix("Value error, ")
         message = f"'{where}': {text}{received}"
         if kind == "string_pattern_mismatch":

@@ -1,0 +1,552 @@
+"""Every diagnostic code graphspec reports, declared once (as mypy's ``errorcodes.py`` does).
+
+A `Code` carries what is true of every diagnostic with that code: its group (the stage that
+reports it), default severity, title, an example and the fix. Behaviour reads these fields,
+never a code's spelling: `Code.group.stage` says which stage reports it, `quotes_source`
+whether a renderer may quote the file's line. ``docs/diagnostics.md`` holds the tables this
+module renders (`markdown_table`); a test keeps the two equal, and another that every code has
+an example fixture under ``tests/fixtures/``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+
+class Severity(enum.StrEnum):
+    """How bad a diagnostic is; only errors make a spec invalid."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Stage(enum.StrEnum):
+    """The pipeline stage that reports a code."""
+
+    LOAD = "load"
+    SPEC = "spec"
+    ANALYSE = "analyse"
+    EMIT = "emit"
+    IMPORT = "import"
+
+
+class Group(enum.Enum):
+    """A hundred of codes: one section of docs/diagnostics.md."""
+
+    FILE = ("GS0", Stage.LOAD, "Reading the file")
+    LANGUAGE = ("GS1", Stage.SPEC, "The language")
+    GRAPH = ("GS2", Stage.ANALYSE, "References and the graph")
+    ARGUMENTS = ("GS3", Stage.ANALYSE, "Layers, expressions and training settings")
+    REACHABILITY = ("GS4", Stage.ANALYSE, "Reachability")
+    BUILD = ("GS5", Stage.EMIT, "Building with Keras")
+    SHAPES = ("GS6", Stage.ANALYSE, "Static shapes and parameters")
+    IMPORT = ("GS7", Stage.IMPORT, "Importing Keras models")
+
+    def __init__(self, prefix: str, stage: Stage, title: str) -> None:
+        self.prefix = prefix
+        self.stage = stage
+        self.title = title
+
+    @property
+    def heading(self) -> str:
+        """The section heading in docs/diagnostics.md: ``The language (GS1xx)``."""
+        return f"{self.title} ({self.prefix}xx)"
+
+
+@dataclass(frozen=True, eq=False)
+class Code:
+    """One diagnostic code. It equals (and hashes as) its id, so ``d.code == "GS201"`` and
+    JSON output read the id, while reporters pass the declared object."""
+
+    id: str
+    group: Group
+    severity: Severity
+    """The default severity; a reporter may choose another (GS401 is an error with --strict)."""
+    title: str
+    example: str = field(repr=False)
+    fix: str = field(repr=False)
+    quotes_source: bool = field(default=True, repr=False)
+    """False when the file's line is no text worth quoting (GS018: not UTF-8)."""
+
+    @property
+    def stage(self) -> Stage:
+        return self.group.stage
+
+    def __str__(self) -> str:
+        return self.id
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Code):
+            return self.id == other.id
+        if isinstance(other, str):
+            return self.id == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __lt__(self, other: Code | str) -> bool:
+        """Codes sort by id, so diagnostics sort by (code, line) as they did when codes were
+        strings."""
+        return self.id < str(other)
+
+
+_REGISTRY: dict[str, Code] = {}
+
+
+def _declare(
+    id: str,
+    group: Group,
+    severity: Severity,
+    title: str,
+    example: str,
+    fix: str,
+    quotes_source: bool = True,
+) -> Code:
+    assert id.startswith(group.prefix) and id not in _REGISTRY, id
+    code = Code(id, group, severity, title, example, fix, quotes_source)
+    _REGISTRY[id] = code
+    return code
+
+
+UNREADABLE_FILE: Final = _declare(
+    "GS001",
+    Group.FILE,
+    Severity.ERROR,
+    "the spec file cannot be read (Python API; the CLI exits 2 instead)",
+    example='`graphspec.load("missing.yaml")`',
+    fix="check the path and permissions",
+)
+SYNTAX: Final = _declare(
+    "GS010",
+    Group.FILE,
+    Severity.ERROR,
+    "not valid YAML or JSON, or several YAML documents in one file",
+    example="`inputs: {x: {shape: [8]}`",
+    fix="close the bracket; keep one document per file",
+)
+DUPLICATE_KEY: Final = _declare(
+    "GS011",
+    Group.FILE,
+    Severity.ERROR,
+    "a key appears twice in one mapping (YAML would silently keep the last)",
+    example="two `hidden:` under `nodes:`",
+    fix="rename or remove one",
+)
+YAML_TAG: Final = _declare(
+    "GS012",
+    Group.FILE,
+    Severity.ERROR,
+    "a YAML tag other than plain data",
+    example="`!!python/object/apply:os.system`",
+    fix="remove the tag: specs hold plain data",
+)
+YAML_ALIAS: Final = _declare(
+    "GS013",
+    Group.FILE,
+    Severity.ERROR,
+    "YAML anchors, aliases or merge keys",
+    example="`x: &shape {...}` / `y: *shape` / `<<:`",
+    fix="write the value out; reuse layers with `shared` or `block`",
+)
+NON_STRING_KEY: Final = _declare(
+    "GS014",
+    Group.FILE,
+    Severity.ERROR,
+    "a mapping key that is not a string",
+    example="`1: {layer: Dense}`; `? [a]`",
+    fix="use identifier names; quote if needed",
+)
+NOT_A_MAPPING: Final = _declare(
+    "GS015",
+    Group.FILE,
+    Severity.ERROR,
+    "empty file, or the top level is not a mapping",
+    example="a file with only comments; `- a`",
+    fix="write a spec mapping (`graphspec: 1`, ...)",
+)
+BAD_NUMBER: Final = _declare(
+    "GS016",
+    Group.FILE,
+    Severity.ERROR,
+    "a number that is not finite or too long",
+    example="`rate: .nan`; `units: 99999...` (40+ digits)",
+    fix="write a finite, reasonable number",
+)
+FILE_TOO_LARGE: Final = _declare(
+    "GS017",
+    Group.FILE,
+    Severity.ERROR,
+    "the file is larger than the size cap (default 16 MiB)",
+    example="a 20 MB spec",
+    fix="split it, or raise `--max-bytes`",
+)
+NOT_UTF8: Final = _declare(
+    "GS018",
+    Group.FILE,
+    Severity.ERROR,
+    "not UTF-8 text: invalid bytes, UTF-16, a NUL byte",
+    example="a file saved as UTF-16",
+    fix="save as UTF-8",
+    quotes_source=False,
+)
+NESTED_TOO_DEEP: Final = _declare(
+    "GS019",
+    Group.FILE,
+    Severity.ERROR,
+    "mappings and lists nest deeper than the cap (default 64)",
+    example="`[[[[...]]]]`",
+    fix="flatten it, or raise `--max-depth`",
+)
+TOO_MANY_NODES: Final = _declare(
+    "GS020",
+    Group.FILE,
+    Severity.ERROR,
+    "more nodes than the cap (default 100,000), counting every block instance and repeat",
+    example="a generated spec of 10^6 nodes; a 400-node block with `repeat: 1000`",
+    fix="split it, or raise `--max-nodes`",
+)
+TOO_MANY_PROBLEMS: Final = _declare(
+    "GS021",
+    Group.FILE,
+    Severity.ERROR,
+    "more than 200 problems in one file: the first 200 are shown, this counts the rest",
+    example="60,000 misspelt metrics",
+    fix="fix the ones shown and run again",
+)
+MISSING_KEY: Final = _declare(
+    "GS101",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "a required key is missing (points at the mapping that lacks it)",
+    example="an input without `shape`",
+    fix="add the key",
+)
+UNKNOWN_KEY: Final = _declare(
+    "GS102",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "an unknown key (points at the key; did-you-mean hint)",
+    example="`outputs: {out: {from: x, los: mse}}`",
+    fix="fix the spelling or remove it",
+)
+WRONG_TYPE: Final = _declare(
+    "GS103",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "a value of the wrong type or out of range",
+    example='`shape: ["8"]`; `repeat: 0`',
+    fix="write the documented type",
+)
+INVALID_NAME: Final = _declare(
+    "GS104",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "an invalid name: names are identifiers",
+    example="`my-layer:`",
+    fix="use letters, digits and `_`",
+)
+NO_NODE_FORM: Final = _declare(
+    "GS105",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "a node (or shared entry) has none of its form keys",
+    example="`{lyer: Dense, ...}`",
+    fix="use one of `layer`, `use`, `block`, `op`, `expr`, `sequence`",
+)
+UNSUPPORTED_VERSION: Final = _declare(
+    "GS106",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "an unsupported format version",
+    example="`graphspec: 2`",
+    fix="write `graphspec: 1`",
+)
+UNKNOWN_REFERENCE: Final = _declare(
+    "GS201",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a reference names no input or node (did-you-mean hint)",
+    example="`from: dense_1` when the node is `dense1`",
+    fix="fix the name",
+)
+DUPLICATE_NAME: Final = _declare(
+    "GS202",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a name is used twice across inputs, shared, blocks, nodes and generated layer names (both places shown)",
+    example="a node named like an input",
+    fix="rename one",
+)
+GRAPH_CYCLE: Final = _declare(
+    "GS203",
+    Group.GRAPH,
+    Severity.ERROR,
+    "the node graph has a cycle (shown as a path `a → b → c → a`)",
+    example="`a` reads `c`, `c` reads `b`, `b` reads `a`",
+    fix="break the cycle; reuse weights with `shared`",
+)
+BLOCK_CYCLE: Final = _declare(
+    "GS204",
+    Group.GRAPH,
+    Severity.ERROR,
+    "blocks use each other in a cycle",
+    example="block `outer` contains `inner`, which contains `outer`",
+    fix="a block cannot contain itself",
+)
+UNKNOWN_HEAD_SOURCE: Final = _declare(
+    "GS205",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a head's `from` names no node or input",
+    example="`outputs: {out: {from: hiden}}`",
+    fix="fix the name",
+)
+UNKNOWN_SHARED: Final = _declare(
+    "GS206",
+    Group.GRAPH,
+    Severity.ERROR,
+    "`use:` names no shared entry",
+    example="`{use: encodr}`",
+    fix="fix the name or add the shared entry",
+)
+UNKNOWN_BLOCK: Final = _declare(
+    "GS207",
+    Group.GRAPH,
+    Severity.ERROR,
+    "`block:` names no block",
+    example="`{block: tower}`",
+    fix="fix the name or define the block",
+)
+BLOCK_ARITY: Final = _declare(
+    "GS208",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a block instance passes the wrong number of inputs, or `repeat` on a block without exactly one input and one output",
+    example="`{block: pair, from: x}` for a two-input block",
+    fix="pass one reference per block input",
+)
+UNKNOWN_PARAMETER: Final = _declare(
+    "GS209",
+    Group.GRAPH,
+    Severity.ERROR,
+    "an unknown block parameter in `with:` or a `${name}` placeholder, or a placeholder outside any block",
+    example='`with: {unitz: 4}`; `units: "${units}"` on a top-level node',
+    fix="use a name declared in the block's `params`; write plain values outside blocks",
+)
+HEAD_NAME_TAKEN: Final = _declare(
+    "GS210",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a head's name would rename a layer to a name another layer has",
+    example="head `hidden` on node `logits` while a node `hidden` exists",
+    fix="rename the head or the node",
+)
+BLOCKS_TOO_DEEP: Final = _declare(
+    "GS211",
+    Group.GRAPH,
+    Severity.ERROR,
+    "blocks nest deeper than 32 levels (a block using a block using a block ...)",
+    example="500 blocks each wrapping the next",
+    fix="flatten the nesting",
+)
+UNKNOWN_LAYER: Final = _declare(
+    "GS301",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "an unknown Keras layer (did-you-mean hint)",
+    example="`layer: Dence`",
+    fix="use a layer of `keras.layers`",
+)
+UNKNOWN_ARGUMENT: Final = _declare(
+    "GS302",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "an unknown or forbidden layer or optimizer argument",
+    example="`filter: 16` on Conv2D; `name:` or `input_shape:` on a node",
+    fix="use the documented argument; node keys name layers and `inputs` give shapes",
+)
+MISSING_ARGUMENT: Final = _declare(
+    "GS303",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a required layer argument is missing",
+    example="`{layer: Dense}` without `units`",
+    fix="add it",
+)
+UNSAFE_EXPRESSION: Final = _declare(
+    "GS304",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "an expression uses something outside the safe whitelist",
+    example="`a.__class__`; `eval('1')`; `maxmum(a, b)`",
+    fix="use names bound by `from`, numbers, `+ - * / **` and the listed functions",
+)
+MERGE_ARITY: Final = _declare(
+    "GS305",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a merge with too few (or, for subtract/dot, too many) inputs",
+    example="`{op: concatenate, from: [hidden]}`",
+    fix="list two or more references",
+)
+UNKNOWN_NAME: Final = _declare(
+    "GS306",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "an unknown activation, initializer, regularizer, constraint, loss, metric or optimizer name",
+    example="`activation: rleu`; `loss: categorical_crosentropy`",
+    fix="use a name Keras knows",
+)
+FORBIDDEN_LAYER: Final = _declare(
+    "GS307",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a layer that may run arbitrary code or is structural",
+    example="`layer: Lambda`; `TFSMLayer`; `InputLayer`",
+    fix="use an `expr` node; declare inputs in `inputs`",
+)
+HEAD_WITHOUT_LOSS: Final = _declare(
+    "GS308",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "`compile` is present but a head has no `loss`",
+    example="`outputs: {out: hidden}` with `compile:`",
+    fix="give every head a loss",
+)
+OBJECT_FORM: Final = _declare(
+    "GS309",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "an activation not given by name; an initializer, regularizer or constraint neither a name nor `{name: ..., arguments}`, or with an argument its class does not take",
+    example="`kernel_initializer: {class_name: ..., module: ...}`; `{name: L2, l3: 0.1}`",
+    fix="give the name as a string, or `{name: VarianceScaling, scale: 2.0}`",
+)
+BAD_ARGUMENT_VALUE: Final = _declare(
+    "GS310",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a layer argument of the wrong type, or a value the layer refuses",
+    example='`units: "64"`; `use_bias: 1`; `rate: true`; `padding: on`; `rate: 1.5`',
+    fix="write the value with its type (no quotes for numbers) and in its range",
+)
+UNREACHABLE: Final = _declare(
+    "GS401",
+    Group.REACHABILITY,
+    Severity.WARNING,
+    "a node, input, shared entry or block that no head depends on: pruned, never built, no weights. A warning; an error with `--strict` or `unreachable: error`",
+    example="a third CNN whose output nothing reads",
+    fix="connect it to a head, or remove it",
+)
+KERAS_REFUSED: Final = _declare(
+    "GS501",
+    Group.BUILD,
+    Severity.ERROR,
+    "Keras refused a node while building (names the node and its line)",
+    example="`{layer: RandomZoom, height_factor: -2.0}`",
+    fix="read the Keras message; fix the argument",
+)
+NO_SHAPE_RULE: Final = _declare(
+    "GS601",
+    Group.SHAPES,
+    Severity.INFO,
+    "info: a layer has no static shape rule (or an argument form the rules do not read); its shape is checked by Keras when building",
+    example="`layer: RandomZoom`",
+    fix="nothing; `build` checks it",
+)
+LAYER_SHAPE: Final = _declare(
+    "GS602",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a layer cannot take its input's shape (names the layer, its input and the shape)",
+    example="Conv2D fed `(None, 32)`; pooling larger than its input; Dense after a Flatten of unknown size; LSTM fed a rank-2 tensor",
+    fix="fix the shapes upstream or the layer's arguments",
+)
+MERGE_SHAPE: Final = _declare(
+    "GS603",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a merge's inputs do not fit together (names both sides and their shapes)",
+    example="`add`: `'conv2' gives (None, 15, 15, 128) but 'shortcut' gives (None, 32, 32, 128)`",
+    fix="align strides, pooling and filters on both branches, or concatenate on another axis",
+)
+EXPRESSION_SHAPE: Final = _declare(
+    "GS604",
+    Group.SHAPES,
+    Severity.ERROR,
+    "an expression's operands do not broadcast",
+    example="`(a + b) / 2` with `(None, 3)` and `(None, 4)`",
+    fix="give the operands broadcastable shapes",
+)
+SHARED_SHAPE: Final = _declare(
+    "GS605",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a block input declares a shape that the caller does not give",
+    example="block input `{shape: [32]}` fed `(None, 16)`",
+    fix="fix the declaration or the caller",
+)
+TOO_MANY_PARAMS: Final = _declare(
+    "GS606",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a layer would have more parameters than the cap (default 10^9)",
+    example="`Dense(units: 1000000)` on a `(100000,)` input",
+    fix="check the sizes, or raise `--max-params`",
+)
+UNREADABLE_MODEL: Final = _declare(
+    "GS701",
+    Group.IMPORT,
+    Severity.ERROR,
+    "the model file cannot be read, or its config is not a Keras model config",
+    example="a `.keras` file without `config.json`; truncated JSON; a subclassed model",
+    fix='save the model with `model.save("m.keras")` (functional or Sequential), or pass `model.to_json()` output',
+)
+INEXPRESSIBLE_MODEL: Final = _declare(
+    "GS702",
+    Group.IMPORT,
+    Severity.ERROR,
+    "the model has a structure a spec cannot express",
+    example="a layer called with a keyword argument (`x, initial_state=s`); a second output of an LSTM with `return_state=True`; a sparse input",
+    fix="call layers on their inputs only; restructure, then import again",
+)
+LAMBDA_LAYER: Final = _declare(
+    "GS703",
+    Group.IMPORT,
+    Severity.ERROR,
+    "a `Lambda` layer: its Python code cannot go into a spec",
+    example="`layers.Lambda(lambda t: t * 2)`",
+    fix='rewrite it as an `expr` node (`expr: "a * 2"`) or a Keras layer, then import again',
+)
+UNKNOWN_CLASS: Final = _declare(
+    "GS704",
+    Group.IMPORT,
+    Severity.ERROR,
+    "a layer class, initializer or other object outside what a spec may name",
+    example="`keras.src.applications.convnext.LayerScale`",
+    fix="allow the class with `--custom-layer MODULE.CLASS` or `[tool.graphspec] custom-layers` in pyproject.toml",
+)
+
+REGISTRY: Final[Mapping[str, Code]] = MappingProxyType(_REGISTRY)
+"""Every declared code by id, in declaration order."""
+
+
+def lookup(code_id: str) -> Code:
+    """The declared code with this id (KeyError for an undeclared one)."""
+    return REGISTRY[code_id]
+
+
+def in_group(group: Group) -> Iterator[Code]:
+    return (code for code in REGISTRY.values() if code.group is group)
+
+
+def markdown_table(group: Group) -> str:
+    """The table of one group, as docs/diagnostics.md shows it."""
+    lines = ["| code | meaning | example | fix |", "| --- | --- | --- | --- |"]
+    lines += [f"| {c.id} | {c.title} | {c.example} | {c.fix} |" for c in in_group(group)]
+    return "\n".join(lines)
