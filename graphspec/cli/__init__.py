@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from graphspec.catalogue.custom import CustomLayerError
-from graphspec.diagnostics import Diagnostic, Severity, codes, format_path
+from graphspec.diagnostics import Diagnostic, Severity, format_path
 from graphspec.diagnostics.codes import Stage
 from graphspec.load.source import split_lines
 from graphspec.settings import DEFAULT_LIMITS, Limits, Options
