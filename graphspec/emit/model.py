@@ -1,4 +1,4 @@
-"""Emit stage: a Plan to a keras.Model. The only module that imports keras, and lazily.
+"""Emit stage: a Plan to a keras.Model, on the backend `graphspec.runtime.backend` imports.
 
 Emit trusts the Plan (references, order and pruning are proven by analyse); what only Keras
 can reject (an argument value it refuses, an incompatible shape) is caught per node and turned
@@ -7,16 +7,13 @@ into a diagnostic that names the node and its line, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import os
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphspec.analyse.graph import Locator, Plan, ScopePlan, layer_names, substitute
 from graphspec.catalogue.reader import object_kind
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath
+from graphspec.runtime.backend import import_keras
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import (
     LAYER_VALUED_ARGS,
@@ -33,7 +30,6 @@ from graphspec.spec.model import (
     keras_arguments,
 )
 
-INSTALL_HINT = "install the build extra: pip install 'graphspec[tensorflow]'"
 _MERGE_LAYERS = {
     "concatenate": "Concatenate",
     "add": "Add",
@@ -48,47 +44,10 @@ _MERGE_LAYERS = {
 _POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupedQueryAttention"}
 
 
-class BuildUnavailable(RuntimeError):
-    """Keras/TensorFlow is not installed; `build` cannot run."""
-
-
 class _NodeFailed(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide what TensorFlow's C++ start-up writes straight to file descriptor 2 (CUDA probes)."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no usable stderr: nothing to silence
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def import_keras() -> Any:
-    """Import keras (with TensorFlow's start-up noise hidden), or explain how to install it."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        if "keras" in sys.modules:
-            keras = importlib.import_module("keras")
-        else:
-            with _native_stderr_silenced():
-                keras = importlib.import_module("keras")
-                keras.ops.zeros(())  # the backend probes its devices on first use
-    except ImportError as error:
-        raise BuildUnavailable(f"building needs Keras 3 and TensorFlow: {INSTALL_HINT}") from error
-    importlib.import_module("graphspec.emit.expression_layer")  # registers the expression layer
-    return keras
 
 
 def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
