@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphspec.analyse.graph import Locator, Plan, ScopePlan, layer_names, substitute
-from graphspec.catalogue.reader import object_kind
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath
+from graphspec.emit.arguments import keras_values
 from graphspec.runtime.backend import import_keras
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import (
@@ -50,27 +50,6 @@ class _NodeFailed(Exception):
         self.diagnostic = diagnostic
 
 
-def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
-    """YAML lists stand for Keras tuples (kernel_size, strides, ...); an initializer,
-    regularizer or constraint written `{name: VarianceScaling, scale: 2.0}` becomes the Keras
-    object of that (catalogue-checked) name."""
-    converted: dict[str, Any] = {}
-    for key, value in args.items():
-        kind = object_kind(key)
-        if kind is not None and isinstance(value, Mapping):
-            config = {k: v for k, v in value.items() if k != "name"}
-            module = getattr(keras, kind)
-            target = getattr(module, value["name"], None)
-            if isinstance(target, type):  # a class: its constructor takes the arguments
-                value = target(**config)
-            else:
-                value = module.get({"class_name": value["name"], "config": config})
-        elif isinstance(value, list):
-            value = tuple(value)
-        converted[key] = value
-    return converted
-
-
 class _Builder:
     def __init__(self, plan: Plan, options: Options, keras: Any) -> None:
         self.plan = plan
@@ -94,12 +73,12 @@ class _Builder:
     def make_layer(self, class_name: str, name: str, args: Mapping[str, Any]) -> Any:
         custom = self.custom.get(class_name)
         if custom is not None:
-            from graphspec.catalogue.custom import load_class
+            from graphspec.emit.custom_layers import load_class
 
             cls = load_class(custom, self.keras)
-            return cls(name=name, **_keras_args(args, self.keras))
+            return cls(name=name, **keras_values(args, self.keras))
         cls = getattr(self.keras.layers, class_name)
-        arguments = _keras_args(keras_arguments(class_name, args), self.keras)
+        arguments = keras_values(keras_arguments(class_name, args), self.keras)
         if class_name in WRAPPERS:
             for arg in LAYER_VALUED_ARGS:
                 inner = arguments.get(arg)

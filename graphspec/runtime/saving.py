@@ -55,7 +55,8 @@ def load_model(
     keras = import_keras()  # registers graphspec's expression layer
     objects = {}
     if custom_layers:
-        from graphspec.catalogue.custom import CustomLayers, custom_objects
+        from graphspec.catalogue.custom import CustomLayers
+        from graphspec.emit.custom_layers import custom_objects
 
         allowed = (
             custom_layers
