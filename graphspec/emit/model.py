@@ -1,8 +1,10 @@
-"""Emit stage: a Plan to a keras.Model, on the backend `graphspec.runtime.backend` imports.
+"""Emit stage: a Plan to an uncompiled keras.Model on the selected backend.
 
 Emit trusts the Plan (references, order and pruning are proven by analyse); what only Keras
 can reject (an argument value it refuses, an incompatible shape) is caught per node and turned
-into a diagnostic that names the node and its line, never a traceback.
+into a diagnostic that names the node and its line, never a traceback. Keras comes from
+`graphspec.runtime.backend`; compiling is a separate step (`graphspec.train.compile`), so that
+a model can be built and compiled inside a distribution strategy's scope.
 """
 
 from __future__ import annotations
@@ -44,6 +46,17 @@ _MERGE_LAYERS = {
 _POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupedQueryAttention"}
 
 
+def keras_rejected(at: Locator, path: SpecPath, error: Exception) -> Diagnostic:
+    """The GS501 diagnostic for an exception Keras raised at a spec path (first line, capped)."""
+    text = str(error).strip().splitlines()
+    detail = text[0] if text else type(error).__name__
+    if len(detail) > 300:
+        detail = detail[:297] + "..."
+    name = ".".join(str(p) for p in path)
+    message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
+    return Diagnostic("GS501", Severity.ERROR, message, at.at_key(path), path)
+
+
 class _NodeFailed(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
@@ -51,6 +64,23 @@ class _NodeFailed(Exception):
 
 
 class _Builder:
+    """Builds one Plan's keras.Model: inputs, then each live node in the plan's order, then
+    one output per head.
+
+    Tensors are kept by reference name in a dict per scope (``node`` and ``node.output``, as
+    specs write them). A `shared` entry is made once, at its first `use`, and called again at
+    every later one, so its weights are shared. A `block` instance is a nested keras.Model,
+    built by the same node code over the block's own scope with its parameters substituted;
+    `repeat` chains fresh instances. A head's final layer is named after the head (the Plan
+    says which); a head whose node cannot be renamed gets an Identity layer of its name.
+
+    Diagnostic boundary: any exception raised while one node's layers are made or called (by
+    Keras, or by importing a custom layer) becomes one GS501 diagnostic at that node's key
+    (`fail`), and likewise for a head's Identity layer and the Model itself. It travels as
+    `_NodeFailed` to `emit_model`, which returns it; the first failure stops the build, since
+    later nodes would only fail for want of its output. The model is returned uncompiled.
+    """
+
     def __init__(self, plan: Plan, options: Options, keras: Any) -> None:
         self.plan = plan
         self.custom = options.custom_layers
@@ -60,13 +90,7 @@ class _Builder:
         self.shared: dict[str, Any] = {}
 
     def fail(self, path: SpecPath, error: Exception) -> _NodeFailed:
-        text = str(error).strip().splitlines()
-        detail = text[0] if text else type(error).__name__
-        if len(detail) > 300:
-            detail = detail[:297] + "..."
-        name = ".".join(str(p) for p in path)
-        message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
-        return _NodeFailed(Diagnostic("GS501", Severity.ERROR, message, self.at.at_key(path), path))
+        return _NodeFailed(keras_rejected(self.at, path, error))
 
     # ---- layers ----------------------------------------------------------------------------
 
@@ -268,32 +292,12 @@ class _Builder:
             )
         except Exception as error:
             raise self.fail(("name",), error) from error
-        if spec.compile is not None:
-            self.compile(model)
         return model
-
-    def compile(self, model: Any) -> None:
-        keras, spec = self.keras, self.spec
-        assert spec.compile is not None
-        settings = spec.compile.optimizer
-        try:
-            optimizer = keras.optimizers.get(settings.name)
-            if settings.args:
-                optimizer = type(optimizer)(**settings.args)
-            heads = spec.outputs
-            weights = {h: e.loss_weight for h, e in heads.items() if e.loss_weight is not None}
-            model.compile(
-                optimizer=optimizer,
-                loss={h: e.loss for h, e in heads.items()},
-                loss_weights={h: weights.get(h, 1.0) for h in heads} if weights else None,
-                metrics={h: list(e.metrics) for h, e in heads.items() if e.metrics} or None,
-            )
-        except Exception as error:
-            raise self.fail(("compile",), error) from error
 
 
 def emit_model(plan: Plan, options: Options = DEFAULT_OPTIONS) -> tuple[Any, list[Diagnostic]]:
-    """Build the keras.Model for a Plan; Keras errors come back as diagnostics."""
+    """Build the uncompiled keras.Model of a Plan; what Keras rejects comes back as a GS501
+    diagnostic (and no model). Raises `BuildUnavailable` when keras cannot be imported."""
     keras = import_keras()
     try:
         return _Builder(plan, options, keras).build(), []
