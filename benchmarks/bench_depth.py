@@ -94,8 +94,8 @@ def child(layers: int, stack_kib: int) -> dict[str, Any]:
 
     import graphspec
     from graphspec import cli
-    from graphspec.emit.model import import_keras
     from graphspec.pipeline import check_path
+    from graphspec.runtime.backend import import_keras
 
     result: dict[str, Any] = {"layers": layers, "stack_kib": stack_kib}
     started = time.perf_counter()

@@ -89,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from graphspec.catalogue.custom import project_settings
-    from graphspec.emit.model import import_keras
+    from graphspec.runtime.backend import import_keras
+    from graphspec.settings import read_project_settings
 
     keras = import_keras()
-    custom = project_settings(ROOT / "benchmarks" / "zoo")
+    custom = read_project_settings(ROOT / "benchmarks" / "zoo")
     names = args.models or sorted(n for n in dir(keras.applications) if n[0].isupper())
     header = (
         f"{'model':<20} {'params':>12} {'layers':>6} {'import s':>8} {'valid. s':>8} "

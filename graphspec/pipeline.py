@@ -175,16 +175,21 @@ def check(
 
 
 def build_report(report: Report, options: Options = DEFAULT_OPTIONS) -> tuple[Any, Report]:
-    """Emit the model of an analysed spec; returns the model (None on errors) and the report
-    with any build diagnostics added. The spec is not analysed again."""
+    """Emit the model of an analysed spec, compiled when the spec has a ``compile`` section;
+    returns the model (None on errors) and the report with any build diagnostics added. The
+    spec is not analysed again."""
     if report.plan is None:
         return None, report
     from graphspec.emit.model import emit_model
     from graphspec.emit.recursion import deep_recursion, plan_layer_bound
+    from graphspec.train.compile import compile_model
 
     with deep_recursion(plan_layer_bound(report.plan)):  # Keras recurses once per chained layer
         model, problems = emit_model(report.plan, options)
+        if model is not None:
+            problems = compile_model(model, report.plan)
     if problems:
+        model = None
         diagnostics = _capped(options.limits, sort_diagnostics([*report.diagnostics, *problems]))
         report = Report(report.file, diagnostics, report.spec)
     return model, report

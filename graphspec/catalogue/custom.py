@@ -20,7 +20,6 @@ arguments are plain values and uses its declared rule, if any, for shapes and pa
 from __future__ import annotations
 
 import ast
-import importlib
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -155,23 +154,6 @@ def _checked_path(path: str, source: str) -> str:
             f"{source}: {path!r} is not an import path like 'package.module.ClassName'"
         )
     return path
-
-
-def load_class(layer: CustomLayer, keras: Any) -> type:
-    """Import an allowed class (build only); it must be a keras Layer."""
-    try:
-        module = importlib.import_module(layer.module)
-    except ImportError as error:
-        raise CustomLayerError(f"custom layer {layer.path}: cannot import it: {error}") from None
-    cls = getattr(module, layer.class_name, None)
-    if not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer):
-        raise CustomLayerError(f"custom layer {layer.path} is not a keras Layer class")
-    return cls
-
-
-def custom_objects(layers: CustomLayers, keras: Any) -> dict[str, type]:
-    """What keras.saving.load_model needs to rebuild models that use the custom layers."""
-    return {layer.name: load_class(layer, keras) for layer in layers.layers.values()}
 
 
 # --------------------------------------------------------------------------- formulas

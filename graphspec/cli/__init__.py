@@ -20,6 +20,7 @@ from graphspec.catalogue.custom import CustomLayerError
 from graphspec.diagnostics import Diagnostic, Severity, format_path
 from graphspec.diagnostics.codes import Stage
 from graphspec.load.source import split_lines
+from graphspec.runtime.saving import save_model_atomically as save_atomically
 from graphspec.settings import DEFAULT_LIMITS, Limits, Options
 
 if TYPE_CHECKING:
@@ -213,20 +214,6 @@ def _check_output(path: Path, force: bool) -> None:
         raise UsageError(f"{parent}: not writable")
 
 
-def save_atomically(model: Any, path: Path) -> None:
-    """Save next to the target and rename, so a failure never leaves a half-written file."""
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=".tmp.keras", dir=path.parent or "."
-    )
-    os.close(handle)
-    try:
-        model.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _build_one(
     spec_path: Path,
     output: Path,
@@ -235,9 +222,9 @@ def _build_one(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    from graphspec.emit.model import BuildUnavailable
     from graphspec.emit.recursion import deep_recursion
     from graphspec.pipeline import build_report, check_path
+    from graphspec.runtime.backend import BuildUnavailable
 
     try:
         report = check_path(spec_path, options)

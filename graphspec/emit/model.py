@@ -1,22 +1,21 @@
-"""Emit stage: a Plan to a keras.Model. The only module that imports keras, and lazily.
+"""Emit stage: a Plan to an uncompiled keras.Model on the selected backend.
 
 Emit trusts the Plan (references, order and pruning are proven by analyse); what only Keras
 can reject (an argument value it refuses, an incompatible shape) is caught per node and turned
-into a diagnostic that names the node and its line, never a traceback.
+into a diagnostic that names the node and its line, never a traceback. Keras comes from
+`graphspec.runtime.backend`; compiling is a separate step (`graphspec.train.compile`), so that
+a model can be built and compiled inside a distribution strategy's scope.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import os
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphspec.analyse.graph import Locator, Plan, ScopePlan, layer_names, substitute
-from graphspec.catalogue.reader import object_kind
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
+from graphspec.emit.arguments import keras_values
+from graphspec.runtime.backend import import_keras
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import (
     LAYER_VALUED_ARGS,
@@ -33,7 +32,6 @@ from graphspec.spec.model import (
     keras_arguments,
 )
 
-INSTALL_HINT = "install the build extra: pip install 'graphspec[tensorflow]'"
 _MERGE_LAYERS = {
     "concatenate": "Concatenate",
     "add": "Add",
@@ -48,8 +46,15 @@ _MERGE_LAYERS = {
 _POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupedQueryAttention"}
 
 
-class BuildUnavailable(RuntimeError):
-    """Keras/TensorFlow is not installed; `build` cannot run."""
+def keras_rejected(at: Locator, path: SpecPath, error: Exception) -> Diagnostic:
+    """The GS501 diagnostic for an exception Keras raised at a spec path (first line, capped)."""
+    text = str(error).strip().splitlines()
+    detail = text[0] if text else type(error).__name__
+    if len(detail) > 300:
+        detail = detail[:297] + "..."
+    name = ".".join(str(p) for p in path)
+    message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
+    return Diagnostic(codes.KERAS_REFUSED, Severity.ERROR, message, at.at_key(path), path)
 
 
 class _NodeFailed(Exception):
@@ -58,61 +63,24 @@ class _NodeFailed(Exception):
         self.diagnostic = diagnostic
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide what TensorFlow's C++ start-up writes straight to file descriptor 2 (CUDA probes)."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no usable stderr: nothing to silence
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def import_keras() -> Any:
-    """Import keras (with TensorFlow's start-up noise hidden), or explain how to install it."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        if "keras" in sys.modules:
-            keras = importlib.import_module("keras")
-        else:
-            with _native_stderr_silenced():
-                keras = importlib.import_module("keras")
-                keras.ops.zeros(())  # the backend probes its devices on first use
-    except ImportError as error:
-        raise BuildUnavailable(f"building needs Keras 3 and TensorFlow: {INSTALL_HINT}") from error
-    importlib.import_module("graphspec.emit.expression_layer")  # registers the expression layer
-    return keras
-
-
-def _keras_args(args: Mapping[str, Any], keras: Any) -> dict[str, Any]:
-    """YAML lists stand for Keras tuples (kernel_size, strides, ...); an initializer,
-    regularizer or constraint written `{name: VarianceScaling, scale: 2.0}` becomes the Keras
-    object of that (catalogue-checked) name."""
-    converted: dict[str, Any] = {}
-    for key, value in args.items():
-        kind = object_kind(key)
-        if kind is not None and isinstance(value, Mapping):
-            config = {k: v for k, v in value.items() if k != "name"}
-            module = getattr(keras, kind)
-            target = getattr(module, value["name"], None)
-            if isinstance(target, type):  # a class: its constructor takes the arguments
-                value = target(**config)
-            else:
-                value = module.get({"class_name": value["name"], "config": config})
-        elif isinstance(value, list):
-            value = tuple(value)
-        converted[key] = value
-    return converted
-
-
 class _Builder:
+    """Builds one Plan's keras.Model: inputs, then each live node in the plan's order, then
+    one output per head.
+
+    Tensors are kept by reference name in a dict per scope (``node`` and ``node.output``, as
+    specs write them). A `shared` entry is made once, at its first `use`, and called again at
+    every later one, so its weights are shared. A `block` instance is a nested keras.Model,
+    built by the same node code over the block's own scope with its parameters substituted;
+    `repeat` chains fresh instances. A head's final layer is named after the head (the Plan
+    says which); a head whose node cannot be renamed gets an Identity layer of its name.
+
+    Diagnostic boundary: any exception raised while one node's layers are made or called (by
+    Keras, or by importing a custom layer) becomes one GS501 diagnostic at that node's key
+    (`fail`), and likewise for a head's Identity layer and the Model itself. It travels as
+    `_NodeFailed` to `emit_model`, which returns it; the first failure stops the build, since
+    later nodes would only fail for want of its output. The model is returned uncompiled.
+    """
+
     def __init__(self, plan: Plan, options: Options, keras: Any) -> None:
         self.plan = plan
         self.custom = options.custom_layers
@@ -122,27 +90,19 @@ class _Builder:
         self.shared: dict[str, Any] = {}
 
     def fail(self, path: SpecPath, error: Exception) -> _NodeFailed:
-        text = str(error).strip().splitlines()
-        detail = text[0] if text else type(error).__name__
-        if len(detail) > 300:
-            detail = detail[:297] + "..."
-        name = ".".join(str(p) for p in path)
-        message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
-        return _NodeFailed(
-            Diagnostic(codes.KERAS_REFUSED, Severity.ERROR, message, self.at.at_key(path), path)
-        )
+        return _NodeFailed(keras_rejected(self.at, path, error))
 
     # ---- layers ----------------------------------------------------------------------------
 
     def make_layer(self, class_name: str, name: str, args: Mapping[str, Any]) -> Any:
         custom = self.custom.get(class_name)
         if custom is not None:
-            from graphspec.catalogue.custom import load_class
+            from graphspec.emit.custom_layers import load_class
 
             cls = load_class(custom, self.keras)
-            return cls(name=name, **_keras_args(args, self.keras))
+            return cls(name=name, **keras_values(args, self.keras))
         cls = getattr(self.keras.layers, class_name)
-        arguments = _keras_args(keras_arguments(class_name, args), self.keras)
+        arguments = keras_values(keras_arguments(class_name, args), self.keras)
         if class_name in WRAPPERS:
             for arg in LAYER_VALUED_ARGS:
                 inner = arguments.get(arg)
@@ -332,32 +292,12 @@ class _Builder:
             )
         except Exception as error:
             raise self.fail(("name",), error) from error
-        if spec.compile is not None:
-            self.compile(model)
         return model
-
-    def compile(self, model: Any) -> None:
-        keras, spec = self.keras, self.spec
-        assert spec.compile is not None
-        settings = spec.compile.optimizer
-        try:
-            optimizer = keras.optimizers.get(settings.name)
-            if settings.args:
-                optimizer = type(optimizer)(**settings.args)
-            heads = spec.outputs
-            weights = {h: e.loss_weight for h, e in heads.items() if e.loss_weight is not None}
-            model.compile(
-                optimizer=optimizer,
-                loss={h: e.loss for h, e in heads.items()},
-                loss_weights={h: weights.get(h, 1.0) for h in heads} if weights else None,
-                metrics={h: list(e.metrics) for h, e in heads.items() if e.metrics} or None,
-            )
-        except Exception as error:
-            raise self.fail(("compile",), error) from error
 
 
 def emit_model(plan: Plan, options: Options = DEFAULT_OPTIONS) -> tuple[Any, list[Diagnostic]]:
-    """Build the keras.Model for a Plan; Keras errors come back as diagnostics."""
+    """Build the uncompiled keras.Model of a Plan; what Keras rejects comes back as a GS501
+    diagnostic (and no model). Raises `BuildUnavailable` when keras cannot be imported."""
     keras = import_keras()
     try:
         return _Builder(plan, options, keras).build(), []

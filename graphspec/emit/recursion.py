@@ -4,8 +4,9 @@ Keras 3 walks a functional graph by recursion, one Python frame per layer on its
 (`_build_map_helper` in keras/src/ops/function.py), whenever a functional Model is made,
 loading one included: a chain of about 990 layers passes Python's default recursion limit of
 1,000. `deep_recursion(layers)` raises the limit by two frames per layer for one block and
-puts it back afterwards, so graphspec builds and loads deep chains without the user raising
-anything, and the model stays the one flat functional chain an expert would write.
+puts it back afterwards, so graphspec builds (`graphspec.pipeline.build_report`) and loads
+(`graphspec.runtime.saving.load_model`) deep chains without the user raising anything, and
+the model stays the one flat functional chain an expert would write.
 
 It raises the limit in the caller's thread rather than running the work in a worker thread
 with a large stack, because Keras keeps its dtype policy (`keras.config.set_dtype_policy`) and
@@ -25,13 +26,16 @@ import contextlib
 import json
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+# load_model lived here; graphspec/__init__.py imports it from here until it re-exports
+# graphspec.runtime.saving.load_model. Remove this line then.
+from graphspec.runtime.saving import load_model as load_model
 
 if TYPE_CHECKING:
     from graphspec.analyse.graph import Plan
-    from graphspec.catalogue.custom import CustomLayers
 
 FRAMES_PER_LAYER = 2
 """Keras 3.15 recurses one frame per chained layer; two leave room for a release that takes two."""
@@ -102,37 +106,3 @@ def saved_layer_bound(path: str | Path) -> int:
     except ValueError:
         return 0  # not JSON: Keras says so
     return config.count(b'"class_name"')  # every layer has one (so do its initializers)
-
-
-def load_model(
-    path: str | Path,
-    *,
-    compile: bool = True,
-    custom_layers: CustomLayers | Sequence[str] | None = None,
-) -> Any:
-    """Load a model that `graphspec build` saved, however deep, with Keras' safe mode on.
-
-    The same as `keras.saving.load_model(path, safe_mode=True)` in a process that has
-    imported graphspec's expression layer, with the recursion limit raised for the load: plain
-    Keras needs `sys.setrecursionlimit` raised by hand for a chain of about 1,000 layers or more.
-    ``custom_layers``: the layer classes the spec was allowed to use (import paths or a
-    `CustomLayers`), passed to Keras as custom objects.
-    """
-    from graphspec.emit.model import import_keras
-
-    layers = saved_layer_bound(path)
-    keras = import_keras()  # registers graphspec's expression layer
-    objects = {}
-    if custom_layers:
-        from graphspec.catalogue.custom import CustomLayers, custom_objects
-
-        allowed = (
-            custom_layers
-            if isinstance(custom_layers, CustomLayers)
-            else CustomLayers.from_paths(custom_layers, "custom_layers")
-        )
-        objects = custom_objects(allowed, keras)
-    with deep_recursion(layers):
-        return keras.saving.load_model(
-            path, compile=compile, safe_mode=True, custom_objects=objects or None
-        )

@@ -209,7 +209,7 @@ def _static_against_keras(plan: Plan, original: Any, layer_names: Mapping[str, s
 
 
 def _keras() -> Any:
-    from graphspec.emit.model import import_keras
+    from graphspec.runtime.backend import import_keras
 
     return import_keras()
 

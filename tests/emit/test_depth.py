@@ -41,7 +41,7 @@ class Deep:
 
 @pytest.fixture(scope="module")
 def deep(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deep]:
-    from graphspec.cli import save_atomically
+    from graphspec.runtime.saving import save_model_atomically
 
     folder = tmp_path_factory.mktemp("deep")
     spec = folder / "chain.yaml"
@@ -50,7 +50,7 @@ def deep(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deep]
     model = graphspec.build(spec)
     after_build = sys.getrecursionlimit()
     saved = folder / "chain.keras"
-    save_atomically(model, saved)
+    save_model_atomically(model, saved)
     loaded = graphspec.load_model(saved)
     yield Deep(model, loaded, (before, after_build, sys.getrecursionlimit()))
     keras.backend.clear_session()

@@ -143,13 +143,3 @@ outputs:
     assert layer.kernel_regularizer.get_config() == {"l2": 0.001}
     assert layer.bias_constraint.get_config()["max_value"] == 2
     assert np.all(np.asarray(layer.bias) == 1.0)
-
-
-def test_missing_keras_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    from graphspec.emit.model import BuildUnavailable, import_keras
-
-    monkeypatch.setitem(sys.modules, "keras", None)
-    with pytest.raises(BuildUnavailable, match=r"graphspec\[tensorflow\]"):
-        import_keras()

@@ -1,0 +1,124 @@
+"""The backend: the one module that chooses Keras' backend and imports keras.
+
+Keras 3 runs on TensorFlow, JAX or PyTorch, chosen by the ``KERAS_BACKEND`` environment
+variable when keras is first imported (TensorFlow when it is unset). What graphspec must do
+around that import depends on the backend, so it is one row of `BACKENDS` per backend: which
+pip extra installs it, what to tell a user who lacks it, and how to keep its start-up quiet
+(TensorFlow logs from C++ and probes CUDA, writing straight to file descriptor 2). Supporting
+another backend is one more row, and the matching extra in pyproject.toml.
+
+Everything else that needs keras gets it from `import_keras()`, which also registers
+graphspec's expression layer, so a model using it can be built, saved and loaded in safe mode.
+Importing this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+DEFAULT_BACKEND = "tensorflow"
+"""What Keras 3 uses when ``KERAS_BACKEND`` is unset (and no ~/.keras/keras.json says else)."""
+
+
+class BuildUnavailable(RuntimeError):
+    """Keras or its backend is not installed; building cannot run."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What graphspec needs to know about one Keras backend before importing keras on it."""
+
+    name: str
+    """As ``KERAS_BACKEND`` spells it."""
+    title: str
+    """As people spell it, in messages."""
+    extra: str | None = None
+    """graphspec's pip extra that installs Keras 3 and this backend; None: no extra yet."""
+    packages: tuple[str, ...] = ()
+    """What to install by hand when there is no extra."""
+    environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Variables set before the import, unless the user has set them (log levels)."""
+    native_startup_output: bool = False
+    """Its start-up writes to file descriptor 2 from native code, past Python's sys.stderr."""
+
+    @property
+    def install_hint(self) -> str:
+        """How to install what building on this backend needs."""
+        if self.extra is not None:
+            return f"install the build extra: pip install 'graphspec[{self.extra}]'"
+        return f"install them: pip install {' '.join(('keras', *self.packages))}"
+
+    def unavailable(self) -> str:
+        """The message when keras (or this backend) cannot be imported."""
+        return f"building needs Keras 3 and {self.title}: {self.install_hint}"
+
+
+BACKENDS: Mapping[str, Backend] = MappingProxyType(
+    {
+        "tensorflow": Backend(
+            "tensorflow",
+            "TensorFlow",
+            extra="tensorflow",
+            environment=MappingProxyType({"TF_CPP_MIN_LOG_LEVEL": "2"}),
+            native_startup_output=True,
+        ),
+        "jax": Backend("jax", "JAX", packages=("jax",)),
+        "torch": Backend("torch", "PyTorch", packages=("torch",)),
+    }
+)
+"""The backends graphspec knows, by ``KERAS_BACKEND`` name; TensorFlow is the one tested."""
+
+
+def backend_named(name: str) -> Backend:
+    """The row of `BACKENDS` for a backend name; one with no start-up handling when unknown
+    (Keras itself says whether it knows the name)."""
+    return BACKENDS.get(name) or Backend(name, f"the '{name}' backend")
+
+
+def selected_backend() -> Backend:
+    """The backend keras will be (or was) imported with: ``KERAS_BACKEND``, else TensorFlow."""
+    return backend_named(os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what native start-up code writes straight to file descriptor 2 (CUDA probes)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr: nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_keras() -> Any:
+    """Import keras on the selected backend, with its start-up noise hidden, or raise
+    `BuildUnavailable` saying what to install. Registers the expression layer."""
+    backend = selected_backend()
+    for variable, value in backend.environment.items():
+        os.environ.setdefault(variable, value)
+    try:
+        if "keras" in sys.modules:
+            keras = importlib.import_module("keras")
+        else:
+            quiet = backend.native_startup_output
+            with _native_stderr_silenced() if quiet else contextlib.nullcontext():
+                keras = importlib.import_module("keras")
+                keras.ops.zeros(())  # the backend probes its devices on first use
+    except ImportError as error:
+        raise BuildUnavailable(backend.unavailable()) from error
+    importlib.import_module("graphspec.emit.expression_layer")  # registers the layer
+    return keras

@@ -1,0 +1,70 @@
+"""Saving and loading built models: never a half-written file, always Keras' safe mode.
+
+`save_model_atomically` writes next to the target and renames, so a crash, a full disk or a
+Keras error leaves the old file (or none), never a truncated one. `load_model` is Keras'
+loader in safe mode with graphspec's expression layer registered, the user's allowed custom
+layers passed, and the recursion limit raised for deep chains (`graphspec.emit.recursion`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphspec.catalogue.custom import CustomLayers
+
+
+def save_model_atomically(model: Any, path: str | Path) -> None:
+    """Save a keras model to ``path`` (a .keras file) through a temporary file beside it and
+    one rename, so a failure never leaves a half-written file there."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=".tmp.keras", dir=path.parent
+    )
+    os.close(handle)
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_model(
+    path: str | Path,
+    *,
+    compile: bool = True,
+    custom_layers: CustomLayers | Sequence[str] | None = None,
+) -> Any:
+    """Load a model that `graphspec build` saved, however deep, with Keras' safe mode on.
+
+    The same as `keras.saving.load_model(path, safe_mode=True)` in a process that has
+    imported graphspec's expression layer, with the recursion limit raised for the load: plain
+    Keras needs `sys.setrecursionlimit` raised by hand for a chain of about 1,000 layers or more.
+    ``custom_layers``: the layer classes the spec was allowed to use (import paths or a
+    `CustomLayers`), passed to Keras as custom objects.
+    """
+    from graphspec.emit.recursion import deep_recursion, saved_layer_bound
+    from graphspec.runtime.backend import import_keras
+
+    layers = saved_layer_bound(path)
+    keras = import_keras()  # registers graphspec's expression layer
+    objects = {}
+    if custom_layers:
+        from graphspec.catalogue.custom import CustomLayers
+        from graphspec.emit.custom_layers import custom_objects
+
+        allowed = (
+            custom_layers
+            if isinstance(custom_layers, CustomLayers)
+            else CustomLayers.from_paths(custom_layers, "custom_layers")
+        )
+        objects = custom_objects(allowed, keras)
+    with deep_recursion(layers):
+        return keras.saving.load_model(
+            path, compile=compile, safe_mode=True, custom_objects=objects or None
+        )

@@ -1,0 +1,107 @@
+"""The backend module: which backend keras is imported on, what to install when it is missing,
+start-up noise kept off the terminal, the expression layer registered."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from typing import Any
+
+import pytest
+
+from graphspec.runtime.backend import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    BuildUnavailable,
+    backend_named,
+    import_keras,
+    selected_backend,
+)
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def no_keras(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """keras cannot be imported (None in sys.modules makes the import fail)."""
+    monkeypatch.setitem(sys.modules, "keras", None)
+    return monkeypatch
+
+
+def test_missing_keras_says_how_to_install(no_keras: pytest.MonkeyPatch) -> None:
+    no_keras.delenv("KERAS_BACKEND", raising=False)
+    with pytest.raises(BuildUnavailable) as caught:
+        import_keras()
+    assert str(caught.value) == (
+        "building needs Keras 3 and TensorFlow: "
+        "install the build extra: pip install 'graphspec[tensorflow]'"
+    )
+
+
+def test_missing_keras_hint_follows_the_chosen_backend(no_keras: pytest.MonkeyPatch) -> None:
+    no_keras.setenv("KERAS_BACKEND", "jax")
+    with pytest.raises(BuildUnavailable, match=r"Keras 3 and JAX: .*pip install keras jax$"):
+        import_keras()
+
+
+def test_tensorflow_log_level_is_set_before_import_unless_the_user_chose(
+    no_keras: pytest.MonkeyPatch,
+) -> None:
+    no_keras.delenv("KERAS_BACKEND", raising=False)
+    no_keras.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    with pytest.raises(BuildUnavailable):
+        import_keras()
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    no_keras.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    with pytest.raises(BuildUnavailable):
+        import_keras()
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+
+
+def test_backend_is_read_from_keras_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert selected_backend().name == DEFAULT_BACKEND == "tensorflow"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert selected_backend() is BACKENDS["torch"]
+
+
+def test_every_backend_extra_is_declared_in_pyproject() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for backend in BACKENDS.values():
+        assert backend.extra is None or backend.extra in extras, backend.name
+        assert backend.extra is not None or backend.packages, backend.name  # something to say
+    assert BACKENDS[DEFAULT_BACKEND].extra == "tensorflow"
+
+
+def test_only_tensorflow_needs_start_up_handling() -> None:
+    assert BACKENDS["tensorflow"].native_startup_output
+    assert dict(BACKENDS["tensorflow"].environment) == {"TF_CPP_MIN_LOG_LEVEL": "2"}
+    assert not BACKENDS["jax"].native_startup_output and not BACKENDS["jax"].environment
+
+
+def test_unknown_backend_is_left_to_keras_with_a_plain_hint() -> None:
+    backend = backend_named("numpy")
+    assert not backend.native_startup_output and not backend.environment
+    assert backend.unavailable() == (
+        "building needs Keras 3 and the 'numpy' backend: install them: pip install keras"
+    )
+
+
+def test_native_start_up_output_is_hidden_and_fd_2_restored(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from graphspec.runtime.backend import _native_stderr_silenced
+
+    with _native_stderr_silenced():
+        os.write(2, b"CUDA probe\n")
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "after\n"
+
+
+def test_import_keras_registers_the_expression_layer(keras: Any) -> None:
+    assert import_keras() is keras
+    from graphspec.emit.expression_layer import ExpressionLayer
+
+    assert keras.saving.get_registered_object("graphspec>Expression") is ExpressionLayer
