@@ -8,7 +8,6 @@ import argparse
 import glob
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -17,99 +16,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from graphspec.catalogue.custom import CustomLayerError
-from graphspec.diagnostics import Diagnostic, Severity, format_path
-from graphspec.load.source import split_lines
+from graphspec.diagnostics import Severity
+from graphspec.diagnostics.render import (
+    diagnostic_json,
+    escape,
+    format_github,
+    format_text,
+    source_lines,
+)
 from graphspec.settings import DEFAULT_LIMITS, Limits, Options
 
 if TYPE_CHECKING:
     from graphspec.analyse.graph import Plan
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-# Control characters (C0, DEL, C1; newline and tab too: a message is one line), zero-width and
-# bidirectional formatting characters: none of them may reach a terminal or a CI log raw.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 class UsageError(Exception):
     """A problem with the command line or the file system (exit 2)."""
-
-
-def escape(text: str) -> str:
-    """Make spec-controlled text safe for a terminal: no control characters or ANSI escapes."""
-    return _CONTROL.sub(_escaped, text)
-
-
-def _escaped(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _github_escape(text: str) -> str:
-    return escape(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _github_property(text: str) -> str:
-    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _source_lines(file: str) -> list[str]:
-    """The spec's lines, for quoting them under a diagnostic (empty when unreadable)."""
-    try:
-        return split_lines(Path(file).read_bytes().decode("utf-8", errors="replace"))
-    except OSError:
-        return []
-
-
-def format_text(diagnostic: Diagnostic, lines: Sequence[str] | None = None) -> str:
-    """The header line, then the source line with a caret under the column, notes and hint."""
-    location = diagnostic.location
-    parts = [escape(f"{location}: {diagnostic.severity}[{diagnostic.code}] {diagnostic.message}")]
-    if lines is None:
-        lines = _source_lines(location.file) if location.line else []
-    if 0 < location.line <= len(lines) and diagnostic.code != "GS018":  # GS018: not text
-        # A window of the line around the column: long lines stay cheap and readable.
-        whole = lines[location.line - 1].replace("\t", " ")
-        start = max(0, location.column - 1 - 160)
-        source = whole[start : start + 240]
-        gutter = f"{location.line:>5} | "
-        parts.append(gutter + ("..." if start else "") + escape(source)[:240])
-        pad = len(escape(source[: max(location.column - 1 - start, 0)])) + (3 if start else 0)
-        parts.append(" " * (len(gutter) - 2) + "| " + " " * min(pad, 243) + "^")
-    parts += [f"    note: see also {escape(str(other))}" for other in diagnostic.related]
-    if diagnostic.hint:
-        parts.append(f"    hint: {escape(diagnostic.hint)}")
-    return "\n".join(parts)
-
-
-def format_github(diagnostic: Diagnostic) -> str:
-    level = {"error": "error", "warning": "warning", "info": "notice"}[diagnostic.severity]
-    loc = diagnostic.location
-    props = f"file={_github_property(loc.file)}"
-    if loc.line:
-        props += f",line={loc.line},col={loc.column}"
-    props += f",title={_github_property(diagnostic.code)}"
-    message = diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
-    return f"::{level} {props}::{_github_escape(message)}"
-
-
-def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
-    return {
-        "code": diagnostic.code,
-        "severity": str(diagnostic.severity),
-        "message": diagnostic.message,
-        "path": format_path(diagnostic.path) if diagnostic.path else "",
-        "line": diagnostic.location.line,
-        "column": diagnostic.location.column,
-        "hint": diagnostic.hint,
-        "related": [
-            {"file": other.file, "line": other.line, "column": other.column}
-            for other in diagnostic.related
-        ],
-    }
 
 
 def _expand(paths: Sequence[str]) -> list[Path]:
@@ -179,7 +103,7 @@ def cmd_validate(args: argparse.Namespace, options: Options, out: TextIO, err: T
             )
             continue
         # The file is read once for quoting its lines, and only when there is something to say.
-        lines = _source_lines(str(file)) if report.diagnostics and fmt == "text" else []
+        lines = source_lines(str(file)) if report.diagnostics and fmt == "text" else []
         for diagnostic in report.diagnostics:
             line = format_github(diagnostic) if fmt == "github" else format_text(diagnostic, lines)
             print(line, file=out)
@@ -419,7 +343,7 @@ def cmd_diff(args: argparse.Namespace, options: Options, out: TextIO, err: TextI
             out.write("\n")
         else:
             for file, report in invalid:
-                lines = _source_lines(str(file))
+                lines = source_lines(str(file))
                 for diagnostic in report.diagnostics:
                     print(format_text(diagnostic, lines), file=out)
         names = " and ".join(escape(str(file)) for file, _ in invalid)
