@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from graphspec.catalogue.custom import CustomLayerError
 from graphspec.diagnostics import Severity
@@ -25,9 +25,6 @@ from graphspec.diagnostics.render import (
     source_lines,
 )
 from graphspec.settings import DEFAULT_LIMITS, Limits, Options
-
-if TYPE_CHECKING:
-    from graphspec.analyse.graph import Plan
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -211,60 +208,9 @@ def cmd_build(args: argparse.Namespace, options: Options, out: TextIO, err: Text
     return worst
 
 
-def _summary_rows(plan: Plan) -> list[tuple[str, str, str, str, str]]:
-    from graphspec.analyse.shapes import format_shape, node_label
-
-    spec = plan.spec
-    rows = []
-    for name in spec.inputs:
-        pruned = name in plan.top.pruned_inputs
-        shape = "-" if pruned else format_shape(tuple(spec.inputs[name].shape), batch=True)
-        rows.append((name, "Input", shape, "0", "pruned" if pruned else ""))
-    for name, node in spec.nodes.items():
-        info = plan.static.get(name)
-        if info is None:
-            rows.append((name, node_label(spec, node), "-", "-", "pruned"))
-            continue
-        params = "?" if info.params is None else f"{info.params:,}"
-        rows.append((name, info.layer, format_shape(info.shape, batch=True), params, ""))
-    for head, entry in spec.outputs.items():
-        shape = format_shape(plan.head_shapes.get(head), batch=True)
-        rows.append((head, f"head <- {entry.from_}", shape, "0", entry.loss or ""))
-    return rows
-
-
-def print_summary(plan: Plan, file: Path, out: TextIO) -> None:
-    """The static table: node, layer, output shape, parameters, pruned; then the totals."""
-    rows = _summary_rows(plan)
-    header = ("node", "layer", "output shape", "params", "")
-    widths = [min(44, max(len(row[i]) for row in [header, *rows])) for i in range(4)]
-
-    def line(row: tuple[str, ...]) -> str:
-        cells = [escape(cell)[:44].ljust(width) for cell, width in zip(row, widths, strict=False)]
-        cells[3] = escape(row[3]).rjust(widths[3])
-        return "  ".join([*cells, escape(row[4])]).rstrip()
-
-    print(f"{escape(plan.spec.name)}  ({escape(str(file))})", file=out)
-    print(line(header), file=out)
-    print("  ".join("-" * w for w in widths), file=out)
-    for row in rows:
-        print(line(row), file=out)
-    trainable, frozen = plan.trainable, plan.non_trainable
-    if trainable is None or frozen is None:
-        print("Total params: unknown (some layers have no static rule)", file=out)
-    else:
-        print(
-            f"Total params: {trainable + frozen:,} (trainable {trainable:,}, "
-            f"non-trainable {frozen:,})",
-            file=out,
-        )
-    if plan.pruned:
-        print(f"Pruned (not built): {', '.join(escape(p) for p in sorted(plan.pruned))}", file=out)
-    print(file=out)
-
-
 def cmd_summary(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.pipeline import check_path
+    from graphspec.views.summary import render_summary
 
     worst = EXIT_OK
     for file in _expand(args.specs):
@@ -278,7 +224,7 @@ def cmd_summary(args: argparse.Namespace, options: Options, out: TextIO, err: Te
         if report.plan is None:
             worst = EXIT_INVALID
             continue
-        print_summary(report.plan, file, out)
+        out.write(render_summary(report.plan, str(file)) + "\n")
     return worst
 
 

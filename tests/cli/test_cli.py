@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from graphspec.cli import main
+from graphspec.pipeline import check_path
+from graphspec.views.summary import SummaryRow, summary_rows
 from tests.conftest import FIXTURES, ROOT, SPECS
 
 SEEDS = sorted(str(p) for p in (SPECS / "seeds").glob("*.yaml"))
@@ -150,6 +152,17 @@ def test_summary_prints_the_static_table(capsys: pytest.CaptureFixture[str]) -> 
     assert re.search(r"^cnn3\s+block cnn\s+-\s+-\s+pruned$", out, re.M)
     assert "Total params: 314,824 (trainable 314,824, non-trainable 0)" in out
     assert "Pruned (not built): cnn3" in out
+
+
+def test_summary_rows_are_built_from_the_plan() -> None:
+    report = check_path(SPECS / "seeds" / "seed001_ensemble_pruned.yaml")
+    assert report.plan is not None
+    rows = {row.node: row for row in summary_rows(report.plan)}
+    assert rows["cnn1"] == SummaryRow("cnn1", "block cnn", "(None, 10)", "157,412", "")
+    assert rows["cnn3"] == SummaryRow("cnn3", "block cnn", "-", "-", "pruned")
+    names = list(rows)
+    assert names[0] in report.plan.spec.inputs
+    assert names[-1] in report.plan.spec.outputs
 
 
 def test_summary_of_invalid_spec_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
