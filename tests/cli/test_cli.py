@@ -13,6 +13,7 @@ import pytest
 
 from graphspec.cli import main
 from graphspec.pipeline import check_path
+from graphspec.views.drawing import FORMATS
 from graphspec.views.summary import SummaryRow, summary_rows
 from tests.conftest import FIXTURES, ROOT, SPECS
 
@@ -66,10 +67,11 @@ def test_light_commands_do_not_import_keras(command: list[str]) -> None:
         "from graphspec.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main({command!r})\n"
-        "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))\n"
+        "heavy = ('keras', 'tensorflow', 'graphspec.emit.model', 'graphspec.cli.keras_side')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.strip() == "[]", result.stderr
 
 
 def test_invalid_spec_exits_1_with_file_line_col_format() -> None:
@@ -174,6 +176,11 @@ def test_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     checked_in = (ROOT / "schemas" / "graphspec.schema.json").read_text()
     assert capsys.readouterr().out == checked_in, "run 'make schema' and commit the result"
+
+
+def test_graph_format_choices_are_the_drawing_formats() -> None:
+    result = run("graph", "--help")
+    assert "{" + ",".join(FORMATS) + "}" in result.stdout
 
 
 # ---- build (in-process: Keras is imported once for the session) --------------------------------
