@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
 from graphspec.cli.files import check_output, expand
 from graphspec.cli.reports import check_file, print_diagnostics
+from graphspec.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from graphspec.cli.options import Commands
@@ -76,8 +78,8 @@ def _build_one(
         model, built = build_report(report, options)
     except keras_side.BuildUnavailable as error:
         raise UsageError(str(error)) from error
+    print_diagnostics(added(report.diagnostics, built.diagnostics), err)
     if model is None:
-        print_diagnostics((d for d in built.diagnostics if d.code.startswith("GS5")), err)
         return EXIT_INVALID
     # Keras 3.15 walks the graph iteratively here; the raise is insurance for other 3.x.
     with keras_side.deep_recursion(len(model.layers)):
@@ -87,3 +89,16 @@ def _build_one(
     seconds = time.perf_counter() - started
     print(f"wrote {output} ({model.count_params():,} parameters) in {seconds:.1f} s", file=err)
     return EXIT_OK
+
+
+def added(before: Iterable[Diagnostic], after: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """What `after` holds beyond `before`, in `after`'s order: the diagnostics a later stage
+    added to a report already printed (each counted, so a repeated one is printed again)."""
+    printed = Counter(before)
+    new = []
+    for diagnostic in after:
+        if printed[diagnostic]:
+            printed[diagnostic] -= 1
+        else:
+            new.append(diagnostic)
+    return new

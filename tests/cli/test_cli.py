@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from graphspec.cli import main
+from graphspec.cli.build import added
+from graphspec.diagnostics import Diagnostic, Location, Severity
 from graphspec.pipeline import check_path
 from graphspec.views.drawing import FORMATS
 from graphspec.views.summary import SummaryRow, summary_rows
@@ -183,6 +185,17 @@ def test_graph_format_choices_are_the_drawing_formats() -> None:
     assert "{" + ",".join(FORMATS) + "}" in result.stdout
 
 
+def test_added_diagnostics_are_what_a_later_stage_contributed() -> None:
+    def note(code: str, line: int) -> Diagnostic:
+        return Diagnostic(code, Severity.WARNING, "m", Location("s.yaml", line, 1))
+
+    printed = [note("GS401", 3), note("GS401", 3), note("GS402", 5)]
+    later = [note("GS401", 3), note("GS501", 4), note("GS401", 3), note("GS402", 5)]
+    assert added(printed, later) == [note("GS501", 4)]
+    assert added(printed[:1], later) == [note("GS501", 4), note("GS401", 3), note("GS402", 5)]
+    assert added(later, printed) == []
+
+
 # ---- build (in-process: Keras is imported once for the session) --------------------------------
 
 
@@ -232,6 +245,24 @@ def test_failed_build_leaves_nothing_behind(
     assert main(["build", str(spec), "-o", str(target)]) == 1
     assert "error[GS501]" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_build_prints_each_diagnostic_once(
+    keras: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The analysis' warning before Keras runs, then only what the build added."""
+    spec = tmp_path / "zoom.yaml"
+    spec.write_text(
+        "graphspec: 1\nname: zoom\ninputs:\n  x: {shape: [8, 8, 3]}\nnodes:\n"
+        "  spare: {layer: Flatten, from: x}\n"
+        "  d: {layer: RandomZoom, from: x, height_factor: -2.0}\noutputs:\n  y: d\n"
+    )
+    assert main(["build", str(spec), "-o", str(tmp_path / "zoom.keras")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("warning[GS401]") == 1
+    assert err.count("error[GS501]") == 1
+    assert err.index("warning[GS401]") < err.index("error[GS501]")
+    assert "  d: {layer: RandomZoom" in err  # the build's diagnostic quotes its line too
 
 
 def test_build_of_invalid_spec_exits_1_before_keras(capsys: pytest.CaptureFixture[str]) -> None:
