@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
-from graphspec.cli.files import expand
+from graphspec.cli.exits import EXIT_INVALID, EXIT_OK
+from graphspec.cli.files import check_output, expand_one, write_text_atomically
 from graphspec.cli.reports import check_file, print_diagnostics
 
 if TYPE_CHECKING:
@@ -38,19 +38,17 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.views.drawing import FORMATS
 
-    if Path(args.spec).is_dir():
-        raise UsageError(f"{args.spec}: is a directory; graph draws one spec")
-    (spec,) = expand([args.spec])
+    spec = expand_one(args.spec, "graph draws one spec")
+    output = Path(args.output) if args.output else None
+    if output is not None:
+        check_output(output)
     report = check_file(spec, options)
     print_diagnostics(report.diagnostics, err, infos=False)
     if report.plan is None:
         return EXIT_INVALID
     text = FORMATS[args.format](report.plan)
-    if args.output:
-        target = Path(args.output)
-        if target.is_dir():
-            raise UsageError(f"{target}: is a directory")
-        target.write_text(text, encoding="utf-8")
-    else:
+    if output is None:
         out.write(text)
+    else:
+        write_text_atomically(output, text)
     return EXIT_OK

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from graphspec.cli.exits import EXIT_OK, UsageError
+from graphspec.cli.exits import EXIT_OK
+from graphspec.cli.files import check_output, write_text_atomically
 
 if TYPE_CHECKING:
     from graphspec.cli.options import Commands
@@ -31,10 +32,9 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
 
     text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
     if args.output:
-        target = Path(args.output)
-        if target.is_dir():
-            raise UsageError(f"{target}: is a directory")
-        target.write_text(text, encoding="utf-8")
+        output = Path(args.output)
+        check_output(output)
+        write_text_atomically(output, text)
     else:
         out.write(text)
     return EXIT_OK

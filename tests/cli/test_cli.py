@@ -180,6 +180,39 @@ def test_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == checked_in, "run 'make schema' and commit the result"
 
 
+def test_graph_writes_its_output_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = str(SPECS / "seeds" / "seed002_dense.yaml")
+    assert main(["graph", spec, "--format", "dot"]) == 0
+    printed = capsys.readouterr().out
+    target = tmp_path / "graph.dot"
+    target.write_text("old")
+    assert main(["graph", spec, "--format", "dot", "-o", str(target)]) == 0
+    assert target.read_text() == printed
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.dot"]
+
+
+def test_graph_and_schema_refuse_to_write_through_a_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "bashrc"
+    secret.write_text("precious")
+    link = tmp_path / "graph.md"
+    link.symlink_to(secret)
+    assert main(["graph", str(SPECS / "seeds" / "seed002_dense.yaml"), "-o", str(link)]) == 2
+    assert main(["schema", "-o", str(link)]) == 2
+    assert capsys.readouterr().err.count("is a symbolic link; refusing to write through it") == 2
+    assert secret.read_text() == "precious"
+    assert link.is_symlink()
+
+
+def test_graph_of_a_pattern_matching_several_specs_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pattern = str(SPECS / "seeds" / "seed000_*.yaml")
+    assert main(["graph", pattern]) == 2
+    assert "files; graph draws one spec" in capsys.readouterr().err
+
+
 def test_graph_format_choices_are_the_drawing_formats() -> None:
     result = run("graph", "--help")
     assert "{" + ",".join(FORMATS) + "}" in result.stdout
