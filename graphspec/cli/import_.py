@@ -44,6 +44,7 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.diagnostics import SpecError
     from graphspec.importer.to_spec import import_path
+    from graphspec.load.source import split_lines
     from graphspec.pipeline import check_text
 
     model = Path(args.model)
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         return EXIT_INVALID
     name = str(output) if output else f"<{model.name} imported>"
     report = check_text(imported.text, name, options)
-    print_diagnostics(report.diagnostics, err, infos=False)
+    # Quote the imported text, not a file of that name: with --force, one may already exist.
+    print_diagnostics(report.diagnostics, err, infos=False, lines=split_lines(imported.text))
     if not report.ok:
         print("graphspec: the imported spec does not validate; nothing written", file=err)
         return EXIT_INVALID

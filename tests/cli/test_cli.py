@@ -218,6 +218,42 @@ def test_graph_format_choices_are_the_drawing_formats() -> None:
     assert "{" + ",".join(FORMATS) + "}" in result.stdout
 
 
+def test_import_quotes_the_imported_text_not_the_file_it_would_replace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def layer(kind: str, config: dict[str, Any], inbound: list[Any]) -> dict[str, Any]:
+        return {"module": "keras.layers", "class_name": kind, "name": config["name"],
+                "config": config, "inbound_nodes": inbound}  # fmt: skip
+
+    tensor = {"class_name": "__keras_tensor__", "config": {"keras_history": ["x", 0, 0]}}
+    model = tmp_path / "model.json"
+    model.write_text(
+        json.dumps(
+            {
+                "class_name": "Functional",
+                "config": {
+                    "name": "m",
+                    "layers": [
+                        layer("InputLayer", {"name": "x", "batch_shape": [None, 4]}, []),
+                        layer("Dense", {"name": "d", "units": -3}, [{"args": [tensor]}]),
+                    ],
+                    "input_layers": ["x", 0, 0],
+                    "output_layers": ["d", 0, 0],
+                },
+            }
+        )
+    )
+    spec = tmp_path / "spec.yaml"
+    old = "".join(f"kept_{n}: 1\n" for n in range(10))
+    spec.write_text(old)
+    assert main(["import", str(model), "-o", str(spec), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "error[GS310]" in err
+    assert "d: {layer: Dense, from: x, units: -3}" in err
+    assert "kept_" not in err
+    assert spec.read_text() == old
+
+
 def test_added_diagnostics_are_what_a_later_stage_contributed() -> None:
     def note(code: str, line: int) -> Diagnostic:
         return Diagnostic(code, Severity.WARNING, "m", Location("s.yaml", line, 1))
