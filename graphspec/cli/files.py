@@ -48,11 +48,14 @@ def expand(paths: Sequence[str]) -> list[Path]:
                 raise UsageError(f"{raw}: directory holds no .yaml, .yml or .json spec")
             files.extend(found)
         elif not path.exists() and any(char in raw for char in "*?["):
-            # A quoted pattern (or a shell that does not expand): expand it ourselves.
+            # A quoted pattern (or a shell that does not expand): expand it ourselves. glob's
+            # '**' descends into linked directories, so each match is checked up to the
+            # pattern's fixed part for links (as rglob does for a directory argument).
+            fixed = _fixed_part(raw)
             matched = sorted(
                 Path(p)
                 for p in glob.glob(raw, recursive=True)
-                if Path(p).is_file() and not Path(p).is_symlink()
+                if Path(p).is_file() and not _through_link(Path(p), fixed)
             )
             if not matched:
                 raise UsageError(f"{raw}: the pattern matches no file")
@@ -117,6 +120,25 @@ def write_text_atomically(path: Path, text: str) -> None:
         if isinstance(error, OSError):
             raise UsageError(f"{path}: cannot write: {error.strerror or error}") from error
         raise
+
+
+def _fixed_part(pattern: str) -> Path:
+    """The directories a pattern names before its first wildcard: `specs` of `specs/**/*.yaml`."""
+    fixed = []
+    for part in Path(pattern).parts:
+        if any(char in part for char in "*?["):
+            break
+        fixed.append(part)
+    return Path(*fixed)
+
+
+def _through_link(path: Path, root: Path) -> bool:
+    """Whether `path`, or a directory between it and `root`, is a symbolic link."""
+    while path != root and path != path.parent:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False
 
 
 def _parent(path: Path) -> Path:

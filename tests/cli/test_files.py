@@ -60,6 +60,7 @@ def test_arguments_keep_their_order_and_files_need_no_spec_suffix(tree: Path) ->
     ("pattern", "expected"),
     [
         ("specs/*.yaml", ["specs/b.yaml"]),  # the link.yaml beside it is left out
+        ("specs/**/*.y*ml", ["specs/b.yaml", "specs/sub/c.yml", "specs/sub/deeper/d.yaml"]),
         ("specs/[ab].*", ["specs/a.json", "specs/b.yaml"]),
         ("specs/sub/?.yml", ["specs/sub/c.yml"]),
     ],
