@@ -28,6 +28,7 @@ from graphspec.diagnostics.render import escape
 __all__ = [
     "COMMANDS",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -41,6 +42,7 @@ COMMANDS = (validate, build, summary, graph, diff, import_, schema)
 
 
 def make_parser() -> argparse.ArgumentParser:
+    """`graphspec` and one subcommand per module of `COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="graphspec",
         description="Compile declarative YAML/JSON network specs into Keras 3 functional models.",

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
     """What `add_subparsers` returns; each command module's `add_parser` adds itself to it."""
 
-__all__ = ["options_from", "spec_options"]
+__all__ = ["options_from", "positive", "spec_options"]
 
 
 def positive(text: str) -> int:
