@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graphspec.cli import format_text  # noqa: E402
+from graphspec.diagnostics.render import format_text  # noqa: E402
 from graphspec.pipeline import check_path, check_text  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "invalid"

@@ -12,6 +12,11 @@ from typing import Any
 import pytest
 
 from graphspec.cli import main
+from graphspec.cli.build import added
+from graphspec.diagnostics import Diagnostic, Location, Severity
+from graphspec.pipeline import check_path
+from graphspec.views.drawing import FORMATS
+from graphspec.views.summary import SummaryRow, summary_rows
 from tests.conftest import FIXTURES, ROOT, SPECS
 
 SEEDS = sorted(str(p) for p in (SPECS / "seeds").glob("*.yaml"))
@@ -64,10 +69,11 @@ def test_light_commands_do_not_import_keras(command: list[str]) -> None:
         "from graphspec.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main({command!r})\n"
-        "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))\n"
+        "heavy = ('keras', 'tensorflow', 'graphspec.emit.model', 'graphspec.cli.keras_side')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert result.stdout.strip() == "[]"
+    assert result.stdout.strip() == "[]", result.stderr
 
 
 def test_invalid_spec_exits_1_with_file_line_col_format() -> None:
@@ -152,6 +158,17 @@ def test_summary_prints_the_static_table(capsys: pytest.CaptureFixture[str]) -> 
     assert "Pruned (not built): cnn3" in out
 
 
+def test_summary_rows_are_built_from_the_plan() -> None:
+    report = check_path(SPECS / "seeds" / "seed001_ensemble_pruned.yaml")
+    assert report.plan is not None
+    rows = {row.node: row for row in summary_rows(report.plan)}
+    assert rows["cnn1"] == SummaryRow("cnn1", "block cnn", "(None, 10)", "157,412", "")
+    assert rows["cnn3"] == SummaryRow("cnn3", "block cnn", "-", "-", "pruned")
+    names = list(rows)
+    assert names[0] in report.plan.spec.inputs
+    assert names[-1] in report.plan.spec.outputs
+
+
 def test_summary_of_invalid_spec_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summary", str(INVALID / "shape_residual_add.yaml")]) == 1
     assert "error[GS603]" in capsys.readouterr().err
@@ -161,6 +178,91 @@ def test_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     checked_in = (ROOT / "schemas" / "graphspec.schema.json").read_text()
     assert capsys.readouterr().out == checked_in, "run 'make schema' and commit the result"
+
+
+def test_graph_writes_its_output_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = str(SPECS / "seeds" / "seed002_dense.yaml")
+    assert main(["graph", spec, "--format", "dot"]) == 0
+    printed = capsys.readouterr().out
+    target = tmp_path / "graph.dot"
+    target.write_text("old")
+    assert main(["graph", spec, "--format", "dot", "-o", str(target)]) == 0
+    assert target.read_text() == printed
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.dot"]
+
+
+def test_graph_and_schema_refuse_to_write_through_a_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "bashrc"
+    secret.write_text("precious")
+    link = tmp_path / "graph.md"
+    link.symlink_to(secret)
+    assert main(["graph", str(SPECS / "seeds" / "seed002_dense.yaml"), "-o", str(link)]) == 2
+    assert main(["schema", "-o", str(link)]) == 2
+    assert capsys.readouterr().err.count("is a symbolic link; refusing to write through it") == 2
+    assert secret.read_text() == "precious"
+    assert link.is_symlink()
+
+
+def test_graph_of_a_pattern_matching_several_specs_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pattern = str(SPECS / "seeds" / "seed000_*.yaml")
+    assert main(["graph", pattern]) == 2
+    assert "files; graph draws one spec" in capsys.readouterr().err
+
+
+def test_graph_format_choices_are_the_drawing_formats() -> None:
+    result = run("graph", "--help")
+    assert "{" + ",".join(FORMATS) + "}" in result.stdout
+
+
+def test_import_quotes_the_imported_text_not_the_file_it_would_replace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def layer(kind: str, config: dict[str, Any], inbound: list[Any]) -> dict[str, Any]:
+        return {"module": "keras.layers", "class_name": kind, "name": config["name"],
+                "config": config, "inbound_nodes": inbound}  # fmt: skip
+
+    tensor = {"class_name": "__keras_tensor__", "config": {"keras_history": ["x", 0, 0]}}
+    model = tmp_path / "model.json"
+    model.write_text(
+        json.dumps(
+            {
+                "class_name": "Functional",
+                "config": {
+                    "name": "m",
+                    "layers": [
+                        layer("InputLayer", {"name": "x", "batch_shape": [None, 4]}, []),
+                        layer("Dense", {"name": "d", "units": -3}, [{"args": [tensor]}]),
+                    ],
+                    "input_layers": ["x", 0, 0],
+                    "output_layers": ["d", 0, 0],
+                },
+            }
+        )
+    )
+    spec = tmp_path / "spec.yaml"
+    old = "".join(f"kept_{n}: 1\n" for n in range(10))
+    spec.write_text(old)
+    assert main(["import", str(model), "-o", str(spec), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "error[GS310]" in err
+    assert "d: {layer: Dense, from: x, units: -3}" in err
+    assert "kept_" not in err
+    assert spec.read_text() == old
+
+
+def test_added_diagnostics_are_what_a_later_stage_contributed() -> None:
+    def note(code: str, line: int) -> Diagnostic:
+        return Diagnostic(code, Severity.WARNING, "m", Location("s.yaml", line, 1))
+
+    printed = [note("GS401", 3), note("GS401", 3), note("GS601", 5)]
+    later = [note("GS401", 3), note("GS501", 4), note("GS401", 3), note("GS601", 5)]
+    assert added(printed, later) == [note("GS501", 4)]
+    assert added(printed[:1], later) == [note("GS501", 4), note("GS401", 3), note("GS601", 5)]
+    assert added(later, printed) == []
 
 
 # ---- build (in-process: Keras is imported once for the session) --------------------------------
@@ -212,6 +314,24 @@ def test_failed_build_leaves_nothing_behind(
     assert main(["build", str(spec), "-o", str(target)]) == 1
     assert "error[GS501]" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_build_prints_each_diagnostic_once(
+    keras: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The analysis' warning before Keras runs, then only what the build added."""
+    spec = tmp_path / "zoom.yaml"
+    spec.write_text(
+        "graphspec: 1\nname: zoom\ninputs:\n  x: {shape: [8, 8, 3]}\nnodes:\n"
+        "  spare: {layer: Flatten, from: x}\n"
+        "  d: {layer: RandomZoom, from: x, height_factor: -2.0}\noutputs:\n  y: d\n"
+    )
+    assert main(["build", str(spec), "-o", str(tmp_path / "zoom.keras")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("warning[GS401]") == 1
+    assert err.count("error[GS501]") == 1
+    assert err.index("warning[GS401]") < err.index("error[GS501]")
+    assert "  d: {layer: RandomZoom" in err  # the build's diagnostic quotes its line too
 
 
 def test_build_of_invalid_spec_exits_1_before_keras(capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,7 +46,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from graphspec.cli import diagnostic_json, format_github, format_text
+from graphspec.diagnostics.render import diagnostic_json, format_github, format_text
 from graphspec.pipeline import Report, check_path, check_text
 from graphspec.settings import DEFAULT_LIMITS
 

@@ -1,0 +1,150 @@
+"""Diagnostics as text for people, GitHub workflow commands for CI, and JSON for tools.
+
+Shared by every front end (the CLI today; SARIF, pre-commit and an editor later), so none of
+them needs the CLI to print a diagnostic. Everything a spec controls (names, keys, values in
+messages, file names) is escaped on the way out: a spec must not be able to move a terminal's
+cursor, hide text with bidirectional controls, or forge a `::error::` line in a CI log.
+
+`Diagnostic.format` (used by `SpecError`'s message) is a plainer, unescaped text form of the
+same header; it stays beside the type so the exception needs nothing from here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from graphspec.diagnostics import Diagnostic, format_path
+from graphspec.load.source import split_lines
+
+__all__ = [
+    "JSON_VERSION",
+    "diagnostic_json",
+    "escape",
+    "file_json",
+    "format_github",
+    "format_text",
+    "run_json",
+    "source_lines",
+]
+
+JSON_VERSION: Final = 1
+"""The `version` of the JSON document of a run; raised when a field changes meaning."""
+
+# Control characters (C0, DEL, C1; newline and tab too: a message is one line), zero-width and
+# bidirectional formatting characters: none of them may reach a terminal or a CI log raw.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+_WINDOW: Final = 240
+"""Longest piece of a source line quoted under a diagnostic, in characters."""
+_LEAD: Final = 160
+"""How much of the line before the column a quoted window keeps when the line is cut."""
+
+
+def escape(text: str) -> str:
+    """Make spec-controlled text safe for a terminal: no control characters or ANSI escapes.
+
+    >>> escape("a\\tb\\x1b[31m\\u202e")
+    'a\\\\tb\\\\x1b[31m\\\\u202e'
+    """
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _github_escape(text: str) -> str:
+    return escape(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def source_lines(file: str) -> list[str]:
+    """The spec's lines as the loader numbers them, for quoting under a diagnostic (empty when
+    the file cannot be read)."""
+    try:
+        return split_lines(Path(file).read_bytes().decode("utf-8", errors="replace"))
+    except OSError:
+        return []
+
+
+def format_text(diagnostic: Diagnostic, lines: Sequence[str] | None = None) -> str:
+    """The header line, then the source line with a caret under the column, notes and hint.
+
+    `lines` are the spec's lines (`source_lines`); read from the diagnostic's file when None.
+    """
+    location = diagnostic.location
+    parts = [escape(f"{location}: {diagnostic.severity}[{diagnostic.code}] {diagnostic.message}")]
+    if lines is None:
+        lines = source_lines(location.file) if location.line else []
+    if 0 < location.line <= len(lines) and diagnostic.code.quotes_source:
+        # A window of the line around the column: long lines stay cheap and readable.
+        whole = lines[location.line - 1].replace("\t", " ")
+        start = max(0, location.column - 1 - _LEAD)
+        source = whole[start : start + _WINDOW]
+        gutter = f"{location.line:>5} | "
+        parts.append(gutter + ("..." if start else "") + escape(source)[:_WINDOW])
+        pad = len(escape(source[: max(location.column - 1 - start, 0)])) + (3 if start else 0)
+        parts.append(" " * (len(gutter) - 2) + "| " + " " * min(pad, _WINDOW + 3) + "^")
+    parts += [f"    note: see also {escape(str(other))}" for other in diagnostic.related]
+    if diagnostic.hint:
+        parts.append(f"    hint: {escape(diagnostic.hint)}")
+    return "\n".join(parts)
+
+
+def format_github(diagnostic: Diagnostic) -> str:
+    """One GitHub Actions workflow command (`::error file=…,line=…::message`), on one line."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}[diagnostic.severity]
+    loc = diagnostic.location
+    props = f"file={_github_property(loc.file)}"
+    if loc.line:
+        props += f",line={loc.line},col={loc.column}"
+    props += f",title={_github_property(diagnostic.code.id)}"
+    message = diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
+    return f"::{level} {props}::{_github_escape(message)}"
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    """A diagnostic as plain JSON values (unescaped: JSON encoding makes them safe)."""
+    return {
+        "code": diagnostic.code.id,
+        "severity": str(diagnostic.severity),
+        "message": diagnostic.message,
+        "path": format_path(diagnostic.path) if diagnostic.path else "",
+        "line": diagnostic.location.line,
+        "column": diagnostic.location.column,
+        "hint": diagnostic.hint,
+        "related": [
+            {"file": other.file, "line": other.line, "column": other.column}
+            for other in diagnostic.related
+        ],
+    }
+
+
+def file_json(file: str, diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
+    """One checked file in a run's JSON document: invalid when any diagnostic is an error."""
+    return {
+        "file": file,
+        "status": "invalid" if any(d.is_error for d in diagnostics) else "valid",
+        "diagnostics": [diagnostic_json(d) for d in diagnostics],
+    }
+
+
+def run_json(files: Iterable[dict[str, Any]], status: str | None = None) -> dict[str, Any]:
+    """The JSON document of a run: the format version, the run's status when it has one
+    (`diff` says why nothing was compared), then one `file_json` entry per file."""
+    document: dict[str, Any] = {"version": JSON_VERSION}
+    if status is not None:
+        document["status"] = status
+    document["files"] = list(files)
+    return document
