@@ -167,6 +167,7 @@ def _node(form: _Form, refs: list[str]) -> Node:
     if isinstance(form, SharedLayer):
         return LayerNode(layer=form.layer, from_=refs, **form.args)
     if isinstance(form, SharedBlock):
+        # `with_={}` is its default; pydantic's mypy plugin misses defaults set in Annotated
         return BlockNode(block=form.block, from_=refs, with_={})
     if isinstance(form, _Merge):
         return OpNode(op=form.op, from_=refs)

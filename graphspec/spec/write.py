@@ -62,7 +62,8 @@ WRITTEN_FIELDS = {
     ),
     Block: ("params", "inputs", "nodes", "outputs"),
 }
-"""The fields the writer lays out itself, in order (a test checks none is forgotten)."""
+"""The fields the writer lays out, in the order it writes them (a test checks that every
+field of the models is here, so a field added to the language is not silently dropped)."""
 
 
 def write_spec(spec: Spec, header: str = "") -> str:
