@@ -47,7 +47,7 @@ from generate_specs import generate  # noqa: E402
 
 from graphspec.load.source import load_text  # noqa: E402
 from graphspec.pipeline import Report, analyse, check_text  # noqa: E402
-from graphspec.spec.model import parse_spec  # noqa: E402
+from graphspec.spec.parse import parse_spec  # noqa: E402
 
 QA_SPEC = "specs/seeds/seed002_qa.yaml"
 KERAS_LIMIT_S = 120

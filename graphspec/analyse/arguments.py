@@ -19,10 +19,9 @@ from graphspec.catalogue.reader import (
     object_kind,
 )
 from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes
+from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
 from graphspec.spec.expression import check_expression
-from graphspec.spec.model import (
-    LAYER_VALUED_ARGS,
-    WRAPPERS,
+from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
     LayerNode,
@@ -30,9 +29,8 @@ from graphspec.spec.model import (
     SequenceNode,
     SharedBlock,
     SharedLayer,
-    Spec,
-    keras_arguments,
 )
+from graphspec.spec.model import Spec
 
 # Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
 _STRUCTURAL = {

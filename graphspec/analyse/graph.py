@@ -15,8 +15,7 @@ import networkx as nx
 
 from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath, codes, format_path
 from graphspec.settings import DEFAULT_LIMITS, Limits
-from graphspec.spec.model import (
-    Block,
+from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
     LayerNode,
@@ -25,9 +24,9 @@ from graphspec.spec.model import (
     SequenceNode,
     SharedBlock,
     SharedLayer,
-    Spec,
     UseNode,
 )
+from graphspec.spec.model import Block, Spec
 
 MAX_BLOCK_NESTING = 32
 """Blocks within blocks, at most this deep (GS211): deeper nesting is never a real model."""

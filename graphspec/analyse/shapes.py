@@ -16,8 +16,9 @@ from graphspec.catalogue.shape_rules import LayerShape, ShapeError, infer_layer,
 from graphspec.catalogue.shape_rules import format_shape as shapes_format
 from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath, codes
 from graphspec.settings import DEFAULT_OPTIONS, Options
+from graphspec.spec.base import keras_arguments
 from graphspec.spec.expression import infer_expr_shape
-from graphspec.spec.model import (
+from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
     LayerNode,
@@ -26,10 +27,9 @@ from graphspec.spec.model import (
     SequenceNode,
     SharedBlock,
     SharedLayer,
-    Spec,
     UseNode,
-    keras_arguments,
 )
+from graphspec.spec.model import Spec
 
 
 def format_shape(shape: Shape | None, batch: bool = False) -> str:

@@ -28,7 +28,7 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 
 
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
-    from graphspec.spec.model import json_schema
+    from graphspec.spec.schema import json_schema
 
     text = json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
     if args.output:

@@ -17,10 +17,8 @@ from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.emit.arguments import keras_values
 from graphspec.runtime.backend import import_keras
 from graphspec.settings import DEFAULT_OPTIONS, Options
-from graphspec.spec.model import (
-    LAYER_VALUED_ARGS,
-    WRAPPERS,
-    Block,
+from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
+from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
     LayerNode,
@@ -29,8 +27,8 @@ from graphspec.spec.model import (
     SequenceNode,
     SharedLayer,
     UseNode,
-    keras_arguments,
 )
+from graphspec.spec.model import Block
 
 _MERGE_LAYERS = {
     "concatenate": "Concatenate",

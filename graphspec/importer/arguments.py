@@ -16,7 +16,7 @@ from typing import Any
 from graphspec.catalogue.reader import ArgInfo, Catalogue, object_kind
 from graphspec.diagnostics import SpecPath, codes
 from graphspec.importer.keras_config import problem, short
-from graphspec.spec.model import WRAPPERS
+from graphspec.spec.base import WRAPPERS
 
 _BASE_DROPPED = {"name", "build_config", "compile_config"}
 """Config keys that are not constructor arguments a spec writes (the name is the node's)."""

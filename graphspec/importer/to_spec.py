@@ -55,17 +55,11 @@ from graphspec.importer.keras_config import (
     read_model_config,
     short,
 )
-from graphspec.spec.model import (
-    NODE_FORMS,
-    Block,
-    BlockInput,
+from graphspec.spec.base import NODE_FORMS, DType, MergeOp
+from graphspec.spec.forms import (
     BlockNode,
-    DType,
     ExprNode,
-    Head,
-    InputSpec,
     LayerNode,
-    MergeOp,
     Node,
     OpNode,
     SequenceItem,
@@ -73,10 +67,9 @@ from graphspec.spec.model import (
     Shared,
     SharedBlock,
     SharedLayer,
-    Spec,
     UseNode,
-    node_refs,
 )
+from graphspec.spec.model import Block, BlockInput, Head, InputSpec, Spec
 from graphspec.spec.write import write_spec
 
 __all__ = [
@@ -243,7 +236,7 @@ def _fold_chains(nodes: Sequence[tuple[str, Node]], outputs: set[str | None]) ->
     the nodes the model's outputs read.
     """
     by_name = dict(nodes)
-    consumers = Counter(ref for _, node in nodes for ref in node_refs(node))
+    consumers = Counter(ref for _, node in nodes for ref, _ in node.refs())
     chains: dict[str, list[tuple[str, LayerNode]]] = {}
     absorbed: set[str] = set()
     for name, node in nodes:

@@ -41,7 +41,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from graphspec.spec.model import NODE_FORMS, Block, Head, Node, SequenceNode, Spec
+from graphspec.spec.base import NODE_FORMS
+from graphspec.spec.forms import Node, SequenceNode
+from graphspec.spec.model import Block, Head, Spec
 
 _LINE = 100
 """A description longer than this is folded (``>-``) over lines of `_FOLD` characters."""

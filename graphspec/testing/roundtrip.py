@@ -17,7 +17,7 @@ from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import SpecError
 from graphspec.pipeline import analyse, build_report, check_text, loads
 from graphspec.settings import Options
-from graphspec.spec.model import UseNode
+from graphspec.spec.forms import UseNode
 
 EQUIVALENT_CLASSES = {
     ("CustomScaleLayer", "ExpressionLayer"),

@@ -33,17 +33,16 @@ from graphspec.analyse.graph import NodeStatic, Plan, Shape
 from graphspec.analyse.shapes import format_shape, node_label
 from graphspec.diagnostics import SpecError, SpecPath, format_path
 from graphspec.pipeline import Report, check
-from graphspec.spec.model import (
-    Block,
+from graphspec.spec.forms import (
     ExprNode,
     LayerNode,
     Node,
     OpNode,
     SequenceNode,
     SharedLayer,
-    Spec,
     UseNode,
 )
+from graphspec.spec.model import Block, Spec
 
 __all__ = [
     "JSON_VERSION",

@@ -23,7 +23,7 @@ from typing import Any, Final, Literal
 
 from graphspec.analyse.graph import Plan
 from graphspec.catalogue.shape_rules import format_shape
-from graphspec.spec.model import (
+from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
     LayerNode,

@@ -11,7 +11,7 @@ import pytest
 import graphspec
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.importer.to_spec import import_config
-from graphspec.spec.model import LayerNode, SequenceNode, UseNode
+from graphspec.spec.forms import LayerNode, SequenceNode, UseNode
 
 
 def tensor(layer: str, call: int = 0, shape: list[int | None] | None = None) -> dict[str, Any]:

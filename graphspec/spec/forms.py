@@ -1,0 +1,298 @@
+"""The six node forms, each described once: its fields, the references it reads, its label,
+the Keras layers it declares and names, and its ``${param}`` substitution.
+
+Every stage asks the node instead of dispatching on its class: analyse reads `refs`,
+`layer_names`, `declared_layers` and `placeholder_strings`, the views read `label`, the
+Plan holds `substituted` nodes per block instance. Adding a seventh form means: its model
+here (with these methods) and in `Node`, its shape rule (`graphspec.analyse.shapes`), its
+emit rule (`graphspec.emit.model`) and its fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
+
+from pydantic import BaseModel, Discriminator, Field, StringConstraints, Tag, field_validator
+
+from graphspec.diagnostics import SpecPath
+from graphspec.spec.base import (
+    NODE_FORMS,
+    ArgsModel,
+    MergeOp,
+    Name,
+    Ref,
+    SpecModel,
+    as_list,
+)
+from graphspec.spec.params import strings, substitute
+
+if TYPE_CHECKING:
+    from graphspec.spec.model import Spec
+
+LayerDeclaration = tuple[SpecPath, str, Mapping[str, Any]]
+"""A layer a node declares: (spec path below the node, Keras class name, arguments)."""
+
+
+def _listed(refs: list[str]) -> list[tuple[str, SpecPath]]:
+    return [(ref, ("from", position)) for position, ref in enumerate(refs)]
+
+
+def _argument_strings(
+    args: Mapping[str, Any], base: SpecPath = ()
+) -> Iterator[tuple[SpecPath, str]]:
+    for key, value in args.items():
+        yield from strings(value, (*base, key))
+
+
+class LayerNode(ArgsModel):
+    """`{layer: Conv2D, from: x, filters: 16, ...}`: a new layer with its own weights."""
+
+    form: ClassVar[str] = "layer"
+    layer: Name
+    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
+    _to_list = field_validator("from_", mode="before")(as_list)
+
+    def refs(self) -> list[tuple[str, SpecPath]]:
+        """The references the node reads, each with its path below the node."""
+        return _listed(self.from_)
+
+    def label(self, spec: Spec) -> str:
+        """What the node is, in a few words (summary and diff tables)."""
+        return self.layer
+
+    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        """The Keras layers the node creates, by name, with the path that names each."""
+        return [(name, ())]
+
+    def declared_layers(self) -> list[LayerDeclaration]:
+        """The layers whose class and arguments the catalogue checks."""
+        return [((), self.layer, self.args)]
+
+    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
+        """Every string where a block's `${param}` may stand."""
+        return _argument_strings(self.args)
+
+    def substituted(self, params: Mapping[str, Any]) -> Self:
+        """The node as one block instance builds it: `${param}` replaced by its value."""
+        if not params:
+            return self
+        return self.model_validate(
+            {"layer": self.layer, "from": self.from_, **substitute(self.args, params)}
+        )
+
+
+class UseNode(SpecModel):
+    """`{use: encoder, from: x}`: call a shared entry again (same weights)."""
+
+    form: ClassVar[str] = "use"
+    use: Name
+    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
+    _to_list = field_validator("from_", mode="before")(as_list)
+
+    def refs(self) -> list[tuple[str, SpecPath]]:
+        return _listed(self.from_)
+
+    def label(self, spec: Spec) -> str:
+        entry = spec.shared.get(self.use)
+        if isinstance(entry, SharedLayer):
+            return f"use {self.use} ({entry.layer})"
+        return f"use {self.use} (block {entry.block if entry else '?'})"
+
+    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        return []  # the shared entry's layer is named after the entry
+
+    def declared_layers(self) -> list[LayerDeclaration]:
+        return []
+
+    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
+        return iter(())
+
+    def substituted(self, params: Mapping[str, Any]) -> Self:
+        return self
+
+
+class BlockNode(SpecModel):
+    """`{block: conv_unit, from: x, with: {filters: 64}, repeat: 2}`: fresh block instances."""
+
+    form: ClassVar[str] = "block"
+    block: Name
+    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
+    with_: Annotated[dict[Name, Any], Field(alias="with", default_factory=dict)]
+    repeat: Annotated[int, Field(ge=1, le=1000)] = 1
+    _to_list = field_validator("from_", mode="before")(as_list)
+
+    def refs(self) -> list[tuple[str, SpecPath]]:
+        return _listed(self.from_)
+
+    def label(self, spec: Spec) -> str:
+        repeat = f" ×{self.repeat}" if self.repeat > 1 else ""
+        return f"block {self.block}{repeat}"
+
+    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        if self.repeat > 1:
+            return [(f"{name}_{index + 1}", ("repeat",)) for index in range(self.repeat)]
+        return [(name, ())]
+
+    def declared_layers(self) -> list[LayerDeclaration]:
+        return []
+
+    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
+        return _argument_strings(self.with_, ("with",))
+
+    def substituted(self, params: Mapping[str, Any]) -> Self:
+        if not params:
+            return self
+        return self.model_copy(update={"with_": substitute(self.with_, params)})
+
+
+class OpNode(SpecModel):
+    """`{op: add, from: [a, b]}`: a merge of two or more tensors."""
+
+    form: ClassVar[str] = "op"
+    op: MergeOp
+    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
+    axis: int | None = None
+    axes: int | list[int] | None = None
+    normalize: bool = False
+    _to_list = field_validator("from_", mode="before")(as_list)
+
+    def refs(self) -> list[tuple[str, SpecPath]]:
+        return _listed(self.from_)
+
+    def label(self, spec: Spec) -> str:
+        return self.op
+
+    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        return [(name, ())]
+
+    def declared_layers(self) -> list[LayerDeclaration]:
+        return []
+
+    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
+        return iter(())
+
+    def substituted(self, params: Mapping[str, Any]) -> Self:
+        return self
+
+
+class ExprNode(SpecModel):
+    """`{expr: "(a + b) / 2", from: {a: x, b: y}}`: a safe element-wise expression."""
+
+    form: ClassVar[str] = "expr"
+    expr: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    from_: Annotated[dict[Name, Ref], Field(alias="from", min_length=1)]
+
+    def refs(self) -> list[tuple[str, SpecPath]]:
+        return [(ref, ("from", key)) for key, ref in self.from_.items()]
+
+    def label(self, spec: Spec) -> str:
+        return "expr"
+
+    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        return [(name, ())]
+
+    def declared_layers(self) -> list[LayerDeclaration]:
+        return []
+
+    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
+        return iter(())
+
+    def substituted(self, params: Mapping[str, Any]) -> Self:
+        return self
+
+
+class SequenceItem(ArgsModel):
+    """One layer of a `sequence`; `name` names its Keras layer."""
+
+    layer: Name
+    name: Name | None = None
+
+
+class SequenceNode(SpecModel):
+    """`{sequence: [...], from: x}`: a chain of layers, referred to by the node's name."""
+
+    form: ClassVar[str] = "sequence"
+    sequence: Annotated[list[SequenceItem], Field(min_length=1)]
+    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
+    _to_list = field_validator("from_", mode="before")(as_list)
+
+    def refs(self) -> list[tuple[str, SpecPath]]:
+        return _listed(self.from_)
+
+    def label(self, spec: Spec) -> str:
+        return " → ".join(item.layer for item in self.sequence)
+
+    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        return [
+            (item.name or f"{name}_{index + 1}", ("sequence", index))
+            for index, item in enumerate(self.sequence)
+        ]
+
+    def declared_layers(self) -> list[LayerDeclaration]:
+        return [
+            (("sequence", index), item.layer, item.args) for index, item in enumerate(self.sequence)
+        ]
+
+    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
+        for index, item in enumerate(self.sequence):
+            yield from _argument_strings(item.args, ("sequence", index))
+
+    def substituted(self, params: Mapping[str, Any]) -> Self:
+        if not params:
+            return self
+        items = [
+            SequenceItem.model_validate(
+                {"layer": item.layer, "name": item.name, **substitute(item.args, params)}
+            )
+            for item in self.sequence
+        ]
+        return self.model_copy(update={"sequence": items})
+
+
+class SharedLayer(ArgsModel):
+    """`shared: {encoder: {layer: LSTM, units: 32}}`."""
+
+    layer: Name
+
+
+class SharedBlock(SpecModel):
+    """`shared: {tower: {block: cnn, with: {...}}}`: one block instance reused by every use."""
+
+    block: Name
+    with_: Annotated[dict[Name, Any], Field(alias="with", default_factory=dict)]
+
+
+def _form_of(value: Any) -> str | None:
+    """The union tag of a node or shared entry: which of the form keys it has."""
+    if isinstance(value, Mapping):
+        keys: Any = value
+    elif isinstance(value, BaseModel):
+        keys = type(value).model_fields
+    else:
+        return None
+    return next((f"form:{key}" for key in NODE_FORMS if key in keys), None)
+
+
+Node = Annotated[
+    Annotated[LayerNode, Tag("form:layer")]
+    | Annotated[UseNode, Tag("form:use")]
+    | Annotated[BlockNode, Tag("form:block")]
+    | Annotated[OpNode, Tag("form:op")]
+    | Annotated[ExprNode, Tag("form:expr")]
+    | Annotated[SequenceNode, Tag("form:sequence")],
+    Discriminator(
+        _form_of,
+        custom_error_type="node_form",
+        custom_error_message="a node needs exactly one of: layer, use, block, op, expr, sequence",
+    ),
+]
+
+Shared = Annotated[
+    Annotated[SharedLayer, Tag("form:layer")] | Annotated[SharedBlock, Tag("form:block")],
+    Discriminator(
+        _form_of,
+        custom_error_type="shared_form",
+        custom_error_message="a shared entry needs exactly one of: layer, block",
+    ),
+]
