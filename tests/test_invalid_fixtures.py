@@ -1,8 +1,10 @@
 """Every spec in tests/fixtures/invalid/ produces exactly the diagnostics its header declares.
 
 A fixture starts with `# expect: CODE@LINE ...` (the errors, in any order) and optionally
-`# strict: true` and `# limits: max_nodes=2 ...` (caps lowered for the case). A new case is
-one new file, not new test code.
+`# strict: true` and `# limits: max_nodes=2 ...` (caps lowered for the case, any `Limits`
+field). A new case is one new file, not new test code. The header is read from the bytes with
+undecodable ones replaced (as UTF-16 after a UTF-16 byte order mark), so a GS018 fixture keeps a
+readable header before its bad bytes.
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from tests.conftest import FIXTURES
 CASES = sorted((FIXTURES / "invalid").glob("*.yaml"))
 
 
+def _text(path: Path) -> str:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    return raw.decode("utf-8", errors="replace")
+
+
 def _header(path: Path) -> tuple[list[tuple[str, int]], bool, Limits]:
-    text = path.read_text()
+    text = _text(path)
     match = re.search(r"^# expect: (.+)$", text, re.M)
     assert match, f"{path.name} has no '# expect:' header"
     expected = [(code, int(line)) for code, line in re.findall(r"(GS\d{3})@(\d+)", match[1])]
@@ -32,8 +41,9 @@ def _header(path: Path) -> tuple[list[tuple[str, int]], bool, Limits]:
 
 
 def _limit_flags(limits: Limits) -> list[str]:
+    """The caps the command line can set (max_diagnostics has no flag)."""
     flags = []
-    for name in ("max_bytes", "max_depth", "max_nodes", "max_params"):
+    for name in Limits.flags():
         flags += [f"--{name.replace('_', '-')}", str(getattr(limits, name))]
     return flags
 
