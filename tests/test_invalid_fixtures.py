@@ -208,26 +208,7 @@ def test_import(fixture: Fixture, capsys: pytest.CaptureFixture[str]) -> None:
 
 # (fixture, what is wrong): known graphspec bugs, as minimal cases; when one is fixed its test
 # passes, and strict xfail makes the entry go.
-IMPORT_FILE_BUGS = {
-    "GS701_malformed_tensor_reference": "importer/to_spec._history reports '<config>', "
-    "not the file it read",
-}
-
-
-@pytest.mark.parametrize(
-    "fixture",
-    [
-        pytest.param(
-            f,
-            id=_ids(f),
-            marks=[pytest.mark.xfail(strict=True, reason=IMPORT_FILE_BUGS[f.path.stem])]
-            if f.path.stem in IMPORT_FILE_BUGS
-            else [],
-        )
-        for f in fixtures("import")
-        if f.expected
-    ],
-)
+@pytest.mark.parametrize("fixture", [f for f in fixtures("import") if f.expected], ids=_ids)
 def test_import_diagnostic_names_the_file(fixture: Fixture) -> None:
     with pytest.raises(SpecError) as caught:
         import_path(fixture.path)

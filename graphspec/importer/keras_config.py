@@ -188,7 +188,9 @@ def read_graph(file: str, kind: str, config: Mapping[str, Any], path: SpecPath) 
             raise problem(file, codes.UNREADABLE_MODEL, "a layer entry has no name", path)
         by_name[layer["name"]] = layer
     inputs: list[KerasInput] = []
-    for layer_name, _, _ in [_history(item) for item in _list_of_refs(config.get("input_layers"))]:
+    for layer_name, _, _ in [
+        _history(file, item) for item in _list_of_refs(config.get("input_layers"))
+    ]:
         layer = by_name.get(layer_name)
         if layer is None or layer.get("class_name") != "InputLayer":
             raise problem(
@@ -201,7 +203,7 @@ def read_graph(file: str, kind: str, config: Mapping[str, Any], path: SpecPath) 
             continue
         for index, node in enumerate(layer.get("inbound_nodes") or []):
             calls.append(_read_call(file, layer, index, node, path))
-    outputs = [_history(item) for item in _list_of_refs(config.get("output_layers"))]
+    outputs = [_history(file, item) for item in _list_of_refs(config.get("output_layers"))]
     return KerasGraph(inputs, calls, outputs)
 
 
@@ -271,7 +273,7 @@ def _read_call(
     shapes: list[Any] = []
     for item in _flatten_args(node.get("args") or []):
         if _is_tensor(item):
-            ref = _history(item)
+            ref = _history(file, item)
             inputs.append(ref)
             arguments.append(ref)
             shapes.append(item.get("config", {}).get("shape"))
@@ -297,7 +299,7 @@ def _list_of_refs(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def _history(item: Any) -> TensorRef:
+def _history(file: str, item: Any) -> TensorRef:
     """The ``keras_history`` of a serialised tensor, or a bare [layer, call, output].
 
     A bool is refused as an index: ``True == 1`` would silently refer to another call.
@@ -312,14 +314,7 @@ def _history(item: Any) -> TensorRef:
         and type(item[2]) is int
     ):
         return (item[0], item[1], item[2])
-    raise ImportProblem(
-        Diagnostic(
-            codes.UNREADABLE_MODEL,
-            Severity.ERROR,
-            f"a malformed tensor reference {short(item)}",
-            Location("<config>"),
-        )
-    )
+    raise problem(file, codes.UNREADABLE_MODEL, f"a malformed tensor reference {short(item)}")
 
 
 def _is_tensor(item: Any) -> bool:

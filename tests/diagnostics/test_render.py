@@ -22,11 +22,9 @@ from graphspec.diagnostics.render import (
     source_lines,
 )
 from graphspec.pipeline import check_path
-from graphspec.settings import Options
-from tests.conftest import FIXTURES
-from tests.test_invalid_fixtures import _header as fixture_header
+from tests.test_invalid_fixtures import Fixture, fixtures
 
-INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+INVALID = fixtures("invalid")
 GUTTER = len("    9 | ")
 
 
@@ -151,20 +149,19 @@ def test_text_reads_the_file_when_no_lines_are_given(tmp_path: Path) -> None:
     assert format_text(missing).count("\n") == 0
 
 
-@pytest.mark.parametrize("fixture", INVALID, ids=lambda path: path.stem)
+@pytest.mark.parametrize("fixture", INVALID, ids=lambda fixture: fixture.path.stem)
 def test_every_fixture_diagnostic_prints_safely_with_its_caret_on_the_column(
-    fixture: Path,
+    fixture: Fixture,
 ) -> None:
-    _, strict, limits = fixture_header(fixture)  # the caps some fixtures lower
-    lines = source_lines(str(fixture))
-    report = check_path(fixture, Options(strict=strict, limits=limits))
+    lines = source_lines(str(fixture.path))
+    report = check_path(fixture.path, fixture.options)  # the caps some fixtures lower
     assert report.diagnostics
     for diagnostic in report.diagnostics:
         text = format_text(diagnostic, lines)
         assert not any(0x7F <= ord(c) <= 0x9F or (ord(c) < 0x20 and c != "\n") for c in text)
         assert text.split("\n", 1)[0].startswith(escape(str(diagnostic.location)) + ": ")
         location = diagnostic.location
-        if diagnostic.code == "GS018" or not 0 < location.line <= len(lines):
+        if not diagnostic.code.quotes_source or not 0 < location.line <= len(lines):
             continue
         quoted, caret = text.splitlines()[1:3]
         source = lines[location.line - 1].replace("\t", " ")
