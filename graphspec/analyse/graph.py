@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath, codes, format_path
+from graphspec.diagnostics.suggest import suggest
 from graphspec.settings import DEFAULT_LIMITS, Limits
 from graphspec.spec.forms import (
     BlockNode,
@@ -179,8 +180,6 @@ class Reporter:
         if self.hints_left <= 0:
             return None
         self.hints_left -= 1
-        from graphspec.catalogue.reader import suggest
-
         return suggest(name, candidates)
 
     def hint(self, name: str, candidates: Iterable[str]) -> str | None:

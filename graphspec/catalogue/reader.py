@@ -8,10 +8,9 @@ installed Keras (``python -m graphspec.catalogue [--check] [-o PATH]``).
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -29,7 +28,6 @@ __all__ = [
     "catalogue_from_dict",
     "load_catalogue",
     "object_kind",
-    "suggest",
 ]
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "keras_catalogue.json"
@@ -229,17 +227,3 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read the checked-in catalogue (once per process) without importing Keras."""
     with open(path or CATALOGUE_PATH, encoding="utf-8") as handle:
         return catalogue_from_dict(json.load(handle))
-
-
-def suggest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The closest candidate to a misspelt ``name`` ("did you mean"), ignoring case; else None."""
-    by_lower: dict[str, str] = {}
-    for candidate in sorted(set(candidates)):
-        by_lower.setdefault(candidate.lower(), candidate)
-    if name in by_lower.values():
-        return name
-    lowered = name.lower()
-    if lowered in by_lower:
-        return by_lower[lowered]
-    matches = difflib.get_close_matches(lowered, list(by_lower), n=1, cutoff=cutoff)
-    return by_lower[matches[0]] if matches else None

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
 
+from graphspec.diagnostics.suggest import suggest
+
 __all__ = [
     "ALLOWED_FUNCTIONS",
     "MAX_DEPTH",
@@ -363,17 +365,6 @@ def _axes_of(value: LiteralValue) -> tuple[int, ...] | None:
 # --------------------------------------------------------------------------- checking
 
 
-def _close(word: str, candidates: Collection[str]) -> str | None:
-    """A did-you-mean suggestion for ``word`` among ``candidates``, if one is close."""
-    import difflib  # only needed when something is wrong
-
-    for candidate in candidates:
-        if candidate.lower() == word.lower():
-            return candidate
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return found[0] if found else None
-
-
 def _did_you_mean(candidate: str | None) -> str | None:
     return f"did you mean '{candidate}'?" if candidate else None
 
@@ -484,7 +475,7 @@ class _Checker:
             self.add(
                 node,
                 f"name '{name}' is not bound by 'from'; the names bound are: {bound}",
-                _did_you_mean(_close(name, self.names)),
+                _did_you_mean(suggest(name, self.names)),
             )
 
     def call(self, node: ast.Call) -> None:
@@ -508,7 +499,7 @@ class _Checker:
                     f"the functions are: {', '.join(ALLOWED_FUNCTIONS)}",
                 )
             else:
-                alias = _FUNCTION_ALIASES.get(name) or _close(name, ALLOWED_FUNCTIONS)
+                alias = _FUNCTION_ALIASES.get(name) or suggest(name, ALLOWED_FUNCTIONS)
                 self.add(
                     func,
                     f"function '{name}' is not allowed in an expression; "
@@ -569,7 +560,7 @@ class _Checker:
                     kw,
                     f"'{name}' has no keyword '{kw.arg}'; "
                     + (f"its keywords are: {allowed}" if allowed else "it takes no keywords"),
-                    _did_you_mean(_close(kw.arg, rule.keywords)),
+                    _did_you_mean(suggest(kw.arg, rule.keywords)),
                 )
                 continue
             ok, value = keyword_literal(kw.value)

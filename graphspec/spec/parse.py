@@ -6,13 +6,13 @@ the spec path and file position.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes, format_path
+from graphspec.diagnostics.suggest import did_you_mean, suggest
 from graphspec.load.source import SourceTree
 from graphspec.spec.base import NODE_FORMS
 from graphspec.spec.forms import (
@@ -91,7 +91,7 @@ _NAME_RULE = (
 
 def _dotted_layer(written: str, path: SpecPath, source: SourceTree) -> Diagnostic:
     """`layer: keras.layers.Dense`: layers are named by class, never by import path."""
-    from graphspec.catalogue.reader import load_catalogue, suggest
+    from graphspec.catalogue.reader import load_catalogue
 
     tail = written.rsplit(".", 1)[-1]
     close = suggest(tail, load_catalogue().safe_layer_names())
@@ -115,16 +115,14 @@ def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
     elif kind == "extra_forbidden":
         key = str(path[-1])
         code, message = codes.UNKNOWN_KEY, f"unknown key '{key}' in '{format_path(path[:-1])}'"
-        close = difflib.get_close_matches(key, _ALL_KEYS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else None
+        hint = did_you_mean(key, _ALL_KEYS)
         location = source.locate_key(path)
     elif kind in ("node_form", "shared_form"):
         code, message = codes.NO_NODE_FORM, f"'{where}': {error['msg']}"
         location = source.locate_key(path)
         entry = error.get("input")
         keys = [str(key) for key in entry] if isinstance(entry, Mapping) else []
-        close = [m for key in keys for m in difflib.get_close_matches(key, NODE_FORMS, n=1)]
-        hint = f"did you mean '{close[0]}'?" if close else None
+        hint = next(filter(None, (did_you_mean(key, NODE_FORMS) for key in keys)), None)
     elif kind == "literal_error" and path == ("graphspec",):
         code = codes.UNSUPPORTED_VERSION
         version = error.get("input")

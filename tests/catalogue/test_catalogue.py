@@ -18,8 +18,8 @@ from graphspec.catalogue.reader import (
     UNSAFE_LAYERS,
     Catalogue,
     load_catalogue,
-    suggest,
 )
+from graphspec.diagnostics.suggest import suggest
 
 
 def _keras() -> Any:
