@@ -1,9 +1,9 @@
 """graphspec: a declarative graph-spec compiler from YAML/JSON to Keras 3 functional models."""
 
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
-from graphspec.emit.recursion import load_model
 from graphspec.importer.to_spec import from_keras
 from graphspec.pipeline import Report, build, check, load, loads
+from graphspec.runtime.saving import load_model
 from graphspec.spec.model import Spec
 
 __all__ = [

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphspec.analyse.graph import Plan, analyse_graph
+from graphspec.analyse.plan import Plan
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes, sort_diagnostics
 from graphspec.load.source import SourceTree, gc_paused, load_file, load_text
@@ -54,20 +54,11 @@ def _capped(limits: Limits, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, 
 
 
 def analyse(spec: Spec, options: Options = DEFAULT_OPTIONS) -> Report:
-    """Run every check that needs no Keras on a parsed spec."""
-    from graphspec.analyse.arguments import check_arguments
+    """Run every check that needs no Keras on a parsed spec (`graphspec.analyse.passes`)."""
+    from graphspec.analyse.passes import run_passes
 
     file = spec.source.file if spec.source else "<spec>"
-    diagnostics = check_arguments(spec, options.custom_layers)
-    plan, graph_diagnostics = analyse_graph(spec, strict=options.strict, limits=options.limits)
-    diagnostics.extend(graph_diagnostics)
-    if plan is not None and not any(d.is_error for d in diagnostics):
-        from graphspec.analyse.shapes import infer_shapes
-
-        plan, shape_diagnostics = infer_shapes(plan, options)
-        diagnostics.extend(shape_diagnostics)
-    if any(d.is_error for d in diagnostics):
-        plan = None
+    plan, diagnostics = run_passes(spec, options)
     return Report(file, _capped(options.limits, sort_diagnostics(diagnostics)), spec, plan)
 
 

@@ -28,7 +28,7 @@ def test_check_reports_plan_with_order_and_pruned_parts() -> None:
     report = graphspec.check(SPECS / "seeds" / "seed001_ensemble_pruned.yaml")
     assert report.ok
     assert report.plan is not None
-    assert report.plan.order.index("cnn1") < report.plan.order.index("prediction")
+    assert report.plan.top.live_order.index("cnn1") < report.plan.top.live_order.index("prediction")
     assert "cnn3" in report.plan.pruned
     assert [d.code for d in report.diagnostics] == ["GS401"]
 

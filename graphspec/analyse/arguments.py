@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graphspec.analyse.graph import PLACEHOLDER, Reporter
+from graphspec.analyse.state import Analysis
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.catalogue.reader import (
     UNSAFE_LAYERS,
@@ -19,18 +19,17 @@ from graphspec.catalogue.reader import (
     object_kind,
 )
 from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes
+from graphspec.diagnostics.reporter import Reporter
 from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
 from graphspec.spec.expression import check_expression
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
-    LayerNode,
-    Node,
-    SequenceNode,
     SharedBlock,
     SharedLayer,
 )
 from graphspec.spec.model import Spec
+from graphspec.spec.params import PLACEHOLDER
 
 # Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
 _STRUCTURAL = {
@@ -126,45 +125,22 @@ def _has_type(value: Any, kind: str) -> bool:
     )
 
 
-def _scopes(spec: Spec) -> Iterator[tuple[SpecPath, Mapping[str, Node]]]:
-    """The top level's nodes, then each block's, with the spec path of each scope."""
-    yield (), spec.nodes
-    for name, block in spec.blocks.items():
-        yield ("blocks", name), block.nodes
-
-
-def _layer_entries_of(
-    base: SpecPath, nodes: Mapping[str, Node]
-) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
-    """The layers declared by one scope's nodes: (spec path, layer class, arguments)."""
-    for name, node in nodes.items():
-        path = (*base, "nodes", name)
-        if isinstance(node, LayerNode):
-            yield path, node.layer, node.args
-        elif isinstance(node, SequenceNode):
-            for index, item in enumerate(node.sequence):
-                yield (*path, "sequence", index), item.layer, item.args
-
-
 def _layer_entries(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
     """Every layer a spec declares: (spec path of the entry, layer class, arguments)."""
     for name, shared in spec.shared.items():
         if isinstance(shared, SharedLayer):
             yield ("shared", name), shared.layer, shared.args
-    for base, nodes in _scopes(spec):
-        yield from _layer_entries_of(base, nodes)
-
-
-def _expr_entries(spec: Spec) -> Iterator[tuple[SpecPath, ExprNode]]:
-    for base, nodes in _scopes(spec):
-        for name, node in nodes.items():
-            if isinstance(node, ExprNode):
-                yield (*base, "nodes", name), node
+    for base, name, node in spec.walk():
+        for sub, layer, args in node.declared_layers():
+            yield (*base, "nodes", name, *sub), layer, args
 
 
 class _Checker(Reporter):
+    """Checks layer arguments, block parameters and expressions against the catalogue."""
+
     def __init__(self, spec: Spec, catalogue: Catalogue, custom: CustomLayers) -> None:
-        super().__init__(spec)
+        super().__init__(spec.source)
+        self.spec = spec
         self.catalogue = catalogue
         self.custom = custom
         self.checked: set[tuple[SpecPath, str, str]] = set()
@@ -296,7 +272,8 @@ class _Checker(Reporter):
         if block is None:
             return  # the graph check reports the unknown block
         params = {**block.params, **arguments}
-        for _, layer, args in _layer_entries_of(("blocks", block_name), block.nodes):
+        declared = (entry for node in block.nodes.values() for entry in node.declared_layers())
+        for _, layer, args in declared:
             info = self.catalogue.layer(layer)
             if info is None:
                 continue
@@ -436,76 +413,26 @@ class _Checker(Reporter):
         line = source.line(location.line)
         return line[location.column - 1 : location.column] in ("'", '"')
 
-    def check_heads(self) -> None:
-        catalogue = self.catalogue
-        compiled = self.spec.compile is not None
-        for head, entry in self.spec.outputs.items():
-            path: SpecPath = ("outputs", head)
-            if entry.loss is not None and entry.loss not in catalogue.losses:
-                self.error(
-                    codes.UNKNOWN_NAME,
-                    f"unknown loss '{entry.loss}' for head '{head}'",
-                    (*path, "loss"),
-                    self.hint(entry.loss, catalogue.losses),
-                )
-            if compiled and entry.loss is None:
-                self.error(
-                    codes.HEAD_WITHOUT_LOSS,
-                    f"head '{head}' has no 'loss', but the spec has 'compile'",
-                    path,
-                    "give every head a loss, e.g. {from: ..., loss: mse}",
-                    key=True,
-                )
-            for index, metric in enumerate(entry.metrics):
-                if metric not in catalogue.metrics:
-                    self.error(
-                        codes.UNKNOWN_NAME,
-                        f"unknown metric '{metric}' for head '{head}'",
-                        (*path, "metrics", index),
-                        self.hint(metric, catalogue.metrics),
-                    )
-        if self.spec.compile is not None:
-            optimizer = self.spec.compile.optimizer
-            opt_path: SpecPath = ("compile", "optimizer")
-            if optimizer.name not in catalogue.optimizers:
-                self.error(
-                    codes.UNKNOWN_NAME,
-                    f"unknown optimizer '{optimizer.name}'",
-                    opt_path,
-                    self.hint(optimizer.name, catalogue.optimizers),
-                )
-                return
-            accepted = catalogue.optimizer_args.get(optimizer.name, {})
-            for arg in optimizer.args:
-                if accepted and arg not in accepted:
-                    self.error(
-                        codes.UNKNOWN_ARGUMENT,
-                        f"optimizer '{optimizer.name}' has no argument '{arg}'",
-                        (*opt_path, arg),
-                        self.hint(arg, accepted),
-                        key=True,
-                    )
-
 
 def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
     """Every place a block is instantiated: (spec path, block name, `with` arguments)."""
     for name, shared in spec.shared.items():
         if isinstance(shared, SharedBlock):
             yield ("shared", name), shared.block, shared.with_
-    for base, nodes in _scopes(spec):
-        for name, node in nodes.items():
-            if isinstance(node, BlockNode):
-                yield (*base, "nodes", name), node.block, node.with_
+    for base, name, node in spec.walk():
+        if isinstance(node, BlockNode):
+            yield (*base, "nodes", name), node.block, node.with_
 
 
-def check_arguments(spec: Spec, custom: CustomLayers | None = None) -> list[Diagnostic]:
-    """Check every layer, expression, loss, metric and optimizer a spec names."""
-    checker = _Checker(spec, load_catalogue(), custom or CustomLayers())
+def check_arguments(analysis: Analysis) -> list[Diagnostic]:
+    """Check every layer, block parameter and expression a spec writes."""
+    spec = analysis.spec
+    checker = _Checker(spec, load_catalogue(), analysis.options.custom_layers)
     for path, layer, args in _layer_entries(spec):
         checker.check_layer(path, layer, args)
     for path, block, arguments in _block_instances(spec):
         checker.check_parameters(path, block, arguments)
-    for path, node in _expr_entries(spec):
-        checker.check_expression(path, node)
-    checker.check_heads()
+    for base, name, node in spec.walk():
+        if isinstance(node, ExprNode):
+            checker.check_expression((*base, "nodes", name), node)
     return checker.diagnostics

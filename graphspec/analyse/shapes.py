@@ -1,7 +1,10 @@
-"""Static shapes and parameters: walk a Plan in order and apply the rules of `shapes`.
+"""Static shapes and parameters: walk the resolved scopes in order and apply the rules of
+`graphspec.catalogue.shape_rules`.
 
 No Keras here: every node's output shape and parameter count is inferred in pure Python, so
 `validate` finds shape errors in a blink, naming the node, its inputs and their shapes.
+Block instances are inferred from their resolved nodes (parameters already substituted by
+`graphspec.analyse.blocks.resolve_instances`), once per instance and input shapes.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graphspec.analyse.graph import NodeStatic, Plan, Reporter, Shape, layer_names, substitute
+from graphspec.analyse.plan import BlockInstance, NodeStatic, Shape
+from graphspec.analyse.state import Analysis, Instances, Scopes, Shapes
 from graphspec.catalogue.custom import CustomLayer
 from graphspec.catalogue.shape_rules import LayerShape, ShapeError, infer_layer, infer_merge
 from graphspec.catalogue.shape_rules import format_shape as shapes_format
-from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath, codes
-from graphspec.settings import DEFAULT_OPTIONS, Options
+from graphspec.diagnostics import Code, Diagnostic, SpecPath, codes
+from graphspec.diagnostics.reporter import Reporter
+from graphspec.settings import Options
 from graphspec.spec.base import keras_arguments
 from graphspec.spec.expression import infer_expr_shape
 from graphspec.spec.forms import (
@@ -25,7 +30,6 @@ from graphspec.spec.forms import (
     Node,
     OpNode,
     SequenceNode,
-    SharedBlock,
     SharedLayer,
     UseNode,
 )
@@ -44,21 +48,7 @@ _fmt = format_shape
 
 def node_label(spec: Spec, node: Node) -> str:
     """A short description of a node: its layer, chain, merge, use or block."""
-    if isinstance(node, LayerNode):
-        return node.layer
-    if isinstance(node, SequenceNode):
-        return " → ".join(item.layer for item in node.sequence)
-    if isinstance(node, OpNode):
-        return node.op
-    if isinstance(node, ExprNode):
-        return "expr"
-    if isinstance(node, UseNode):
-        entry = spec.shared.get(node.use)
-        if isinstance(entry, SharedLayer):
-            return f"use {node.use} ({entry.layer})"
-        return f"use {node.use} (block {entry.block if entry else '?'})"
-    repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
-    return f"block {node.block}{repeat}"
+    return node.label(spec)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +56,9 @@ class _Result:
     outputs: tuple[Shape | None, ...]
     trainable: int | None
     non_trainable: int | None
+
+
+_UNKNOWN = _Result((None,), None, None)
 
 
 def _add(a: int | None, b: int | None) -> int | None:
@@ -85,15 +78,18 @@ def _custom_rule(
 
 
 class _Inferer(Reporter):
-    def __init__(self, plan: Plan, options: Options) -> None:
-        super().__init__(plan.spec)
-        self.plan = plan
+    """Infers one spec's shapes and parameters scope by scope, in build order."""
+
+    def __init__(self, spec: Spec, scopes: Scopes, instances: Instances, options: Options) -> None:
+        super().__init__(spec.source)
+        self.spec = spec
+        self.scopes = scopes
+        self.instances = instances
         self.limits = options.limits
         self.custom = options.custom_layers
         self.shared: dict[str, tuple[str, tuple[Shape | None, ...], _Result]] = {}
         """Shared entry -> its first use: where, the input shapes, the inferred result."""
-        self.block_cache: dict[tuple[str, str, tuple[Shape | None, ...]], _Result | None] = {}
-        self.reported: set[tuple[Code, Location, str]] = set()
+        self.block_cache: dict[tuple[str, tuple[Shape | None, ...]], _Result] = {}
         self.no_rule: set[str] = set()
 
     def report(
@@ -102,16 +98,10 @@ class _Inferer(Reporter):
         message: str,
         path: SpecPath,
         hint: str | None = None,
-        info: bool = False,
         at_value: bool = False,
     ) -> None:
-        location = self.at.at(path) if at_value else self.at.at_key(path)
-        key = (code, location, message)
-        if key in self.reported:
-            return
-        self.reported.add(key)
-        severity = Severity.INFO if info else Severity.ERROR
-        self.diagnostics.append(Diagnostic(code, severity, message, location, path, hint))
+        """Once per code, place and message: a block instance may be inferred many times."""
+        self.error(code, message, path, hint, key=not at_value, once=True)
 
     # ---- one layer ---------------------------------------------------------------------------
 
@@ -160,7 +150,6 @@ class _Inferer(Reporter):
                 f"{label} ({layer}): shape not inferred statically ({error}); "
                 "checked by Keras when building",
                 path,
-                info=True,
             )
             return _Result((None,), None, None)
         if result is None:
@@ -171,7 +160,6 @@ class _Inferer(Reporter):
                     f"no static shape rule for layer '{layer}': its output shape is unknown "
                     "to 'validate' and checked by Keras when building",
                     path,
-                    info=True,
                 )
             return _Result((None,), None, None)
         params = result.trainable + result.non_trainable
@@ -194,82 +182,89 @@ class _Inferer(Reporter):
         name: str,
         node: Node,
         shapes: Mapping[str, Shape | None],
-        params: Mapping[str, Any],
-        instance: str,
-    ) -> tuple[str, _Result]:
+        scope: BlockInstance | None,
+        where_in: str,
+    ) -> _Result:
+        """One node as built in a scope (its parameters already substituted)."""
         path = (*base, "nodes", name)
-        where = f"'{name}'" + (f" in {instance}" if instance else "")
-        if isinstance(node, ExprNode):
-            refs = list(node.from_.items())
-            inputs = [(ref, shapes.get(ref)) for _, ref in refs]
-        else:
-            inputs = [(ref, shapes.get(ref)) for ref in node.from_]
+        where = f"'{name}'" + (f" in {where_in}" if where_in else "")
+        inputs = [(ref, shapes.get(ref)) for ref, _ in node.refs()]
         if isinstance(node, LayerNode):
-            args = substitute(node.args, params)
-            return node.layer, self.layer(path, where, node.layer, args, inputs)
+            return self.layer(path, where, node.layer, node.args, inputs)
         if isinstance(node, SequenceNode):
             current = inputs
             trainable: int | None = 0
             non_trainable: int | None = 0
-            names = [n for n, _ in layer_names(name, node)]
-            result = _Result((None,), None, None)
+            names = [n for n, _ in node.layer_names(name)]
+            result = _UNKNOWN
             for index, item in enumerate(node.sequence):
                 label = f"{where} item {index} '{names[index]}'"
-                args = substitute(item.args, params)
-                result = self.layer((*path, "sequence", index), label, item.layer, args, current)
+                result = self.layer(
+                    (*path, "sequence", index), label, item.layer, item.args, current
+                )
                 trainable = _add(trainable, result.trainable)
                 non_trainable = _add(non_trainable, result.non_trainable)
                 current = [(names[index], result.outputs[0])]
-            chain = " → ".join(item.layer for item in node.sequence)
-            return chain, _Result(result.outputs[:1], trainable, non_trainable)
+            return _Result(result.outputs[:1], trainable, non_trainable)
         if isinstance(node, OpNode):
-            if any(shape is None for _, shape in inputs):
-                return node.op, _Result((None,), 0, 0)
-            try:
-                merged = infer_merge(
-                    node.op,
-                    [(ref, shape) for ref, shape in inputs if shape is not None],
-                    axis=node.axis,
-                    axes=node.axes,
-                    normalize=node.normalize,
-                )
-            except ShapeError as error:
-                # DESIGN's form: "add 'merge': 'conv2' gives (...) but 'shortcut' gives (...)"
-                detail = error.message.removeprefix(f"{node.op}: ").removeprefix(f"{node.op} ")
-                self.report(codes.MERGE_SHAPE, f"{node.op} {where}: {detail}", path, error.hint)
-                return node.op, _Result((None,), 0, 0)
-            return node.op, _Result((merged.output,), 0, 0)
+            return self.merge(path, where, node, inputs)
         if isinstance(node, ExprNode):
-            if any(shape is None for _, shape in inputs):
-                return "expr", _Result((None,), 0, 0)
-            batched: dict[str, Shape] = {}
-            for key, ref in refs:
-                known = shapes.get(ref)
-                if known is not None:
-                    batched[key] = (None, *known)
-            try:
-                shape = infer_expr_shape(node.expr, batched)[1:]
-            except ValueError as error:
-                self.report(codes.EXPRESSION_SHAPE, f"expression {where}: {error}", (*path, "expr"))
-                return "expr", _Result((None,), 0, 0)
-            return "expr", _Result((shape,), 0, 0)
+            return self.expression(path, where, node, shapes)
         if isinstance(node, UseNode):
             return self.use(path, where, node, inputs)
         assert isinstance(node, BlockNode)
-        arguments = substitute(node.with_, params)
-        instance_result = _Result(tuple(s for _, s in inputs), 0, 0)
+        instance = self.instance(scope, name)
+        result = _Result(tuple(s for _, s in inputs), 0, 0)
         block_trainable: int | None = 0
         block_frozen: int | None = 0
         feed: list[Shape | None] = [shape for _, shape in inputs]
         for copy in range(node.repeat):
             label = f"block instance '{name}'" + (f" #{copy + 1}" if node.repeat > 1 else "")
-            instance_result = self.block(path, node.block, arguments, feed, label)
-            block_trainable = _add(block_trainable, instance_result.trainable)
-            block_frozen = _add(block_frozen, instance_result.non_trainable)
-            feed = list(instance_result.outputs)
-        repeat = f" ×{node.repeat}" if node.repeat > 1 else ""
-        total = _Result(instance_result.outputs, block_trainable, block_frozen)
-        return f"block {node.block}{repeat}", total
+            result = self.block(path, instance, feed, label)
+            block_trainable = _add(block_trainable, result.trainable)
+            block_frozen = _add(block_frozen, result.non_trainable)
+            feed = list(result.outputs)
+        return _Result(result.outputs, block_trainable, block_frozen)
+
+    def instance(self, scope: BlockInstance | None, name: str) -> BlockInstance:
+        calls = self.instances.top_calls if scope is None else scope.calls
+        return self.instances.instances[calls[name]]
+
+    def merge(
+        self, path: SpecPath, where: str, node: OpNode, inputs: Sequence[tuple[str, Shape | None]]
+    ) -> _Result:
+        if any(shape is None for _, shape in inputs):
+            return _Result((None,), 0, 0)
+        try:
+            merged = infer_merge(
+                node.op,
+                [(ref, shape) for ref, shape in inputs if shape is not None],
+                axis=node.axis,
+                axes=node.axes,
+                normalize=node.normalize,
+            )
+        except ShapeError as error:
+            # DESIGN's form: "add 'merge': 'conv2' gives (...) but 'shortcut' gives (...)"
+            detail = error.message.removeprefix(f"{node.op}: ").removeprefix(f"{node.op} ")
+            self.report(codes.MERGE_SHAPE, f"{node.op} {where}: {detail}", path, error.hint)
+            return _Result((None,), 0, 0)
+        return _Result((merged.output,), 0, 0)
+
+    def expression(
+        self, path: SpecPath, where: str, node: ExprNode, shapes: Mapping[str, Shape | None]
+    ) -> _Result:
+        batched: dict[str, Shape] = {}
+        for key, ref in node.from_.items():
+            known = shapes.get(ref)
+            if known is None:
+                return _Result((None,), 0, 0)
+            batched[key] = (None, *known)
+        try:
+            shape = infer_expr_shape(node.expr, batched)[1:]
+        except ValueError as error:
+            self.report(codes.EXPRESSION_SHAPE, f"expression {where}: {error}", (*path, "expr"))
+            return _Result((None,), 0, 0)
+        return _Result((shape,), 0, 0)
 
     def use(
         self,
@@ -277,23 +272,21 @@ class _Inferer(Reporter):
         where: str,
         node: UseNode,
         inputs: Sequence[tuple[str, Shape | None]],
-    ) -> tuple[str, _Result]:
+    ) -> _Result:
         entry = self.spec.shared[node.use]
         first = self.shared.get(node.use)
         shapes = tuple(shape for _, shape in inputs)
         if isinstance(entry, SharedLayer):
             result = self.layer(path, where, entry.layer, entry.args, inputs)
-            label = f"use {node.use} ({entry.layer})"
         else:
-            assert isinstance(entry, SharedBlock)
-            result = self.block(path, entry.block, entry.with_, shapes, f"shared '{node.use}'")
-            label = f"use {node.use} (block {entry.block})"
+            instance = self.instances.instances[self.instances.shared_instances[node.use]]
+            result = self.block(path, instance, shapes, f"shared '{node.use}'")
         if first is None:
             self.shared[node.use] = (where, shapes, result)
-            return label, result
+            return result
         first_where, first_shapes, first_result = first
         known = None not in shapes and None not in first_shapes
-        block_mismatch = isinstance(entry, SharedBlock) and shapes != first_shapes
+        block_mismatch = not isinstance(entry, SharedLayer) and shapes != first_shapes
         weights_differ = (result.trainable, result.non_trainable) != (
             first_result.trainable,
             first_result.non_trainable,
@@ -308,23 +301,21 @@ class _Inferer(Reporter):
                 path,
                 "every use of a shared entry shares its weights, so the inputs must fit them",
             )
-        return label, _Result(result.outputs, 0, 0)  # the weights count at the first use
+        return _Result(result.outputs, 0, 0)  # the weights count at the first use
 
     def block(
         self,
         path: SpecPath,
-        block_name: str,
-        arguments: Mapping[str, Any],
+        instance: BlockInstance,
         shapes: Sequence[Shape | None],
-        instance: str,
+        label: str,
     ) -> _Result:
         """Infer one block instance (cached: instances with equal inputs infer alike)."""
-        key = (block_name, repr(sorted(arguments.items())), tuple(shapes))
+        key = (instance.key, tuple(shapes))
         if key in self.block_cache:
-            cached = self.block_cache[key]
-            return cached if cached is not None else _Result((None,), None, None)
+            return self.block_cache[key]
+        block_name = instance.block
         block = self.spec.blocks[block_name]
-        params = {**block.params, **arguments}
         known: dict[str, Shape | None] = {}
         for (input_name, declared), shape in zip(block.inputs.items(), shapes, strict=False):
             if declared.shape is not None and shape is not None:
@@ -335,18 +326,16 @@ class _Inferer(Reporter):
                 ):
                     self.report(
                         codes.SHARED_SHAPE,
-                        f"{instance}: block '{block_name}' input '{input_name}' is declared "
+                        f"{label}: block '{block_name}' input '{input_name}' is declared "
                         f"{_fmt(expected)} but receives {_fmt(shape)}",
                         path,
                     )
             known[input_name] = shape if declared.shape is None else tuple(declared.shape)
-        scope = self.plan.blocks[block_name]
         base: SpecPath = ("blocks", block_name)
         trainable: int | None = 0
         non_trainable: int | None = 0
-        for node_name in scope.order:
-            node = block.nodes[node_name]
-            _, result = self.node(base, node_name, node, known, params, instance)
+        for node_name, node in instance.nodes.items():
+            result = self.node(base, node_name, node, known, instance, label)
             self.record(node_name, node, result, known)
             trainable = _add(trainable, result.trainable)
             non_trainable = _add(non_trainable, result.non_trainable)
@@ -363,33 +352,34 @@ class _Inferer(Reporter):
         for out, shape in zip(outputs, result.outputs, strict=False):
             shapes[f"{name}.{out}"] = shape
 
-    # ---- the whole plan ----------------------------------------------------------------------
+    # ---- the whole spec ----------------------------------------------------------------------
 
-    def run(self) -> Plan:
-        spec, plan = self.spec, self.plan
+    def run(self) -> Shapes:
+        spec, top = self.spec, self.scopes.top
         shapes: dict[str, Shape | None] = {}
         static: dict[str, NodeStatic] = {}
-        for name in plan.top.inputs:
+        for name in top.live_inputs:
             shapes[name] = tuple(spec.inputs[name].shape)
             static[name] = NodeStatic("Input", shapes[name])
-        for name in plan.top.order:
+        for name in top.live_order:
             node = spec.nodes[name]
-            label, result = self.node((), name, node, shapes, {}, "")
+            result = self.node((), name, node, shapes, None, "")
             self.record(name, node, result, shapes)
-            outputs = self.spec.block_outputs(node)
+            outputs = spec.block_outputs(node)
             static[name] = NodeStatic(
-                label,
+                node.label(spec),
                 shapes[name],
                 result.trainable,
                 result.non_trainable,
                 {out: shapes.get(f"{name}.{out}") for out in outputs},
             )
         heads = {head: shapes.get(entry.from_) for head, entry in spec.outputs.items()}
-        return dataclasses.replace(plan, static=static, head_shapes=heads)
+        return Shapes(static, heads)
 
 
-def infer_shapes(plan: Plan, options: Options = DEFAULT_OPTIONS) -> tuple[Plan, list[Diagnostic]]:
+def infer_shapes(analysis: Analysis) -> list[Diagnostic]:
     """Infer every live node's shape and parameters; shape errors come back as diagnostics."""
-    inferer = _Inferer(plan, options)
-    inferred = inferer.run()
-    return inferred, inferer.diagnostics
+    assert analysis.scopes is not None and analysis.instances is not None
+    inferer = _Inferer(analysis.spec, analysis.scopes, analysis.instances, analysis.options)
+    analysis.shapes = inferer.run()
+    return inferer.diagnostics

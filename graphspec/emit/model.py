@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from graphspec.analyse.graph import Locator, Plan, ScopePlan, layer_names, substitute
+from graphspec.analyse.plan import BlockInstance, Plan
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
+from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.arguments import keras_values
 from graphspec.runtime.backend import import_keras
 from graphspec.settings import DEFAULT_OPTIONS, Options
@@ -68,9 +69,10 @@ class _Builder:
     Tensors are kept by reference name in a dict per scope (``node`` and ``node.output``, as
     specs write them). A `shared` entry is made once, at its first `use`, and called again at
     every later one, so its weights are shared. A `block` instance is a nested keras.Model,
-    built by the same node code over the block's own scope with its parameters substituted;
-    `repeat` chains fresh instances. A head's final layer is named after the head (the Plan
-    says which); a head whose node cannot be renamed gets an Identity layer of its name.
+    built by the same node code over the block instance's nodes as the Plan resolved them
+    (parameters substituted); `repeat` chains fresh instances. A head's final layer is named
+    after the head (the Plan says which); a head whose node cannot be renamed gets an
+    Identity layer of its name.
 
     Diagnostic boundary: any exception raised while one node's layers are made or called (by
     Keras, or by importing a custom layer) becomes one GS501 diagnostic at that node's key
@@ -84,7 +86,7 @@ class _Builder:
         self.custom = options.custom_layers
         self.spec = plan.spec
         self.keras = keras
-        self.at = Locator(plan.spec)
+        self.at = Locator(plan.spec.source)
         self.shared: dict[str, Any] = {}
 
     def fail(self, path: SpecPath, error: Exception) -> _NodeFailed:
@@ -122,19 +124,15 @@ class _Builder:
             if isinstance(entry, SharedLayer):
                 self.shared[name] = self.make_layer(entry.layer, name, entry.args)
             else:
-                self.shared[name] = self.block_model(entry.block, entry.with_, name, callers)
+                instance = self.plan.instances[self.plan.shared_instances[name]]
+                self.shared[name] = self.block_model(instance, name, callers)
         return self.shared[name]
 
     def block_model(
-        self,
-        block_name: str,
-        arguments: Mapping[str, Any],
-        model_name: str,
-        callers: list[Any] | None,
+        self, instance: BlockInstance, model_name: str, callers: list[Any] | None
     ) -> Any:
-        """A nested keras Model for one block instance."""
-        block: Block = self.spec.blocks[block_name]
-        params = {**block.params, **arguments}
+        """A nested keras Model for one block instance (its nodes resolved by the Plan)."""
+        block: Block = self.spec.blocks[instance.block]
         keras = self.keras
         tensors: dict[str, Any] = {}
         model_inputs = []
@@ -145,25 +143,19 @@ class _Builder:
             elif caller is not None:
                 shape = tuple(caller.shape[1:])
             else:
-                raise ValueError(f"block '{block_name}' input '{name}' needs a 'shape' here")
+                raise ValueError(f"block '{instance.block}' input '{name}' needs a 'shape' here")
             dtype = spec.dtype or (caller.dtype if caller is not None else "float32")
             tensors[name] = keras.Input(shape=shape, dtype=dtype, name=name)
             model_inputs.append(tensors[name])
-        scope: ScopePlan = self.plan.blocks[block_name]
-        base: SpecPath = ("blocks", block_name)
-        for node_name in scope.order:
-            node = block.nodes[node_name]
-            self.build_node(base, node_name, node, tensors, params, node_name)
-        outputs = [self.resolve(tensors, ref) for ref in block.outputs.values()]
+        base: SpecPath = ("blocks", instance.block)
+        for node_name, node in instance.nodes.items():
+            self.build_node(base, node_name, node, tensors, instance, node_name)
+        outputs = [tensors[ref] for ref in block.outputs.values()]
         return keras.Model(
             inputs=model_inputs if len(model_inputs) > 1 else model_inputs[0],
             outputs=outputs if len(outputs) > 1 else outputs[0],
             name=model_name,
         )
-
-    @staticmethod
-    def resolve(tensors: Mapping[str, Any], ref: str) -> Any:
-        return tensors[ref]
 
     # ---- nodes -----------------------------------------------------------------------------
 
@@ -173,17 +165,14 @@ class _Builder:
         name: str,
         node: Node,
         tensors: dict[str, Any],
-        params: Mapping[str, Any],
+        scope: BlockInstance | None,
         final_name: str,
     ) -> None:
         """Create (or reuse) the node's layers and record its output tensor(s)."""
         path = (*base, "nodes", name)
-        if isinstance(node, ExprNode):
-            inputs = [tensors[ref] for ref in node.from_.values()]
-        else:
-            inputs = [tensors[ref] for ref in node.from_]
+        inputs = [tensors[ref] for ref, _ in node.refs()]
         try:
-            output = self._node_output(name, node, inputs, params, final_name)
+            output = self._node_output(name, node, inputs, scope, final_name)
         except _NodeFailed:
             raise
         except Exception as error:  # Keras raises many types; each becomes a diagnostic
@@ -195,25 +184,25 @@ class _Builder:
         name: str,
         node: Node,
         inputs: list[Any],
-        params: Mapping[str, Any],
+        scope: BlockInstance | None,
         final_name: str,
     ) -> Any:
         keras = self.keras
         if isinstance(node, LayerNode):
-            layer = self.make_layer(node.layer, final_name, substitute(node.args, params))
+            layer = self.make_layer(node.layer, final_name, node.args)
             return self.call(layer, inputs, node.layer in _POSITIONAL_INPUTS)
         if isinstance(node, UseNode):
             entry = self.spec.shared[node.use]
             positional = isinstance(entry, SharedLayer) and entry.layer in _POSITIONAL_INPUTS
             return self.call(self.shared_entry(node.use, inputs), inputs, positional)
         if isinstance(node, BlockNode):
-            arguments = substitute(node.with_, params)
-            names = [n for n, _ in layer_names(name, node)]
+            instance = self.plan.instance(scope, name, node)
+            names = [n for n, _ in node.layer_names(name)]
             names[-1] = final_name
             current = inputs
             output: Any = None
             for model_name in names:
-                model = self.block_model(node.block, arguments, model_name, current)
+                model = self.block_model(instance, model_name, current)
                 output = self.call(model, current)
                 current = [output]
             return output
@@ -237,12 +226,12 @@ class _Builder:
             layer = ExpressionLayer(node.expr, list(node.from_), name=final_name)
             return layer(inputs if len(inputs) > 1 else inputs[0])
         assert isinstance(node, SequenceNode)
-        names = [n for n, _ in layer_names(name, node)]
+        names = [n for n, _ in node.layer_names(name)]
         names[-1] = final_name if final_name != name else names[-1]
         current = inputs
         output = None
         for item, layer_name in zip(node.sequence, names, strict=True):
-            layer = self.make_layer(item.layer, layer_name, substitute(item.args, params))
+            layer = self.make_layer(item.layer, layer_name, item.args)
             output = self.call(layer, current)
             current = [output]
         return output
@@ -264,15 +253,15 @@ class _Builder:
         spec, plan = self.spec, self.plan
         tensors: dict[str, Any] = {}
         model_inputs = []
-        for name in plan.top.inputs:
+        for name in plan.top.live_inputs:
             declared = spec.inputs[name]
             tensors[name] = keras.Input(
                 shape=tuple(declared.shape), dtype=declared.dtype, name=name
             )
             model_inputs.append(tensors[name])
         head_of = {node: head for head, node in plan.head_layers.items()}
-        for name in plan.top.order:
-            self.build_node((), name, spec.nodes[name], tensors, {}, head_of.get(name, name))
+        for name in plan.top.live_order:
+            self.build_node((), name, spec.nodes[name], tensors, None, head_of.get(name, name))
         outputs = []
         for head, entry in spec.outputs.items():
             tensor = tensors[entry.from_]

@@ -30,12 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# load_model lived here; graphspec/__init__.py imports it from here until it re-exports
-# graphspec.runtime.saving.load_model. Remove this line then.
-from graphspec.runtime.saving import load_model as load_model
-
 if TYPE_CHECKING:
-    from graphspec.analyse.graph import Plan
+    from graphspec.analyse.plan import Plan
 
 FRAMES_PER_LAYER = 2
 """Keras 3.15 recurses one frame per chained layer; two leave room for a release that takes two."""
@@ -75,14 +71,9 @@ def deep_recursion(layers: int) -> Iterator[None]:
 
 def plan_layer_bound(plan: Plan) -> int:
     """At most how many layers one model of the plan chains: every layer of every scope."""
-    from graphspec.analyse.graph import layer_names
-
     spec = plan.spec
-    scopes = [spec.nodes, *(block.nodes for block in spec.blocks.values())]
     # A `use` makes no layer of its own but is one call on the path, hence the max(1, ...).
-    calls = sum(
-        max(1, len(layer_names(name, node))) for scope in scopes for name, node in scope.items()
-    )
+    calls = sum(max(1, len(node.layer_names(name))) for _, name, node in spec.walk())
     return calls + len(spec.inputs) + len(spec.outputs)
 
 

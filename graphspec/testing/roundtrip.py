@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphspec.analyse.graph import Plan
-from graphspec.analyse.graph import layer_names as layer_names_of
+from graphspec.analyse.plan import Plan
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import SpecError
 from graphspec.pipeline import analyse, build_report, check_text, loads
@@ -194,7 +193,7 @@ def _static_against_keras(plan: Plan, original: Any, layer_names: Mapping[str, s
         node = plan.spec.nodes.get(name)
         if node is None or isinstance(node, UseNode):
             continue  # an input, or a shared layer's weights (counted at its entry)
-        created = [back.get(n, n) for n, _ in layer_names_of(name, node)]
+        created = [back.get(n, n) for n, _ in node.layer_names(name)]
         layers = [keras_layers[n] for n in created if n in keras_layers]
         if len(layers) != len(created):
             continue  # named differently on purpose (an equivalent form)

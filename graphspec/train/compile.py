@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphspec.analyse.graph import Locator, Plan
+from graphspec.analyse.plan import Plan
 from graphspec.diagnostics import Diagnostic
+from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.model import keras_rejected
 from graphspec.runtime.backend import import_keras
 from graphspec.spec.model import Spec
@@ -49,5 +50,5 @@ def compile_model(model: Any, spec: Spec | Plan) -> list[Diagnostic]:
             metrics={h: list(e.metrics) for h, e in heads.items() if e.metrics} or None,
         )
     except Exception as error:  # Keras raises many types; each becomes the one diagnostic
-        return [keras_rejected(Locator(spec), ("compile",), error)]
+        return [keras_rejected(Locator(spec.source), ("compile",), error)]
     return []

@@ -27,9 +27,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
 
-import networkx as nx
-
-from graphspec.analyse.graph import NodeStatic, Plan, Shape
+from graphspec.analyse.plan import NodeStatic, Plan, Shape
 from graphspec.analyse.shapes import format_shape, node_label
 from graphspec.diagnostics import SpecError, SpecPath, format_path
 from graphspec.pipeline import Report, check
@@ -398,16 +396,14 @@ class _Side:
         self.plan = plan
         self.spec = plan.spec
         graph = plan.top.graph
-        index = {name: i for i, name in enumerate((*self.spec.inputs, *self.spec.nodes))}
-        ordered = nx.lexicographical_topological_sort(graph, key=lambda n: index[n])
-        self.order = tuple(name for name in ordered if name in self.spec.nodes)
+        self.order = plan.top.order  # every node, pruned ones too
         self.nodes = {name: self._facts(name, self.spec.nodes[name]) for name in self.order}
         # A use of a shared entry carries its weights only at the first use; per head they
         # count once, however many uses the head reads.
         self.weights: dict[str, int | None] = {}
         self.uses: dict[str, str] = {}
         first_use: dict[str, str] = {}
-        for name in plan.top.order:
+        for name in plan.top.live_order:
             node = self.spec.nodes[name]
             if isinstance(node, UseNode):
                 self.uses[name] = node.use

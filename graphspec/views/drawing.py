@@ -10,8 +10,8 @@ collected once into vertices and edges:
 - pruned nodes, inputs and shared entries, and every edge into them, dashed.
 
 Everything a spec controls (names, expressions, losses) is escaped for the target syntax, and
-the output follows declaration order, so the same spec always gives the same text. When the
-plan carries static shapes (`plan.static[name].shape`), labels show each output shape.
+the output follows declaration order, so the same spec always gives the same text. Labels show
+each node's static output shape (`plan.static[name].shape`) where it is known.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from graphspec.analyse.graph import Plan
+from graphspec.analyse.plan import Plan
 from graphspec.catalogue.shape_rules import format_shape
 from graphspec.spec.forms import (
     BlockNode,
@@ -138,7 +138,6 @@ def _describe(node: Node) -> tuple[Kind, str]:
 def _collect(plan: Plan) -> _Drawing:
     """The vertices and edges both formats draw, in declaration order."""
     spec = plan.spec
-    static: Mapping[str, Any] = getattr(plan, "static", None) or {}
     ids = _Ids()
     vertices: list[_Vertex] = []
     edges: list[_Edge] = []
@@ -146,11 +145,12 @@ def _collect(plan: Plan) -> _Drawing:
     pruned_inputs = plan.top.pruned_inputs
 
     def shape_line(name: str) -> tuple[str, ...]:
-        entry = static.get(name)
-        shape = _format_shape(getattr(entry, "shape", None))
-        outputs = getattr(entry, "outputs", None)
-        if shape is None and isinstance(outputs, Mapping) and outputs:  # several block outputs
-            shapes = ((key, _format_shape(value)) for key, value in outputs.items())
+        entry = plan.static.get(name)  # none for a pruned node
+        if entry is None:
+            return ()
+        shape = _format_shape(entry.shape)
+        if shape is None and entry.outputs:  # several block outputs
+            shapes = ((key, _format_shape(value)) for key, value in entry.outputs.items())
             shape = _shorten(", ".join(f"{key}: {text or '?'}" for key, text in shapes))
         return (shape,) if shape else ()
 

@@ -14,7 +14,7 @@ from graphspec.analyse.shapes import format_shape, node_label
 from graphspec.diagnostics.render import escape
 
 if TYPE_CHECKING:
-    from graphspec.analyse.graph import Plan
+    from graphspec.analyse.plan import Plan
 
 __all__ = ["HEADER", "SummaryRow", "render_summary", "summary_rows"]
 

@@ -163,7 +163,7 @@ def test_deep_chain_validates_statically_with_default_caps(tmp_path: Path) -> No
     report = check_path(spec)
     assert report.ok, [d.format() for d in report.diagnostics[:3]]
     assert report.plan is not None
-    assert len(report.plan.order) == STATIC_DEPTH
+    assert len(report.plan.top.live_order) == STATIC_DEPTH
     assert report.plan.static[f"d{STATIC_DEPTH}"].shape == (2,)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import graphspec
-from graphspec.analyse.graph import Plan
+from graphspec.analyse.plan import Plan
 from graphspec.diagnostics import Diagnostic, SpecError
 from graphspec.emit.model import emit_model
 from graphspec.train.compile import compile_model

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
+import networkx as nx
 import pytest
 
-from graphspec.analyse.graph import Plan, analyse_graph
-from graphspec.pipeline import check_path, load, loads
+from graphspec.analyse.plan import NodeStatic, Plan, ScopePlan
+from graphspec.pipeline import check, check_path, load, loads
 from graphspec.spec.model import Spec
 from graphspec.views.drawing import FORMATS, render, render_dot, render_mermaid
 from tests.conftest import SPECS
@@ -20,10 +21,10 @@ ALL_SPECS = sorted(SPECS.rglob("*.yaml"))
 
 
 def plan_of(spec: Spec | Path) -> Plan:
-    """The analysed Plan of a spec (graph stage only: rendering needs nothing more)."""
-    plan, diagnostics = analyse_graph(spec if isinstance(spec, Spec) else load(spec))
-    assert plan is not None, [d.message for d in diagnostics]
-    return plan
+    """The analysed Plan of a spec."""
+    report = check(spec if isinstance(spec, Spec) else load(spec))
+    assert report.plan is not None, [d.message for d in report.diagnostics]
+    return report.plan
 
 
 def mermaid_of(name: str) -> str:
@@ -162,7 +163,7 @@ outputs:
 def test_shared_uses_are_connected_to_their_entry() -> None:
     mermaid = mermaid_of("seed002_siamese.yaml")
     assert 'shared_lstm[("shared: lstm<br/>LSTM")]' in mermaid
-    assert 'n_left_output["left_output: use lstm"]' in mermaid
+    assert 'n_left_output["left_output: use lstm<br/>(None, 32)"]' in mermaid
     assert "shared_lstm -.- n_left_output" in mermaid
     assert "shared_lstm -.- n_right_output" in mermaid
     assert "class n_left_output,n_right_output use" in mermaid
@@ -179,13 +180,13 @@ def test_shared_uses_are_connected_to_their_entry() -> None:
 
 def test_merge_is_a_hexagon_and_sequence_shows_its_chain() -> None:
     mermaid = mermaid_of("seed002_residual.yaml")
-    assert 'n_output{{"output: add"}}' in mermaid
-    assert 'n_y("y: Conv2D → Conv2D → MaxPooling2D")' in mermaid
-    assert 'n_residual["residual: Conv2D"]' in mermaid
+    assert 'n_output{{"output: add<br/>(None, 16, 16, 128)"}}' in mermaid
+    assert 'n_y("y: Conv2D → Conv2D → MaxPooling2D<br/>(None, 16, 16, 128)")' in mermaid
+    assert 'n_residual["residual: Conv2D<br/>(None, 16, 16, 128)"]' in mermaid
     assert "n_y --> n_output" in mermaid and "n_residual --> n_output" in mermaid
     dot = dot_of("seed002_residual.yaml")
-    assert '"n_output" [shape="hexagon", label="output: add"];' in dot
-    assert 'label="y: Conv2D → Conv2D → MaxPooling2D"' in dot
+    assert '"n_output" [shape="hexagon", label="output: add\\n(None, 16, 16, 128)"];' in dot
+    assert 'label="y: Conv2D → Conv2D → MaxPooling2D\\n(None, 16, 16, 128)"' in dot
 
 
 def test_long_sequence_is_shortened() -> None:
@@ -207,24 +208,24 @@ nodes:
 outputs: {stack: stack}
 """
     )
-    assert 'n_stack("stack: Dense → Dropout → … (3 more) → Activation")' in render_mermaid(
+    assert 'n_stack("stack: Dense → Dropout → … (3 more) → Activation<br/>' in render_mermaid(
         plan_of(spec)
     )
 
 
 def test_expr_blocks_heads_and_edge_bindings() -> None:
     mermaid = mermaid_of("seed001_ensemble3.yaml")
-    assert 'n_prediction[/"prediction: (a + b + c) / 3"/]' in mermaid
+    assert 'n_prediction[/"prediction: (a + b + c) / 3<br/>(None, 10)"/]' in mermaid
     for index, binding in enumerate("abc", start=1):
         assert f'n_cnn{index} -->|"{binding}"| n_prediction' in mermaid
-        assert f'n_cnn{index}[["cnn{index}: block cnn"]]' in mermaid
+        assert f'n_cnn{index}[["cnn{index}: block cnn<br/>' in mermaid
     assert 'out_prediction[\\"prediction<br/>loss: categorical_crossentropy"/]' in mermaid
     assert "n_prediction --> out_prediction" in mermaid
     assert ":::pruned" not in mermaid and "-.->" not in mermaid
     dot = dot_of("seed001_ensemble3.yaml")
     assert '"out_prediction" [shape="house"' in dot
     assert '"n_prediction" -> "out_prediction";' in dot
-    assert 'shape="parallelogram", label="prediction: (a + b + c) / 3"' in dot
+    assert 'shape="parallelogram", label="prediction: (a + b + c) / 3\\n(None, 10)"' in dot
 
 
 def test_block_repeat_and_loss_weight() -> None:
@@ -245,9 +246,9 @@ outputs:
 """
     )
     mermaid = render_mermaid(plan_of(spec))
-    assert 'n_body[["body: block unit ×2"]]' in mermaid
+    assert 'n_body[["body: block unit ×2<br/>' in mermaid
     assert 'out_score[\\"score<br/>loss: mse × 0.5"/]' in mermaid
-    assert 'label="body: block unit ×2"' in render_dot(plan_of(spec))
+    assert 'label="body: block unit ×2\\n' in render_dot(plan_of(spec))
 
 
 def test_inputs_are_stadiums_and_invhouses() -> None:
@@ -277,12 +278,12 @@ def test_declaration_order() -> None:
 
 def test_static_shapes_appear_in_labels() -> None:
     plan = plan_of(SEEDS / "seed002_residual.yaml")
-    shapes: dict[str, Any] = {
-        "y": SimpleNamespace(shape=(16, 16, 128)),
-        "residual": SimpleNamespace(shape=(16, 16, 128)),
-        "output": SimpleNamespace(shape=None),  # unknown: no shape line
+    shapes = {
+        "y": NodeStatic("sequence", (16, 16, 128)),
+        "residual": NodeStatic("Conv2D", (16, 16, 128)),
+        "output": NodeStatic("add", None),  # unknown: no shape line
     }
-    object.__setattr__(plan, "static", shapes)
+    plan = dataclasses.replace(plan, static=shapes)
     mermaid = render_mermaid(plan)
     assert 'n_residual["residual: Conv2D<br/>(None, 16, 16, 128)"]' in mermaid
     assert 'n_output{{"output: add"}}' in mermaid
@@ -313,9 +314,11 @@ NASTY_EXPR = 'a * "q" + [b] <br> {c} (d) | e # f; `g` \\ %% h\nend'
 
 
 def nasty_plan() -> Plan:
-    """A plan whose names and texts try to break out of labels (schema checks bypassed)."""
-    spec = loads(
-        """
+    """A plan whose names and texts try to break out of labels: a sound plan whose spec and
+    scope are then renamed past what the schema allows."""
+    plan = plan_of(
+        loads(
+            """
 graphspec: 1
 name: nasty
 inputs:
@@ -328,14 +331,25 @@ nodes:
 outputs:
   out: {from: o, loss: mse}
 """
+        )
     )
+    spec = plan.spec
     weird = 'we"ird] --> x[<b>end</b>'
     nodes = dict(spec.nodes)
     nodes["b"] = nodes["b"].model_copy(update={"expr": NASTY_EXPR})
     nodes[weird] = nodes.pop("o")
     head = spec.outputs["out"].model_copy(update={"from_": weird, "loss": 'm"s<e>|x'})
     spec = spec.model_copy(update={"nodes": nodes, "outputs": {'o"ut\n': head}, "name": 'n"a}m{e'})
-    return plan_of(spec)
+    rename = {"o": weird}
+    top = plan.top
+    renamed = ScopePlan(
+        top.inputs,
+        tuple(rename.get(n, n) for n in top.order),
+        frozenset(rename.get(n, n) for n in top.live),
+        nx.relabel_nodes(top.graph, rename),
+    )
+    static = {rename.get(name, name): facts for name, facts in plan.static.items()}
+    return dataclasses.replace(plan, spec=spec, top=renamed, static=static, head_layers={})
 
 
 def test_quotes_and_brackets_in_names_are_escaped_in_mermaid() -> None:
@@ -354,8 +368,10 @@ def test_quotes_and_braces_in_names_are_escaped_in_dot() -> None:
     assert len(declared) == 6 and len(edges) == 6
     for source, target in edges:
         assert source in declared and target in declared
-    assert 'label="we\\"ird] --> x[<b>end</b>: add"' in text
-    assert 'label="b: a * \\"q\\" + [b] <br> {c} (d) | e # f; `g` \\\\ %% h end"' in text
+    assert 'label="we\\"ird] --> x[<b>end</b>: add\\n(None, 4)"' in text
+    assert (
+        'label="b: a * \\"q\\" + [b] <br> {c} (d) | e # f; `g` \\\\ %% h end\\n(None, 4)"' in text
+    )
     assert text.startswith('digraph "n\\"a}m{e" {')
 
 
@@ -363,8 +379,9 @@ def test_long_expression_is_shortened() -> None:
     plan = nasty_plan()
     nodes = dict(plan.spec.nodes)
     nodes["b"] = nodes["b"].model_copy(update={"expr": " + ".join(["a"] * 200)})
-    text = render_mermaid(plan_of(plan.spec.model_copy(update={"nodes": nodes})))
-    label = re.search(r'n_b\[/"(.*)"/\]', text)
+    spec = plan.spec.model_copy(update={"nodes": nodes})
+    text = render_mermaid(dataclasses.replace(plan, spec=spec))
+    label = re.search(r'n_b\[/"(.*)<br/>\(None, 4\)"/\]', text)
     assert label is not None and label.group(1).endswith("…") and len(label.group(1)) <= 64
 
 
