@@ -1,10 +1,23 @@
-"""graphspec: a declarative graph-spec compiler from YAML/JSON to Keras 3 functional models."""
+"""graphspec: a declarative graph-spec compiler from YAML/JSON to Keras 3 functional models.
 
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
-from graphspec.emit.recursion import load_model
-from graphspec.importer.to_spec import from_keras
-from graphspec.pipeline import Report, build, check, load, loads
-from graphspec.spec.model import Spec
+The public names below are imported on first use (PEP 562), so `import graphspec`, and with it
+every `python -m graphspec` command, loads no submodule: `validate` pays only for the stages it
+runs, never for the importer or the Keras side (DESIGN.md, "Performance budget").
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what type checkers and IDEs see: the names and modules of _EXPORTS
+    from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
+    from graphspec.emit.recursion import load_model
+    from graphspec.importer.to_spec import from_keras
+    from graphspec.pipeline import Report, build, check, load, loads
+    from graphspec.spec.model import Spec
 
 __all__ = [
     "Diagnostic",
@@ -20,4 +33,62 @@ __all__ = [
     "load_model",
     "loads",
 ]
+
 __version__ = "0.1.0"
+"""A literal: reading it costs nothing, where importlib.metadata.version costs about 20 ms, and
+it is the version of the code imported, installed or not. tests/test_imports.py keeps it equal
+to pyproject.toml's."""
+
+_EXPORTS: dict[str, str] = {
+    "Diagnostic": "graphspec.diagnostics",
+    "Location": "graphspec.diagnostics",
+    "Severity": "graphspec.diagnostics",
+    "SpecError": "graphspec.diagnostics",
+    "load_model": "graphspec.emit.recursion",
+    "from_keras": "graphspec.importer.to_spec",
+    "Report": "graphspec.pipeline",
+    "build": "graphspec.pipeline",
+    "check": "graphspec.pipeline",
+    "load": "graphspec.pipeline",
+    "loads": "graphspec.pipeline",
+    "Spec": "graphspec.spec.model",
+}
+"""Public name → the module that defines it, the table the code reads: when a module moves, change
+it here and in the `TYPE_CHECKING` imports above (mypy checks those, tests/test_imports.py checks
+that the two agree)."""
+
+
+def _import_on_first_use(name: str) -> object:
+    """Import a public name's module on first access, then keep the name as a plain global."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any graphspec.<typo>
+    __getattr__ = _import_on_first_use
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _PublicNamesFirst(types.ModuleType):
+    """Keeps `graphspec.load` the function when the subpackage `graphspec.load` is imported.
+
+    Importing a submodule sets it as an attribute of its parent package. Eager imports here used
+    to rebind the function afterwards; lazily, the first `graphspec.load.source` import would
+    leave `graphspec.load` a module for good. So a submodule never replaces a public name: it
+    stays reachable in `sys.modules` and by `from graphspec.load.source import ...`.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicNamesFirst
