@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # what type checkers and IDEs see: the names and modules of _EXPORTS
     from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
-    from graphspec.emit.recursion import load_model
     from graphspec.importer.to_spec import from_keras
     from graphspec.pipeline import Report, build, check, load, loads
+    from graphspec.runtime.saving import load_model
     from graphspec.spec.model import Spec
 
 __all__ = [
@@ -44,13 +44,13 @@ _EXPORTS: dict[str, str] = {
     "Location": "graphspec.diagnostics",
     "Severity": "graphspec.diagnostics",
     "SpecError": "graphspec.diagnostics",
-    "load_model": "graphspec.emit.recursion",
     "from_keras": "graphspec.importer.to_spec",
     "Report": "graphspec.pipeline",
     "build": "graphspec.pipeline",
     "check": "graphspec.pipeline",
     "load": "graphspec.pipeline",
     "loads": "graphspec.pipeline",
+    "load_model": "graphspec.runtime.saving",
     "Spec": "graphspec.spec.model",
 }
 """Public name → the module that defines it, the table the code reads: when a module moves, change

@@ -14,12 +14,11 @@ import os
 import pkgutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import graphspec
-from tests.conftest import ROOT, SPECS
+from tests.conftest import FIXTURES, ROOT, SPECS
 
 BUILD_SIDE = (
     # The only packages and modules that may import keras or tensorflow: building, saving and
@@ -37,39 +36,8 @@ KERAS_FREE = sorted(
     if info.name != "__main__" and f"graphspec.{info.name}" not in BUILD_SIDE
 )
 SEEDS = sorted(str(p) for p in (SPECS / "seeds").glob("*.yaml"))
-TINY_KERAS_CONFIG = {
-    "class_name": "Functional",
-    "config": {
-        "name": "tiny",
-        "layers": [
-            {
-                "class_name": "InputLayer",
-                "name": "x",
-                "config": {"batch_shape": [None, 4], "name": "x"},
-                "inbound_nodes": [],
-            },
-            {
-                "module": "keras.layers",
-                "class_name": "Dense",
-                "name": "y",
-                "config": {"name": "y", "units": 2},
-                "inbound_nodes": [
-                    {
-                        "args": [
-                            {
-                                "class_name": "__keras_tensor__",
-                                "config": {"shape": [None, 4], "keras_history": ["x", 0, 0]},
-                            }
-                        ],
-                        "kwargs": {},
-                    }
-                ],
-            },
-        ],
-        "input_layers": [["x", 0, 0]],
-        "output_layers": [["y", 0, 0]],
-    },
-}
+KERAS_CONFIG = FIXTURES / "import" / "valid_dense.json"
+"""A Keras JSON config (Input → Dense) that `graphspec import` turns into a valid spec."""
 
 
 def loaded_modules(code: str) -> set[str]:
@@ -93,7 +61,7 @@ def under(modules: set[str], *packages: str) -> list[str]:
     return sorted(m for m in modules if any(m == p or m.startswith(f"{p}.") for p in packages))
 
 
-def commands(package: str, keras_config: Path) -> list[tuple[list[str], int]]:
+def commands(package: str) -> list[tuple[list[str], int]]:
     """The CLI commands (with the exit code they must give) that go through `package`."""
     validate = (["validate", SEEDS[0]], 0)
     views = [
@@ -103,7 +71,7 @@ def commands(package: str, keras_config: Path) -> list[tuple[list[str], int]]:
         (["diff", SEEDS[0], SEEDS[1]], 1),  # 1: the two specs differ
         (["diff", "--format", "json", SEEDS[0], SEEDS[1]], 1),
     ]
-    imports = (["import", str(keras_config)], 0)
+    imports = (["import", str(KERAS_CONFIG)], 0)
     schema = (["schema"], 0)
     return {
         "graphspec.cli": [validate, *views, imports, schema],
@@ -114,9 +82,7 @@ def commands(package: str, keras_config: Path) -> list[tuple[list[str], int]]:
 
 
 @pytest.mark.parametrize("package", KERAS_FREE)
-def test_package_imports_and_runs_without_keras(package: str, tmp_path: Path) -> None:
-    keras_config = tmp_path / "tiny.json"
-    keras_config.write_text(json.dumps(TINY_KERAS_CONFIG))
+def test_package_imports_and_runs_without_keras(package: str) -> None:
     code = (
         "import contextlib, importlib, io, pkgutil\n"
         f"build_side = {BUILD_SIDE!r}\n"
@@ -130,7 +96,7 @@ def test_package_imports_and_runs_without_keras(package: str, tmp_path: Path) ->
         "    if not entry_point and not built:\n"
         "        importlib.import_module(info.name)\n"
         "from graphspec.cli import main\n"
-        f"for command, expected in {commands(package, keras_config)!r}:\n"
+        f"for command, expected in {commands(package)!r}:\n"
         "    out, err = io.StringIO(), io.StringIO()\n"
         "    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):\n"
         "        code = main(command)\n"
