@@ -28,8 +28,8 @@ NOT_FOR_VALIDATE = (
 """Modules and packages (with everything under them) that `validate` must not import."""
 KNOWN_LEAKS = ["graphspec.views", "graphspec.views.drawing"]
 """Imported by validate although they should not be: cli/graph.py's add_parser imports
-views.drawing for FORMATS (the --format choices) whenever the parser is built. Empty this list
-when that is fixed; the test fails until then, so it cannot go stale."""
+views.drawing for FORMATS (the --format choices) whenever the parser is built. Once that is
+fixed the test fails until this list is emptied, so it cannot go stale."""
 
 
 def test_validate_imports_nothing_it_does_not_run() -> None:
