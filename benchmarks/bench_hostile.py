@@ -1,7 +1,7 @@
 """Time graphspec on hostile input: every invalid fixture, and inputs built to grow.
 
 Issue 4 asks that hostile input end in bounded time (under a second) and that the work grow
-linearly with the input. Timing never decides a test's pass/fail here (tests/load/test_hostile.py
+linearly with the input. Timing never decides a test's pass/fail here (tests/read/test_hostile.py
 checks exit codes, output and memory); this script measures and prints the figures, flags any
 file over a second and any growth worse than linear, and writes benchmarks/results/hostile.json.
 

@@ -45,8 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_specs import generate  # noqa: E402
 
-from graphspec.load.source import load_text  # noqa: E402
 from graphspec.pipeline import Report, analyse, check_text  # noqa: E402
+from graphspec.read.source import load_text  # noqa: E402
 from graphspec.spec.parse import parse_spec  # noqa: E402
 
 QA_SPEC = "specs/seeds/seed002_qa.yaml"

@@ -14,7 +14,7 @@ from typing import Any
 from graphspec.analyse.plan import Plan
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes, sort_diagnostics
-from graphspec.load.source import SourceTree, gc_paused, load_file, load_text
+from graphspec.read.source import SourceTree, gc_paused, load_file, load_text
 from graphspec.settings import DEFAULT_LIMITS, DEFAULT_OPTIONS, Limits, Options
 from graphspec.spec.model import Spec
 from graphspec.spec.parse import parse_spec

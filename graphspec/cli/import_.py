@@ -44,8 +44,8 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     from graphspec.diagnostics import SpecError
     from graphspec.importer.to_spec import import_path
-    from graphspec.load.source import split_lines
     from graphspec.pipeline import check_text
+    from graphspec.read.source import split_lines
 
     model = Path(args.model)
     if not model.is_file():

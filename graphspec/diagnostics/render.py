@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from graphspec.diagnostics import Diagnostic, format_path
-from graphspec.load.source import split_lines
+from graphspec.read.source import split_lines
 
 __all__ = [
     "JSON_VERSION",

@@ -9,7 +9,7 @@ from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecPath
 from graphspec.diagnostics.suggest import suggest
 
 if TYPE_CHECKING:
-    from graphspec.load.source import SourceTree
+    from graphspec.read.source import SourceTree
 
 
 class Locator:

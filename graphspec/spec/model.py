@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
 from graphspec.diagnostics import SpecPath
-from graphspec.load.source import SourceTree
+from graphspec.read.source import SourceTree
 from graphspec.spec.base import ArgsModel, DType, Name, Ref, SpecModel
 from graphspec.spec.forms import BlockNode, Node, Shared, SharedBlock, UseNode
 

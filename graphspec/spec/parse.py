@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes, format_path
 from graphspec.diagnostics.suggest import did_you_mean, suggest
-from graphspec.load.source import SourceTree
+from graphspec.read.source import SourceTree
 from graphspec.spec.base import NODE_FORMS
 from graphspec.spec.forms import (
     BlockNode,

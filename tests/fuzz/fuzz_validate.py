@@ -66,7 +66,7 @@ DOCUMENTED_CODES = frozenset(
 # Exceptions already reported as graphspec bugs but not fixed yet, recognised by the exception
 # type and the graphspec functions on the stack ("file.py:function"); they are listed but do
 # not fail a run. Empty: the ones found so far (a top-level ${param}, deep JSON, deep block
-# chains) are fixed and have tests in tests/load/test_hostile.py.
+# chains) are fixed and have tests in tests/read/test_hostile.py.
 KNOWN_BUGS: dict[str, Callable[[str, frozenset[str]], bool]] = {}
 
 # ---- results -------------------------------------------------------------------------------

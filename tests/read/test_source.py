@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graphspec.load.source import load_file, load_text
+from graphspec.read.source import load_file, load_text
 
 
 def test_scalars_follow_yaml_1_2() -> None:
