@@ -96,6 +96,10 @@ def main() -> int:
     parser.add_argument("--no-build", action="store_true", help="skip building in Keras")
     args = parser.parse_args()
     python = sys.executable
+    # An installed graphspec has its bytecode compiled (pip does it; so does `make`); without
+    # it, every cold run would compile ~45 modules from source (~40 ms) and measure that. This
+    # machine sets PYTHONDONTWRITEBYTECODE, so compile once here, explicitly.
+    subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "graphspec")], check=True)
     spec = str(args.spec.resolve())
     one = f"graphspec validate (1 spec: {args.spec.stem})"
     every = f"graphspec validate ({len(SEEDS)} seed specs)"

@@ -6,9 +6,9 @@ The options travel *beside* the `Plan`, never inside it (openapi-python-client k
 options say how strict to be about it and what the user allowed.
 
 ``[tool.graphspec]`` is read with `tomllib` and validated once by the pydantic model
-`ProjectSettings`. pydantic-settings' ``PyprojectTomlConfigSettingsSource`` would do the
-reading too, but it adds ~22 ms to every cold `graphspec validate` (a third of the import
-budget) for what a dozen lines do here.
+`graphspec.project.ProjectSettings`, imported only when the table exists. pydantic-settings'
+``PyprojectTomlConfigSettingsSource`` would do the reading too, but it adds ~22 ms to every
+cold `graphspec validate` (a third of the import budget) for what a dozen lines do here.
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from graphspec.catalogue.custom import CustomLayer, CustomLayerError, CustomLayers
+from graphspec.catalogue.custom import CustomLayerError, CustomLayers
 
 
 @dataclass(frozen=True)
@@ -53,59 +50,6 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
-
-
-class CustomLayerTable(_Table):
-    """``[tool.graphspec.custom-layers.NAME]``: an allowed class with a static rule."""
-
-    class_: Annotated[str, Field(alias="class")]
-    shape: Literal["same"] | None = None
-    trainable: str | int | None = None
-    non_trainable: Annotated[str | int | None, Field(alias="non-trainable")] = None
-
-
-CustomLayerName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-
-
-class ProjectSettings(_Table):
-    """``[tool.graphspec]`` as written in ``pyproject.toml``."""
-
-    custom_layers: Annotated[
-        list[str] | dict[CustomLayerName, str | CustomLayerTable],
-        Field(alias="custom-layers", default_factory=list),
-    ]
-
-    def layers(self, source: str) -> CustomLayers:
-        """The custom layers these settings allow (import paths and formulas checked)."""
-        if isinstance(self.custom_layers, list):
-            return CustomLayers.from_paths(self.custom_layers, source)
-        found: dict[str, CustomLayer] = {}
-        for name, entry in self.custom_layers.items():
-            where = f"{source}: custom-layers.{name}"
-            table = entry if isinstance(entry, CustomLayerTable) else CustomLayerTable(class_=entry)
-            found[name] = CustomLayer.declared(
-                name, table.class_, where, table.shape, table.trainable, table.non_trainable
-            )
-        return CustomLayers.of(found.values(), source)
-
-
-_UNION_TAGS = ("str", "int", "CustomLayerTable")
-
-
-def settings_error(source: str | Path, error: ValidationError) -> CustomLayerError:
-    """The deepest problem pydantic found in ``[tool.graphspec]``, as a usage error: with
-    ``custom-layers`` a list or a table, the deepest error is in the branch the user meant."""
-    deepest = max(error.errors(), key=lambda item: len(item["loc"]))
-    where = ".".join(
-        str(part)
-        for part in deepest["loc"]
-        if not (isinstance(part, str) and ("[" in part or part in _UNION_TAGS))
-    )
-    return CustomLayerError(f"{source}: [tool.graphspec] {where}: {deepest['msg']}")
-
-
 def read_project_settings(start: Path | None = None) -> CustomLayers:
     """The custom layers of ``[tool.graphspec]`` in the nearest pyproject.toml from ``start``
     (the working directory) upwards; none when no pyproject.toml declares any."""
@@ -119,9 +63,15 @@ def read_project_settings(start: Path | None = None) -> CustomLayers:
                 data = tomllib.load(handle)
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise CustomLayerError(f"{candidate}: cannot read it: {error}") from None
-        table = data.get("tool", {}).get("graphspec", {})
+        table = data.get("tool", {}).get("graphspec")
+        if table is None:
+            return CustomLayers()
         if not isinstance(table, dict):
             raise CustomLayerError(f"{candidate}: [tool.graphspec] must be a table")
+        from pydantic import ValidationError
+
+        from graphspec.project import ProjectSettings, settings_error
+
         try:
             settings = ProjectSettings.model_validate(table)
         except ValidationError as error:

@@ -21,7 +21,6 @@ from graphspec.catalogue.reader import (
 from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
-from graphspec.spec.expression import check_expression
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
@@ -388,6 +387,10 @@ class _Checker(Reporter):
                 )
 
     def check_expression(self, path: SpecPath, node: ExprNode) -> None:
+        # Imported here: the expression checker's tables cost milliseconds, spent only on
+        # specs that have an expr node.
+        from graphspec.spec.expression import check_expression
+
         problems = check_expression(node.expr, list(node.from_))
         if not problems:
             return

@@ -22,7 +22,6 @@ from graphspec.diagnostics import Code, Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.settings import Options
 from graphspec.spec.base import keras_arguments
-from graphspec.spec.expression import infer_expr_shape
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
@@ -260,6 +259,8 @@ class _Inferer(Reporter):
                 return _Result((None,), 0, 0)
             batched[key] = (None, *known)
         try:
+            from graphspec.spec.expression import infer_expr_shape  # only for expr nodes
+
             shape = infer_expr_shape(node.expr, batched)[1:]
         except ValueError as error:
             self.report(codes.EXPRESSION_SHAPE, f"expression {where}: {error}", (*path, "expr"))

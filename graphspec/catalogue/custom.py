@@ -135,7 +135,7 @@ class CustomLayers:
     def from_settings(cls, table: Any, source: str) -> CustomLayers:
         """From the value of ``custom-layers`` in ``[tool.graphspec]`` (validated by
         `graphspec.settings.ProjectSettings`)."""
-        from graphspec.settings import ProjectSettings, settings_error
+        from graphspec.project import ProjectSettings, settings_error
 
         try:
             settings = ProjectSettings.model_validate({"custom-layers": table})

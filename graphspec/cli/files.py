@@ -16,7 +16,6 @@ import contextlib
 import glob
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -106,6 +105,8 @@ def write_text_atomically(path: Path, text: str) -> None:
     `UsageError`; anything else is re-raised after the clean-up.
     """
     mode = _mode_for(path)
+    import tempfile  # only commands that write pay for it
+
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=_parent(path))
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -16,9 +16,12 @@ if TYPE_CHECKING:
     from graphspec.settings import Options
 
 
-def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -> None:
-    from graphspec.views.drawing import FORMATS
+CHOICES = ("mermaid", "dot")
+"""The names of `graphspec.views.drawing.FORMATS`, restated so that building the parser (for
+every command, `validate` included) does not import the drawing code; a test keeps them equal."""
 
+
+def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "graph",
         parents=parents,
@@ -28,9 +31,7 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
         "'dot -Tsvg'. Never imports TensorFlow or Keras.",
     )
     parser.add_argument("spec", metavar="SPEC", help="the spec file")
-    parser.add_argument(
-        "--format", choices=tuple(FORMATS), default="mermaid", help="default: mermaid"
-    )
+    parser.add_argument("--format", choices=CHOICES, default="mermaid", help="default: mermaid")
     parser.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")
     parser.set_defaults(run=run)
 

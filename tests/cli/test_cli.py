@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from graphspec.cli import main
+from graphspec.cli import graph, main
 from graphspec.cli.build import added
 from graphspec.diagnostics import Diagnostic, Location, Severity
 from graphspec.pipeline import check_path
@@ -216,6 +216,7 @@ def test_graph_of_a_pattern_matching_several_specs_is_a_usage_error(
 def test_graph_format_choices_are_the_drawing_formats() -> None:
     result = run("graph", "--help")
     assert "{" + ",".join(FORMATS) + "}" in result.stdout
+    assert tuple(FORMATS) == graph.CHOICES  # the parser's restated names
 
 
 def test_import_quotes_the_imported_text_not_the_file_it_would_replace(
