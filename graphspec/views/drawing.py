@@ -17,7 +17,7 @@ each node's static output shape (`plan.static[name].shape`) where it is known.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -177,11 +177,9 @@ def _collect(plan: Plan) -> _Drawing:
         pruned = name in pruned_nodes
         node_id = ids("n", name)
         vertices.append(_Vertex(node_id, kind, (f"{name}: {text}", *shape_line(name)), pruned))
-        bindings: Iterable[tuple[str, str]] = (
-            node.from_.items() if isinstance(node, ExprNode) else (("", r) for r in node.from_)
-        )
         seen: set[tuple[str, str]] = set()
-        for binding, ref in bindings:
+        for ref, (_, key) in node.refs():  # an expr's `from` keys name the bindings
+            binding = key if isinstance(key, str) else ""
             found = resolve(ref)
             if found is None:
                 continue
