@@ -1,0 +1,1 @@
+"""Stage 1, read: YAML or JSON text → `SourceTree`, plain values and their file positions."""

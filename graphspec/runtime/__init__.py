@@ -1,0 +1,1 @@
+"""What needs a live Keras backend: choosing and importing it, saving and loading models."""

@@ -1,0 +1,1 @@
+"""Stage 2, parse: `SourceTree` → `Spec`, the language as written (frozen pydantic models)."""

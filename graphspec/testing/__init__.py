@@ -1,0 +1,1 @@
+"""Harnesses that compare a Keras model with graphspec's build of it (imports Keras and numpy)."""
