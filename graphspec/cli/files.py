@@ -12,13 +12,12 @@ Failures are `UsageError`s (exit 2), not tracebacks. Only the standard library i
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from graphspec.atomic import write_text
 from graphspec.cli.exits import UsageError
 
 __all__ = ["SPEC_SUFFIXES", "check_output", "expand", "expand_one", "write_text_atomically"]
@@ -97,30 +96,12 @@ def check_output(path: Path, suffixes: Sequence[str] = (), *, force: bool = True
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write UTF-8 text to a temporary file beside `path`, then rename it over `path`: readers
-    see the old file or the new one, and a failure leaves no temporary file behind.
-
-    The new file gets the mode the replaced file had, or the umask's default for a new file
-    (a bare temporary file would be readable by its owner only). A file-system failure is a
-    `UsageError`; anything else is re-raised after the clean-up.
-    """
-    mode = _mode_for(path)
-    import tempfile  # only commands that write pay for it
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=_parent(path))
+    """Write UTF-8 text through `graphspec.atomic` (readers see the old file or the new one,
+    with the replaced file's mode); a file-system failure is a `UsageError`."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fchmod(stream.fileno(), mode)
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(error, OSError):
-            raise UsageError(f"{path}: cannot write: {error.strerror or error}") from error
-        raise
+        write_text(path, text)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write: {error.strerror or error}") from error
 
 
 def _fixed_part(pattern: str) -> Path:
@@ -144,12 +125,3 @@ def _through_link(path: Path, root: Path) -> bool:
 
 def _parent(path: Path) -> Path:
     return path.parent if str(path.parent) else Path(".")
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)  # read it (there is no getter); a CLI run is single-threaded
-        os.umask(umask)
-        return 0o666 & ~umask

@@ -8,11 +8,11 @@ layers passed, and the recursion limit raised for deep chains (`graphspec.emit.r
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from graphspec.atomic import replacing
 
 if TYPE_CHECKING:
     from graphspec.catalogue.custom import CustomLayers
@@ -20,18 +20,9 @@ if TYPE_CHECKING:
 
 def save_model_atomically(model: Any, path: str | Path) -> None:
     """Save a keras model to ``path`` (a .keras file) through a temporary file beside it and
-    one rename, so a failure never leaves a half-written file there."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=".tmp.keras", dir=path.parent
-    )
-    os.close(handle)
-    try:
+    one rename (`graphspec.atomic`), so a failure never leaves a half-written file there."""
+    with replacing(Path(path), suffix=".tmp.keras") as temporary:
         model.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def load_model(
