@@ -35,7 +35,7 @@ JSON_VERSION: Final = 1
 
 # Control characters (C0, DEL, C1; newline and tab too: a message is one line), zero-width and
 # bidirectional formatting characters: none of them may reach a terminal or a CI log raw.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 _WINDOW: Final = 240
@@ -50,7 +50,7 @@ def escape(text: str) -> str:
     >>> escape("a\\tb\\x1b[31m\\u202e")
     'a\\\\tb\\\\x1b[31m\\\\u202e'
     """
-    return _CONTROL.sub(_escaped, text)
+    return CONTROL.sub(_escaped, text)
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Final, Literal
 
 from graphspec.analyse.plan import Plan
 from graphspec.catalogue.shape_rules import format_shape
+from graphspec.diagnostics.render import CONTROL
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
@@ -43,7 +44,6 @@ MAX_LABEL: Final = 60
 MAX_CHAIN: Final = 4
 """Longest layer chain shown in full; longer sequences show their ends and a count."""
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NOT_ID = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -75,7 +75,7 @@ class _Drawing:
 
 def _shorten(text: str, limit: int = MAX_LABEL) -> str:
     """One line of at most `limit` characters (spec text may hold newlines and be long)."""
-    flat = " ".join(_CONTROL.sub(" ", text).split())
+    flat = " ".join(CONTROL.sub(" ", text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
@@ -244,7 +244,7 @@ _MERMAID_CLASSES: Final = (
 
 def mermaid_escape(text: str) -> str:
     """Spec text made safe inside a quoted Mermaid label: entities for `" # < > & | \\ ``."""
-    flat = _CONTROL.sub(" ", text)
+    flat = CONTROL.sub(" ", text)
     return _MERMAID_SPECIAL.sub(lambda m: _MERMAID_ENTITIES[m.group()], flat)
 
 
@@ -300,7 +300,7 @@ _DOT_STYLES: Final[Mapping[Kind, Mapping[str, str]]] = {
 
 def dot_escape(text: str) -> str:
     """Spec text made safe inside a double-quoted DOT string: `\\` and `"` escaped."""
-    flat = _CONTROL.sub(" ", text)
+    flat = CONTROL.sub(" ", text)
     return flat.replace("\\", "\\\\").replace('"', '\\"')
 
 

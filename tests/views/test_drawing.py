@@ -392,3 +392,13 @@ def test_render_by_format_name() -> None:
     assert render(plan) == render_mermaid(plan)
     with pytest.raises(ValueError, match="unknown graph format 'svg'"):
         render(plan, "svg")
+
+
+def test_bidirectional_and_zero_width_characters_never_reach_a_label() -> None:
+    """The same characters the terminal renderer escapes (diagnostics.render.CONTROL)."""
+    plan = nasty_plan()
+    nodes = dict(plan.spec.nodes)
+    nodes["b"] = nodes["b"].model_copy(update={"expr": "a\u202e + b\u200b\u2066"})
+    spec = plan.spec.model_copy(update={"nodes": nodes})
+    for text in (render_mermaid(dataclasses.replace(plan, spec=spec)), render_dot(plan)):
+        assert not any(char in text for char in "\u202e\u200b\u2066")
