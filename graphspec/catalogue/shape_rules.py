@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
+from graphspec.shape import Shape, format_shape, is_int
+
 __all__ = [
     "MERGE_OPS",
     "LayerShape",
@@ -36,9 +38,6 @@ __all__ = [
     "infer_merge",
     "known_layers",
 ]
-
-Shape: TypeAlias = tuple[int | None, ...]
-"""A tensor shape without the batch dimension; ``None`` is an unknown size."""
 
 MERGE_OPS: Final = (
     "concatenate",
@@ -86,12 +85,6 @@ class _Unknown(Exception):
     """No inference is possible: a required argument is missing or has an unusable type."""
 
 
-def format_shape(shape: Sequence[int | None]) -> str:
-    """``(16, 16, 128)``, ``(128,)`` or ``()``, with ``None`` for unknown sizes."""
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
 _fmt = format_shape
 
 
@@ -100,10 +93,6 @@ def _prod(values: Sequence[int]) -> int:
     for value in values:
         result *= value
     return result
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 _BATCH_HINT = "shapes in graphspec leave out the batch dimension"
@@ -132,7 +121,7 @@ class _Args:
 
     def integer(self, name: str, minimum: int | None = 1) -> int:
         value = self.raw(name)
-        if not _is_int(value):
+        if not is_int(value):
             raise _Unknown(name)
         if minimum is not None and value < minimum:
             need = "positive" if minimum == 1 else f"at least {minimum}"
@@ -145,9 +134,9 @@ class _Args:
     def ints(self, name: str, n: int, minimum: int = 1, value: Any = _FROM_ARGS) -> tuple[int, ...]:
         """Keras' ``standardize_tuple``: an int, or a list of ``n`` ints, each >= ``minimum``."""
         value = self.raw(name) if value is _FROM_ARGS else value
-        if _is_int(value):
+        if is_int(value):
             result: tuple[int, ...] = (int(value),) * n
-        elif isinstance(value, list | tuple) and all(_is_int(v) for v in value):
+        elif isinstance(value, list | tuple) and all(is_int(v) for v in value):
             if len(value) != n:
                 raise ShapeError(
                     f"{name} must be an int or a list of {n} ints, but received {value!r}"
@@ -430,7 +419,7 @@ def _dropout_check(a: _Args) -> None:
     noise = a.raw("noise_shape")
     if noise is None:
         return
-    if not isinstance(noise, list | tuple) or not all(d is None or _is_int(d) for d in noise):
+    if not isinstance(noise, list | tuple) or not all(d is None or is_int(d) for d in noise):
         raise _Unknown("noise_shape")
     if any(d is not None and d <= 0 for d in noise):
         raise ShapeError(f"noise_shape sizes must be positive or null, but received {noise!r}")
@@ -490,7 +479,7 @@ def _softmax(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     axis = a.raw("axis")
     axes = axis if isinstance(axis, list | tuple) else [axis]
-    if not all(_is_int(x) for x in axes):
+    if not all(is_int(x) for x in axes):
         raise _Unknown("axis")
     full = len(shape) + 1
     for x in axes:
@@ -515,7 +504,7 @@ def _prelu(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
         axes = list(shared)
     else:
         axes = [shared]
-    if not all(_is_int(x) for x in axes):
+    if not all(is_int(x) for x in axes):
         raise _Unknown("shared_axes")
     alpha: list[int | None] = list(shape)
     for axis in axes:
@@ -555,7 +544,7 @@ _add("Flatten", _flatten, {"data_format": None})
 def _reshape(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     target = a.raw("target_shape")
-    if not isinstance(target, list | tuple) or not all(d is None or _is_int(d) for d in target):
+    if not isinstance(target, list | tuple) or not all(d is None or is_int(d) for d in target):
         raise _Unknown("target_shape")
     if any(d is not None and d < -1 for d in target) or sum(d == -1 for d in target) > 1:
         raise ShapeError(
@@ -589,7 +578,7 @@ _add("Reshape", _reshape)
 def _permute(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     dims = a.raw("dims")
-    if not isinstance(dims, list | tuple) or not all(_is_int(d) for d in dims):
+    if not isinstance(dims, list | tuple) or not all(is_int(d) for d in dims):
         raise _Unknown("dims")
     if sorted(dims) != list(range(1, len(dims) + 1)):
         raise ShapeError(
@@ -618,7 +607,7 @@ _add("RepeatVector", _repeat_vector)
 def _pairs(a: _Args, name: str, rank: int, minimum: int = 0) -> tuple[tuple[int, ...], ...]:
     """ZeroPadding/Cropping amounts: an int, ``rank`` ints or ``rank`` pairs of ints."""
     value = a.raw(name)
-    if _is_int(value):
+    if is_int(value):
         if value < minimum:
             raise ShapeError(f"{name} must be non-negative, but received {value!r}")
         return ((int(value), int(value)),) * rank
@@ -1035,7 +1024,7 @@ def _axis_dims(
 def _batch_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     axis = a.raw("axis")
-    if not _is_int(axis):
+    if not is_int(axis):
         raise _Unknown("axis")
     center, scale, renorm = a.flag("center"), a.flag("scale"), a.flag("renorm")
     (size,) = _axis_dims(a.layer, shape, [axis], axis)
@@ -1053,7 +1042,7 @@ def _layer_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     axis = a.raw("axis")
     axes = sorted(axis) if isinstance(axis, list | tuple) else [axis]
-    if not all(_is_int(x) for x in axes):
+    if not all(is_int(x) for x in axes):
         raise _Unknown("axis")
     center, scale = a.flag("center"), a.flag("scale")
     size = _prod(_axis_dims(a.layer, shape, axes, axis, known=center or scale))
@@ -1071,7 +1060,7 @@ def _normalization(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
         return LayerShape((shape,), 0)
     axis = a.raw("axis")
     axes = [] if axis is None else sorted(axis) if isinstance(axis, list | tuple) else [axis]
-    if not all(_is_int(x) for x in axes):
+    if not all(is_int(x) for x in axes):
         raise _Unknown("axis")
     size = _prod(_axis_dims(a.layer, shape, axes, axis))
     return LayerShape((shape,), 0, 2 * size + 1)
@@ -1083,12 +1072,12 @@ _add("Normalization", _normalization, {"axis": -1, "mean": None, "variance": Non
 def _group_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     groups = a.raw("groups")
-    if not _is_int(groups):
+    if not is_int(groups):
         raise _Unknown("groups")
     if groups <= 0 and groups != -1:
         raise ShapeError(f"groups must be positive (or -1), but received {groups!r}")
     axis = a.raw("axis")
-    if not _is_int(axis):
+    if not is_int(axis):
         raise _Unknown("axis")
     center, scale = a.flag("center"), a.flag("scale")
     (size,) = _axis_dims(a.layer, shape, [axis], axis)
@@ -1119,9 +1108,9 @@ def _multi_head_attention(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     out_arg = a.raw("output_shape")
     if not out_arg:
         projection: tuple[int, ...] | None = None
-    elif _is_int(out_arg):
+    elif is_int(out_arg):
         projection = (int(out_arg),)
-    elif isinstance(out_arg, list | tuple) and all(_is_int(d) for d in out_arg):
+    elif isinstance(out_arg, list | tuple) and all(is_int(d) for d in out_arg):
         projection = tuple(out_arg)
     else:
         raise _Unknown("output_shape")
@@ -1286,7 +1275,7 @@ def _dot(inputs: Sequence[tuple[str, Shape]], axes: int | Sequence[int]) -> Shap
     (name1, shape1), (name2, shape2) = inputs
     if isinstance(axes, int) and not isinstance(axes, bool):
         pair = [axes, axes]
-    elif isinstance(axes, list | tuple) and len(axes) == 2 and all(_is_int(x) for x in axes):
+    elif isinstance(axes, list | tuple) and len(axes) == 2 and all(is_int(x) for x in axes):
         pair = [int(x) for x in axes]
     else:
         raise ShapeError(f"dot axes must be an int or a list of two ints, but received {axes!r}")
@@ -1336,12 +1325,12 @@ def _merge_layer(op: str) -> _Rule:
         named = [(f"input {i}", shape) for i, shape in enumerate(inputs, start=1)]
         if op == "concatenate":
             axis = a.raw("axis")
-            if not _is_int(axis):
+            if not is_int(axis):
                 raise _Unknown("axis")
             return infer_merge(op, named, axis=axis)
         if op == "dot":
             axes = a.raw("axes")
-            if not (_is_int(axes) or isinstance(axes, list | tuple)):
+            if not (is_int(axes) or isinstance(axes, list | tuple)):
                 raise _Unknown("axes")
             return infer_merge(op, named, axes=list(axes) if isinstance(axes, tuple) else axes)
         return infer_merge(op, named)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import graphspec.shape
 from graphspec.catalogue.reader import load_catalogue
 from graphspec.catalogue.shape_rules import (
     MERGE_OPS,
@@ -55,11 +56,9 @@ def test_layer_shape_output_and_params() -> None:
     assert result.params == 12
 
 
-def test_format_shape() -> None:
-    assert format_shape((16, 16, 128)) == "(16, 16, 128)"
-    assert format_shape((128,)) == "(128,)"
-    assert format_shape((None, 64)) == "(None, 64)"
-    assert format_shape(()) == "()"
+def test_format_shape_is_the_shared_one() -> None:
+    assert format_shape is graphspec.shape.format_shape
+    assert Shape is graphspec.shape.Shape
 
 
 def test_shape_error_carries_message_and_hint() -> None:
