@@ -21,12 +21,14 @@ out of range, and Attention inputs of rank 0.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 from graphspec.shape import Shape, format_shape, is_int
+from graphspec.spec.base import MERGE_LAYERS, MergeOp
 
 __all__ = [
     "MERGE_OPS",
@@ -39,16 +41,7 @@ __all__ = [
     "known_layers",
 ]
 
-MERGE_OPS: Final = (
-    "concatenate",
-    "add",
-    "subtract",
-    "multiply",
-    "average",
-    "maximum",
-    "minimum",
-    "dot",
-)
+MERGE_OPS: Final[tuple[MergeOp, ...]] = typing.get_args(MergeOp)
 """The ``op:`` merges a spec may use, in the order the schema lists them."""
 
 
@@ -1340,7 +1333,7 @@ def _merge_layer(op: str) -> _Rule:
 
 for _op in MERGE_OPS:
     _add(
-        _op.capitalize(),
+        MERGE_LAYERS[_op],
         _merge_layer(_op),
         {"axis": -1} if _op == "concatenate" else {"normalize": False} if _op == "dot" else {},
         arity=(1, 1_000_000),

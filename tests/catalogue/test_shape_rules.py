@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import typing
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from graphspec.catalogue.shape_rules import (
     infer_merge,
     known_layers,
 )
+from graphspec.spec.base import MERGE_LAYERS, MergeOp
 
 
 def infer(name: str, inputs: Shape | list[Shape], /, **args: Any) -> LayerShape:
@@ -508,10 +510,20 @@ def test_attention_layers() -> None:
 # --------------------------------------------------------------------------- merges
 
 
-def test_merge_ops_constant() -> None:
+def test_merge_ops_are_the_spec_language_ops() -> None:
     assert MERGE_OPS == (
         "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"
     )  # fmt: skip
+    assert typing.get_args(MergeOp) == MERGE_OPS
+
+
+def test_every_merge_op_has_a_keras_merge_layer_with_a_rule() -> None:
+    catalogue = load_catalogue()
+    assert tuple(MERGE_LAYERS) == MERGE_OPS
+    for op, layer in MERGE_LAYERS.items():
+        info = catalogue.layer(layer)
+        assert info is not None and info.merge and info.canonical == layer, op
+        assert layer in known_layers()
 
 
 def test_residual_add_of_different_shapes_names_both_sides() -> None:

@@ -30,6 +30,7 @@ from graphspec.catalogue.shape_rules import (
     infer_merge,
     known_layers,
 )
+from graphspec.spec.base import MERGE_LAYERS
 
 keras = pytest.importorskip("keras")
 
@@ -526,8 +527,6 @@ def test_attention(layer: str, data: st.DataObject) -> None:
 
 # --------------------------------------------------------------------------- merges
 
-_MERGE_LAYERS = {op: op.capitalize() for op in MERGE_OPS}
-
 
 @st.composite
 def merge_shapes(data: st.DrawFn) -> list[Shape]:
@@ -551,7 +550,7 @@ def merge_shapes(data: st.DrawFn) -> list[Shape]:
 def test_elementwise_merges(op: str, shapes: list[Shape]) -> None:
     named = [(f"in{i}", s) for i, s in enumerate(shapes)]
     ours = _ours(lambda: infer_merge(op, named))
-    theirs = keras_outcome(_MERGE_LAYERS[op], {}, shapes, call="list")
+    theirs = keras_outcome(MERGE_LAYERS[op], {}, shapes, call="list")
     if isinstance(ours, str) and not isinstance(theirs, str):
         # Keras stops comparing a dimension once it met an unknown size there; graphspec
         # still reports two known sizes that differ.
@@ -627,5 +626,5 @@ FAMILIES: dict[str, list[str]] = {
         "Normalization",
     ],
     "attention": ["MultiHeadAttention", "Attention", "AdditiveAttention"],
-    "merges": [*_MERGE_LAYERS.values()],
+    "merges": [MERGE_LAYERS[op] for op in MERGE_OPS],
 }
