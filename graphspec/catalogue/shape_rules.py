@@ -21,12 +21,14 @@ out of range, and Attention inputs of rank 0.
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
+from graphspec.catalogue.reader import load_catalogue
 from graphspec.shape import Shape, format_shape, is_int
 from graphspec.spec.base import MERGE_LAYERS, MergeOp
 
@@ -198,30 +200,6 @@ class _Entry:
 
 
 _RULES: dict[str, _Entry] = {}
-_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "AvgPool1D": "AveragePooling1D",
-        "AvgPool2D": "AveragePooling2D",
-        "AvgPool3D": "AveragePooling3D",
-        "MaxPool1D": "MaxPooling1D",
-        "MaxPool2D": "MaxPooling2D",
-        "MaxPool3D": "MaxPooling3D",
-        "GlobalAvgPool1D": "GlobalAveragePooling1D",
-        "GlobalAvgPool2D": "GlobalAveragePooling2D",
-        "GlobalAvgPool3D": "GlobalAveragePooling3D",
-        "GlobalMaxPool1D": "GlobalMaxPooling1D",
-        "GlobalMaxPool2D": "GlobalMaxPooling2D",
-        "GlobalMaxPool3D": "GlobalMaxPooling3D",
-        "Convolution1D": "Conv1D",
-        "Convolution2D": "Conv2D",
-        "Convolution3D": "Conv3D",
-        "Convolution1DTranspose": "Conv1DTranspose",
-        "Convolution2DTranspose": "Conv2DTranspose",
-        "Convolution3DTranspose": "Conv3DTranspose",
-        "SeparableConvolution1D": "SeparableConv1D",
-        "SeparableConvolution2D": "SeparableConv2D",
-    }
-)
 
 
 def _add(
@@ -233,9 +211,29 @@ def _add(
     _RULES[name] = _Entry(rule, MappingProxyType(dict(defaults or {})), arity)
 
 
+@functools.cache
+def _aliases() -> Mapping[str, str]:
+    """Every name of a layer with a rule (``MaxPool2D`` as well as ``MaxPooling2D``), mapped to
+    the name its rule is registered under; Keras' aliases come from the catalogue.
+
+    Read on first use, not at import: the catalogue is JSON, and `validate` reads it anyway
+    when it checks the arguments.
+    """
+    layers = load_catalogue().layers
+    return MappingProxyType(
+        {name: info.canonical for name, info in layers.items() if info.canonical in _RULES}
+        | {name: name for name in _RULES}
+    )
+
+
+def _canonical(layer: str) -> str:
+    """The class name a rule is registered under: ``MaxPool2D`` -> ``MaxPooling2D``."""
+    return _aliases().get(layer, layer)
+
+
 def known_layers() -> frozenset[str]:
     """Layer names (aliases included) that `infer_layer` has a rule for."""
-    return frozenset(_RULES) | frozenset(_ALIASES)
+    return frozenset(_aliases())
 
 
 def infer_layer(layer: str, args: Mapping[str, Any], inputs: Sequence[Shape]) -> LayerShape | None:
@@ -245,8 +243,7 @@ def infer_layer(layer: str, args: Mapping[str, Any], inputs: Sequence[Shape]) ->
     missing or of a type it cannot read (the argument checks report those). Raises
     `ShapeError` when the inputs or argument values cannot fit the layer.
     """
-    canonical = _ALIASES.get(layer, layer)
-    entry = _RULES.get(canonical)
+    entry = _RULES.get(_canonical(layer))
     if entry is None:
         return None
     low, high = entry.arity
@@ -891,7 +888,7 @@ _RNN_DEFAULTS: Final = {
 
 def _rnn_parts(a: _Args, shape: Shape) -> tuple[Shape, tuple[Shape, ...], int]:
     """An RNN's output shape, its state shapes and its (trainable) parameter count."""
-    kind = _ALIASES.get(a.layer, a.layer)
+    kind = _canonical(a.layer)
     units = a.integer("units")
     use_bias = a.flag("use_bias")
     sequences = a.flag("return_sequences")

@@ -98,20 +98,33 @@ def _json(value: Any) -> Any:
 
 def test_defaults_match_the_keras_catalogue() -> None:
     """Every default a rule falls back on is Keras' own, and no required argument has one."""
-    from graphspec.catalogue.shape_rules import _ALIASES, _RULES
+    from graphspec.catalogue.shape_rules import _RULES
 
     catalogue = load_catalogue()
     for name, entry in _RULES.items():
         info = catalogue.layer(name)
         assert info is not None, name
+        assert info.canonical == name, f"the rule for {name} is registered under an alias"
         for arg, default in entry.defaults.items():
             assert arg in info.args, f"{name} has no argument {arg}"
             known = info.args[arg]
             assert not known.required, f"{name}.{arg} is required in Keras"
             assert _json(default) == known.default, f"{name}.{arg}: {default!r}"
-    for alias, target in _ALIASES.items():
-        info = catalogue.layer(alias)
-        assert info is not None and info.canonical == target
+
+
+def test_aliases_come_from_the_catalogue() -> None:
+    """Every Keras alias of a layer with a rule is known, and infers as its class does."""
+    from graphspec.catalogue.shape_rules import _RULES
+
+    catalogue = load_catalogue()
+    aliases = {n: i.canonical for n, i in catalogue.layers.items() if i.alias}
+    expected = {alias for alias, target in aliases.items() if target in _RULES}
+    assert {"MaxPool2D", "GlobalAvgPool1D", "Convolution2D", "SeparableConvolution1D"} <= expected
+    assert known_layers() == frozenset(_RULES) | expected
+    assert infer("MaxPool2D", (8, 8, 3)) == infer("MaxPooling2D", (8, 8, 3))
+    conv = {"filters": 4, "kernel_size": 3}
+    assert infer("Convolution2D", (8, 8, 3), **conv) == infer("Conv2D", (8, 8, 3), **conv)
+    assert error("AvgPool2D", (8, 3), pool_size=2).message.startswith("AvgPool2D expects")
 
 
 def test_unknown_layer_or_unreadable_arguments_give_none() -> None:
