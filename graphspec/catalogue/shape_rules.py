@@ -1,6 +1,6 @@
 """Static shape and parameter inference for Keras layers, in pure Python.
 
-`graphspec validate` uses this module to find shape errors (a Conv2D fed a rank-1 tensor, a
+`graphspec validate` uses this module to find shape errors (a Conv2D fed a rank-2 tensor, a
 residual ``add`` of two different shapes, pooling larger than its input) without importing
 Keras, TensorFlow or numpy. Each rule mirrors what Keras 3.15 computes when a layer is called
 on a symbolic ``keras.Input``: ``compute_output_shape`` (``keras/src/ops/operation_utils.py``
@@ -8,15 +8,27 @@ for convolutions and pooling), the weights ``build`` creates (``count_params()``
 and non-trainable apart), and the errors both raise.
 ``tests/catalogue/test_shape_rules_differential.py`` checks every rule against the installed Keras.
 
-Shapes leave out the batch dimension; ``None`` is a dimension of unknown size. Layer and merge
-``axis`` arguments count the batch dimension, as in Keras (``axis=1`` is the first dimension
-of a `Shape`).
+The shapes the rules take and give leave out the batch dimension, as a spec's ``inputs`` do;
+``None`` is a dimension of unknown size. Layer and merge ``axis`` arguments count the batch
+dimension, as in Keras (``axis=1`` is the first dimension of a `Shape`).
+
+Messages follow Keras' own notation, as ``graphspec summary`` does: a tensor's shape is
+printed with the batch dimension first (``(None, 32, 32, 3)``) and its rank counts it
+(``Conv2D expects a rank-4 input``). Argument values and the spatial sizes they are compared
+with are printed as they are (``pool_size (3, 3) with padding 'valid' is larger than the
+spatial size (2, 2) of the input (None, 2, 2, 8)``).
+
+A `ShapeError` says whose fault it is: ``argument`` names the layer argument whose value is
+refused whatever the input (``padding must be 'valid' or 'same'``), and is None when the input
+shapes are the problem, that is when some other input would fit (``pool_size ... is larger
+than ... the input``). Each rule reads and checks its arguments before it looks at its inputs,
+so an argument error comes first whatever the input.
 
 Where Keras' symbolic build accepts something that can never run, graphspec is stricter and
 raises `ShapeError`: a concatenation or dot product over the batch axis (``axis=0``), a dot
 ``axes`` out of range (Keras wraps a negative int), element-wise merges whose known sizes
 differ after an unknown one (Keras stops comparing at the first ``None``), a `Softmax` axis
-out of range, and Attention inputs of rank 0.
+out of range, and Attention inputs of rank 1 (the batch dimension alone).
 """
 
 from __future__ import annotations
@@ -68,19 +80,32 @@ class LayerShape:
 
 
 class ShapeError(Exception):
-    """The inputs (or the arguments) do not fit the layer; `message` names what and where."""
+    """The inputs (or the arguments) do not fit the layer; `message` names what and where.
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    ``argument`` is the layer argument (a key of the arguments given to `infer_layer`, or the
+    ``axis``/``axes`` of `infer_merge`) whose value is refused whatever the input; it is None
+    when the input shapes are at fault and another input would fit.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, argument: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.argument = argument
 
 
 class _Unknown(Exception):
     """No inference is possible: a required argument is missing or has an unusable type."""
 
 
-_fmt = format_shape
+def _tensor(shape: Sequence[int | None]) -> str:
+    """A (batch-less) tensor shape as a message prints it: ``(None, 16, 16, 3)``."""
+    return format_shape(shape, batch=True)
+
+
+def _sizes(sizes: Sequence[int | None]) -> str:
+    """An argument value or spatial sizes, printed as they are: ``(3, 3)``."""
+    return format_shape(sizes)
 
 
 def _prod(values: Sequence[int]) -> int:
@@ -90,7 +115,14 @@ def _prod(values: Sequence[int]) -> int:
     return result
 
 
-_BATCH_HINT = "shapes in graphspec leave out the batch dimension"
+def _inputs_hint(layer: str, dims: Sequence[str]) -> str:
+    """The hint for an input one dimension off: the spec may have written the batch dimension
+    in (or forgotten a dimension of) a shape under ``inputs``."""
+    return (
+        "shapes under `inputs` leave out the batch dimension: a model input feeding "
+        f"{layer} is written `shape: [{', '.join(dims)}]`"
+    )
+
 
 # --------------------------------------------------------------------------- arguments
 
@@ -120,7 +152,7 @@ class _Args:
             raise _Unknown(name)
         if minimum is not None and value < minimum:
             need = "positive" if minimum == 1 else f"at least {minimum}"
-            raise ShapeError(f"{name} must be {need}, but received {value!r}")
+            raise ShapeError(f"{name} must be {need}, but received {value!r}", argument=name)
         return int(value)
 
     def optional_integer(self, name: str, minimum: int = 1) -> int | None:
@@ -134,14 +166,15 @@ class _Args:
         elif isinstance(value, list | tuple) and all(is_int(v) for v in value):
             if len(value) != n:
                 raise ShapeError(
-                    f"{name} must be an int or a list of {n} ints, but received {value!r}"
+                    f"{name} must be an int or a list of {n} ints, but received {value!r}",
+                    argument=name,
                 )
             result = tuple(int(v) for v in value)
         else:
             raise _Unknown(name)
         if any(v < minimum for v in result):
             need = "positive" if minimum == 1 else "non-negative"
-            raise ShapeError(f"{name} must be {need}, but received {value!r}")
+            raise ShapeError(f"{name} must be {need}, but received {value!r}", argument=name)
         return result
 
     def flag(self, name: str) -> bool:
@@ -171,7 +204,8 @@ class _Args:
         lowered = value.lower()
         if lowered not in ("channels_last", "channels_first"):
             raise ShapeError(
-                f"data_format must be 'channels_last' or 'channels_first', but received {value!r}"
+                f"data_format must be 'channels_last' or 'channels_first', but received {value!r}",
+                argument="data_format",
             )
         return lowered
 
@@ -183,6 +217,7 @@ class _Args:
             raise ShapeError(
                 f"padding must be {options}, but received {value!r}",
                 None if lower else "pooling layers take the padding in lower case",
+                argument="padding",
             )
         return padding
 
@@ -265,18 +300,26 @@ def infer_layer(layer: str, args: Mapping[str, Any], inputs: Sequence[Shape]) ->
 
 
 def _rank_error(
-    layer: str, rank: int, layout: str, shape: Shape, hint: str | None = None
+    layer: str, dims: Sequence[str], shape: Shape, detail: str = "", hint: str | None = None
 ) -> ShapeError:
+    """``layer`` wants a rank-``len(dims) + 1`` input (the batch, then ``dims``)."""
+    rank = len(dims) + 1
+    layout = ", ".join(("batch", *dims))
+    hints = [_inputs_hint(layer, dims)] if abs(len(shape) + 1 - rank) == 1 else []
+    if hint is not None:
+        hints.append(hint)
     return ShapeError(
-        f"{layer} expects a rank-{rank} input {layout}, but received {_fmt(shape)}",
-        hint or _BATCH_HINT,
+        f"{layer} expects a rank-{rank} input ({layout}){detail}, but received {_tensor(shape)}",
+        "; ".join(hints) or None,
     )
 
 
-def _min_rank_error(layer: str, layout: str, shape: Shape) -> ShapeError:
+def _min_rank_error(layer: str, shape: Shape, what: str = "an input") -> ShapeError:
+    """``layer`` wants at least one dimension besides the batch, and got none."""
     return ShapeError(
-        f"{layer} expects an input of rank 1 or more {layout}, but received {_fmt(shape)}",
-        _BATCH_HINT,
+        f"{layer} expects {what} of rank 2 or more (batch, …, features), but received "
+        f"{_tensor(shape)}",
+        _inputs_hint(layer, ["…", "features"]),
     )
 
 
@@ -294,26 +337,28 @@ def _known(layer: str, shape: Shape, index: int, what: str) -> int:
     value = shape[index]
     if value is None:
         raise ShapeError(
-            f"{layer} needs a known {what}, but received {_fmt(shape)}",
+            f"{layer} needs a known {what}, but received {_tensor(shape)}",
             "its weights are sized by that dimension; give the input a fixed size",
         )
     return value
 
 
-_SPATIAL = {1: "(steps", 2: "(height, width", 3: "(dim1, dim2, dim3"}
+_SPATIAL: Final = {1: ("steps",), 2: ("height", "width"), 3: ("dim1", "dim2", "dim3")}
 
 
-def _layout(rank: int, data_format: str) -> str:
+def _layout(rank: int, data_format: str) -> tuple[tuple[str, ...], str]:
+    """The dimensions after the batch of an image-like input, and the words that follow them."""
     spatial = _SPATIAL[rank]
     if data_format == "channels_last":
-        return f"{spatial}, channels) with data_format channels_last"
-    return f"(channels, {spatial[1:]}) with data_format channels_first"
+        return (*spatial, "channels"), " with data_format channels_last"
+    return ("channels", *spatial), " with data_format channels_first"
 
 
 def _split(layer: str, shape: Shape, rank: int, data_format: str) -> tuple[Shape, int | None]:
     """Spatial dims and channels of an image-like input, after checking its rank."""
     if len(shape) != rank + 1:
-        raise _rank_error(layer, rank + 1, _layout(rank, data_format), shape)
+        dims, detail = _layout(rank, data_format)
+        raise _rank_error(layer, dims, shape, detail)
     if data_format == "channels_last":
         return shape[:-1], shape[-1]
     return shape[1:], shape[0]
@@ -326,6 +371,7 @@ def _join(spatial: Shape, channels: int | None, data_format: str) -> Shape:
 
 
 def _window_dims(
+    shape: Shape,
     spatial: Shape,
     window: tuple[int, ...],
     strides: tuple[int, ...],
@@ -349,10 +395,10 @@ def _window_dims(
         dilated = ""
         if any(d > 1 for d in dilation):
             effective = tuple(d * (k - 1) + 1 for k, d in zip(window, dilation, strict=True))
-            dilated = f" (dilated to {_fmt(effective)})"
+            dilated = f" (dilated to {_sizes(effective)})"
         raise ShapeError(
-            f"{what} {_fmt(window)}{dilated} is larger than the input {_fmt(spatial)} "
-            "with padding 'valid'",
+            f"{what} {_sizes(window)}{dilated} with padding 'valid' is larger than the spatial "
+            f"size {_sizes(spatial)} of the input {_tensor(shape)}",
             f"use padding 'same', a smaller {what}, or a larger input",
         )
     return tuple(out)
@@ -368,11 +414,11 @@ def _dense(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     if a.raw("lora_rank") is not None or a.raw("quantization_config") is not None:
         raise _Unknown("lora_rank")
     if not shape:
-        raise _min_rank_error(a.layer, "(…, features)", shape)
+        raise _min_rank_error(a.layer, shape)
     features = shape[-1]
     if features is None:
         raise ShapeError(
-            f"Dense needs a known last input dimension, but received {_fmt(shape)}",
+            f"Dense needs a known last input dimension, but received {_tensor(shape)}",
             "its kernel is sized by the last dimension; a Flatten of an unknown size or a "
             "variable-length input gives None there",
         )
@@ -399,7 +445,9 @@ def _rate(name: str) -> Callable[[_Args], None]:
     def check(a: _Args) -> None:
         value = a.number(name)
         if not 0 <= value <= 1:
-            raise ShapeError(f"{name} must be between 0 and 1, but received {a.raw(name)!r}")
+            raise ShapeError(
+                f"{name} must be between 0 and 1, but received {a.raw(name)!r}", argument=name
+            )
 
     return check
 
@@ -412,7 +460,10 @@ def _dropout_check(a: _Args) -> None:
     if not isinstance(noise, list | tuple) or not all(d is None or is_int(d) for d in noise):
         raise _Unknown("noise_shape")
     if any(d is not None and d <= 0 for d in noise):
-        raise ShapeError(f"noise_shape sizes must be positive or null, but received {noise!r}")
+        raise ShapeError(
+            f"noise_shape sizes must be positive or null, but received {noise!r}",
+            argument="noise_shape",
+        )
 
 
 _add("Activation", _same_shape())
@@ -431,10 +482,13 @@ def _spatial_dropout(rank: int) -> _Rule:
     def rule(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
         (shape,) = inputs
         _rate("rate")(a)
-        data_format = a.data_format() if rank > 1 else "channels_last"
+        dims: tuple[str, ...]
+        if rank == 1:
+            dims, detail = ("steps", "channels"), ""
+        else:
+            dims, detail = _layout(rank, a.data_format())
         if len(shape) != rank + 1:
-            layout = _layout(rank, data_format) if rank > 1 else "(steps, channels)"
-            raise _rank_error(a.layer, rank + 1, layout, shape)
+            raise _rank_error(a.layer, dims, shape, detail)
         return LayerShape((shape,))
 
     return rule
@@ -448,16 +502,21 @@ _add("SpatialDropout3D", _spatial_dropout(3), {"data_format": None})
 def _relu_check(a: _Args) -> None:
     max_value = a.raw("max_value")
     if max_value is not None and a.number("max_value") < 0:
-        raise ShapeError(f"max_value must be non-negative, but received {max_value!r}")
+        raise ShapeError(
+            f"max_value must be non-negative, but received {max_value!r}", argument="max_value"
+        )
     for name in ("negative_slope", "threshold"):
         if a.raw(name) is None or a.number(name) < 0:
-            raise ShapeError(f"{name} must be non-negative, but received {a.raw(name)!r}")
+            raise ShapeError(
+                f"{name} must be non-negative, but received {a.raw(name)!r}", argument=name
+            )
 
 
 def _leaky_check(a: _Args) -> None:
     if a.raw("negative_slope") is None or a.number("negative_slope") < 0:
         raise ShapeError(
-            f"negative_slope must be non-negative, but received {a.raw('negative_slope')!r}"
+            f"negative_slope must be non-negative, but received {a.raw('negative_slope')!r}",
+            argument="negative_slope",
         )
 
 
@@ -475,8 +534,7 @@ def _softmax(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     for x in axes:
         if not -full <= x < full:
             raise ShapeError(
-                f"Softmax axis {axis!r} is out of range for the input {_fmt(shape)} "
-                f"(rank {full} with the batch dimension)",
+                f"Softmax axis {axis!r} is out of range for the rank-{full} input {_tensor(shape)}",
                 "axis counts the batch dimension; -1 is the last dimension",
             )
     return LayerShape((shape,))
@@ -500,14 +558,15 @@ def _prelu(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     for axis in axes:
         if not -len(alpha) <= axis - 1 < len(alpha):
             raise ShapeError(
-                f"shared_axes {shared!r} is out of range for the input {_fmt(shape)}",
+                f"shared_axes {shared!r} is out of range for the rank-{len(shape) + 1} input "
+                f"{_tensor(shape)}",
                 "shared_axes count the batch dimension: 1 is the first dimension after it",
             )
         alpha[axis - 1] = 1
     if any(d is None for d in alpha):
         raise ShapeError(
             f"PReLU needs known sizes for every dimension it does not share, but received "
-            f"{_fmt(shape)} with shared_axes {shared!r}",
+            f"{_tensor(shape)} with shared_axes {shared!r}",
             "share the unknown axes (shared_axes counts the batch dimension) or fix the size",
         )
     return LayerShape((shape,), _prod([d for d in alpha if d is not None]))
@@ -538,7 +597,9 @@ def _reshape(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
         raise _Unknown("target_shape")
     if any(d is not None and d < -1 for d in target) or sum(d == -1 for d in target) > 1:
         raise ShapeError(
-            f"target_shape sizes must be non-negative, with at most one -1, but received {target!r}"
+            "target_shape sizes must be non-negative, with at most one -1, but received "
+            f"{target!r}",
+            argument="target_shape",
         )
     if None in shape or None in target:
         return LayerShape((tuple(None if d == -1 else d for d in target),))
@@ -548,15 +609,15 @@ def _reshape(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     if -1 not in target:
         if size != known:
             raise ShapeError(
-                f"target_shape {_fmt(target)} holds {known} values but the input "
-                f"{_fmt(shape)} holds {size}",
+                f"target_shape {_sizes(target)} holds {known} values per sample but the input "
+                f"{_tensor(shape)} holds {size}",
                 hint,
             )
         return LayerShape((tuple(target),))
     if known == 0 or size % known:
         raise ShapeError(
-            f"target_shape {_fmt(target)} cannot hold the {size} values of the input "
-            f"{_fmt(shape)}: {size} is not a multiple of {known}",
+            f"target_shape {_sizes(target)} cannot hold the {size} values per sample of the "
+            f"input {_tensor(shape)}: {size} is not a multiple of {known}",
             hint,
         )
     return LayerShape((tuple(size // known if d == -1 else d for d in target),))
@@ -574,9 +635,11 @@ def _permute(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
         raise ShapeError(
             f"dims must be a permutation of 1..{len(dims)}, but received {dims!r}",
             "dims count the batch dimension: 1 is the first dimension after it",
+            argument="dims",
         )
     if len(shape) != len(dims):
-        raise _rank_error(a.layer, len(dims), f"for dims {list(dims)!r}", shape)
+        names = [f"dim{d}" for d in range(1, len(dims) + 1)]
+        raise _rank_error(a.layer, names, shape, f" for dims {list(dims)!r}")
     return LayerShape((tuple(shape[d - 1] for d in dims),))
 
 
@@ -587,7 +650,7 @@ def _repeat_vector(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     n = a.integer("n")
     if len(shape) != 1:
-        raise _rank_error(a.layer, 1, "(features,)", shape)
+        raise _rank_error(a.layer, ["features"], shape)
     return LayerShape(((n, shape[0]),))
 
 
@@ -599,12 +662,12 @@ def _pairs(a: _Args, name: str, rank: int, minimum: int = 0) -> tuple[tuple[int,
     value = a.raw(name)
     if is_int(value):
         if value < minimum:
-            raise ShapeError(f"{name} must be non-negative, but received {value!r}")
+            raise ShapeError(f"{name} must be non-negative, but received {value!r}", argument=name)
         return ((int(value), int(value)),) * rank
     if not isinstance(value, list | tuple):
         raise _Unknown(name)
     if len(value) != rank:
-        raise ShapeError(f"{name} must have {rank} entries, but received {value!r}")
+        raise ShapeError(f"{name} must have {rank} entries, but received {value!r}", argument=name)
     return tuple(a.ints(name, 2, 0, value=item) for item in value)
 
 
@@ -628,8 +691,8 @@ def _padding_rule(rank: int, crop: bool) -> _Rule:
             elif crop:
                 if n - before - after <= 0:
                     raise ShapeError(
-                        f"cropping {_fmt([b + e for b, e in amounts])} in total leaves nothing "
-                        f"of the input {_fmt(spatial)}",
+                        f"cropping {_sizes([b + e for b, e in amounts])} in total leaves nothing "
+                        f"of the spatial size {_sizes(spatial)} of the input {_tensor(shape)}",
                         "each cropping total must be smaller than its dimension",
                     )
                 out.append(n - before - after)
@@ -698,7 +761,7 @@ def _conv_defaults(rank: int, **extra: Any) -> dict[str, Any]:
 def _channels(layer: str, shape: Shape, channels: int | None) -> int:
     if channels is None:
         raise ShapeError(
-            f"{layer} needs a known number of input channels, but received {_fmt(shape)}",
+            f"{layer} needs a known number of input channels, but received {_tensor(shape)}",
             "its kernel is sized by the channels; check data_format",
         )
     return channels
@@ -720,7 +783,7 @@ def _conv(rank: int) -> _Rule:
             raise _Unknown("lora_rank")
         if filters % groups:
             raise ShapeError(
-                f"filters ({filters}) must be a multiple of groups ({groups})",
+                f"filters ({filters}) must be a multiple of groups ({groups})", argument="filters"
             )
         _no_strided_dilation(strides, dilation)
         spatial, channels = _split(a.layer, shape, rank, data_format)
@@ -728,9 +791,9 @@ def _conv(rank: int) -> _Rule:
         if c % groups:
             raise ShapeError(
                 f"{a.layer} with groups {groups} needs input channels divisible by {groups}, "
-                f"but received {_fmt(shape)} ({c} channels)"
+                f"but received {_tensor(shape)} ({c} channels)"
             )
-        out = _window_dims(spatial, kernel, strides, padding, dilation, "kernel_size")
+        out = _window_dims(shape, spatial, kernel, strides, padding, dilation, "kernel_size")
         params = _prod(kernel) * (c // groups) * filters + (filters if use_bias else 0)
         return LayerShape((_join(out, filters, data_format),), params)
 
@@ -740,8 +803,9 @@ def _conv(rank: int) -> _Rule:
 def _no_strided_dilation(strides: tuple[int, ...], dilation: tuple[int, ...]) -> None:
     if max(strides) > 1 and max(dilation) > 1:
         raise ShapeError(
-            f"strides {_fmt(strides)} and dilation_rate {_fmt(dilation)} cannot both exceed 1",
+            f"strides {_sizes(strides)} and dilation_rate {_sizes(dilation)} cannot both exceed 1",
             "Keras supports either strides > 1 or dilation_rate > 1, not both",
+            argument="strides",
         )
 
 
@@ -762,8 +826,9 @@ def _conv_transpose(rank: int) -> _Rule:
             p >= s for p, s in zip(output_padding, strides, strict=True)
         ):
             raise ShapeError(
-                f"output_padding {_fmt(output_padding)} must be smaller than strides "
-                f"{_fmt(strides)} in every dimension"
+                f"output_padding {_sizes(output_padding)} must be smaller than strides "
+                f"{_sizes(strides)} in every dimension",
+                argument="output_padding",
             )
         _no_strided_dilation(strides, dilation)
         spatial, channels = _split(a.layer, shape, rank, data_format)
@@ -800,7 +865,7 @@ def _depthwise(rank: int, separable: bool) -> _Rule:
         use_bias = a.flag("use_bias")
         spatial, channels = _split(a.layer, shape, rank, data_format)
         c = _channels(a.layer, shape, channels)
-        out = _window_dims(spatial, kernel, strides, padding, dilation, "kernel_size")
+        out = _window_dims(shape, spatial, kernel, strides, padding, dilation, "kernel_size")
         depthwise = _prod(kernel) * c * multiplier
         if separable:
             params = depthwise + c * multiplier * filters + (filters if use_bias else 0)
@@ -829,7 +894,7 @@ def _pooling(rank: int) -> _Rule:
         padding = a.padding(("valid", "same"), lower=False)
         data_format = a.data_format()
         spatial, channels = _split(a.layer, shape, rank, data_format)
-        out = _window_dims(spatial, pool, strides, padding, (1,) * rank, "pool_size")
+        out = _window_dims(shape, spatial, pool, strides, padding, (1,) * rank, "pool_size")
         return LayerShape((_join(out, channels, data_format),))
 
     return rule
@@ -897,19 +962,19 @@ def _rnn_parts(a: _Args, shape: Shape) -> tuple[Shape, tuple[Shape, ...], int]:
         raise ShapeError(
             f"{kind} with stateful=True needs a fixed batch size, which a spec does not give",
             "remove stateful, or keep state across batches in the training loop",
+            argument="stateful",
         )
     if len(shape) != 2:
         raise _rank_error(
             a.layer,
-            2,
-            "(timesteps, features)",
+            ["timesteps", "features"],
             shape,
-            f"{_BATCH_HINT}; an RNN reads sequences: add a Reshape or an Embedding before it",
+            hint="an RNN reads sequences: add a Reshape or an Embedding before it",
         )
     features = shape[1]
     if features is None:
         raise ShapeError(
-            f"{kind} needs a known last input dimension (features), but received {_fmt(shape)}",
+            f"{kind} needs a known last input dimension (features), but received {_tensor(shape)}",
             "its kernel is sized by the features",
         )
     gates = _GATES[kind]
@@ -942,11 +1007,16 @@ def _bidirectional(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     merge_mode = a.raw("merge_mode")
     if merge_mode not in ("sum", "mul", "ave", "concat", None):
         raise ShapeError(
-            f"merge_mode must be 'sum', 'mul', 'ave', 'concat' or null, but received {merge_mode!r}"
+            "merge_mode must be 'sum', 'mul', 'ave', 'concat' or null, but received "
+            f"{merge_mode!r}",
+            argument="merge_mode",
         )
     inner_args = {k: v for k, v in inner.items() if k != "layer"}
     wrapped = _Args(kind, inner_args, _RULES[kind].defaults)
-    output, states, params = _rnn_parts(wrapped, inputs[0])
+    try:
+        output, states, params = _rnn_parts(wrapped, inputs[0])
+    except ShapeError as error:
+        raise _wrapped(error) from None
     if merge_mode == "concat":
         last = output[-1]
         outputs: tuple[Shape, ...] = ((*output[:-1], None if last is None else 2 * last),)
@@ -962,18 +1032,43 @@ def _bidirectional(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
 _add("Bidirectional", _bidirectional, {"merge_mode": "concat", "backward_layer": None})
 
 
+def _wrapped(error: ShapeError) -> ShapeError:
+    """An error of a wrapped layer, as the wrapper's: a value the wrapped layer refuses is the
+    wrapper's ``layer`` argument refused; an input it refuses is the wrapper's input."""
+    if error.argument is None:
+        return error
+    return ShapeError(error.message, error.hint, argument="layer")
+
+
 def _time_distributed(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     inner = a.raw("layer")
     if not isinstance(inner, Mapping) or not isinstance(inner.get("layer"), str):
         raise _Unknown("layer")
-    shape = inputs[0]
-    if len(shape) < 2:
+    kind = inner["layer"]
+    entry = _RULES.get(_canonical(kind))
+    if entry is not None and entry.arity[0] > 1:
         raise ShapeError(
-            "TimeDistributed expects an input (timesteps, features, ...) of rank 3 or more with "
-            f"the batch dimension, but received {_fmt(shape)}"
+            f"TimeDistributed calls the layer it wraps on one input, but {kind} takes "
+            f"{entry.arity[0]} or more",
+            argument="layer",
         )
+    shape = inputs[0]
     inner_args = {k: v for k, v in inner.items() if k != "layer"}
-    result = infer_layer(inner["layer"], inner_args, [shape[1:]])
+    # Keras builds the wrapped layer before it sees the input: a value the wrapped layer
+    # refuses is reported even when the input is too small to be time-distributed.
+    try:
+        result = infer_layer(kind, inner_args, [shape[1:]])
+    except ShapeError as error:
+        if error.argument is not None or len(shape) >= 2:
+            raise _wrapped(error) from None
+        result = None
+    if len(shape) < 2:
+        hint = _inputs_hint(a.layer, ["timesteps", "…"]) if len(shape) == 1 else None
+        raise ShapeError(
+            "TimeDistributed expects an input of rank 3 or more (batch, timesteps, …), but "
+            f"received {_tensor(shape)}",
+            hint,
+        )
     if result is None:
         raise _Unknown("layer")
     outputs = tuple((shape[0], *out) for out in result.outputs)
@@ -990,22 +1085,30 @@ def _axis_dims(
 ) -> list[int]:
     """Sizes of the normalized ``axes`` (which count the batch); unknown ones raise, or count
     as 1 when ``known`` is False (a layer without weights does not need them)."""
+    sized = "its weights are sized by the normalized axis; axis counts the batch dimension"
+    unknown = f"whose size is not known when {layer} builds its weights"
+    if known and 0 in axes:  # the batch axis whatever the input
+        raise ShapeError(f"axis {written!r} names the batch axis, {unknown}", sized, "axis")
+    rank = len(shape) + 1
     dims: list[int] = []
     for axis in axes:
         try:
             position = _axis_index(axis, len(shape))
         except IndexError:
             raise ShapeError(
-                f"axis {written!r} is out of range for the input {_fmt(shape)} "
-                f"(rank {len(shape) + 1} with the batch dimension)",
+                f"axis {written!r} is out of range for the rank-{rank} input {_tensor(shape)}",
                 "axis counts the batch dimension; -1 is the last dimension",
             ) from None
         size = None if position is None else shape[position]
         if size is None and known:
-            what = "the batch axis" if position is None else f"axis {axis}"
+            if position is None:
+                raise ShapeError(
+                    f"axis {written!r} names the batch axis of the rank-{rank} input "
+                    f"{_tensor(shape)}, {unknown}",
+                    sized,
+                )
             raise ShapeError(
-                f"{layer} needs a known size on {what}, but received {_fmt(shape)}",
-                "its weights are sized by the normalized axis; axis counts the batch dimension",
+                f"{layer} needs a known size on axis {axis}, but received {_tensor(shape)}", sized
             )
         dims.append(1 if size is None else size)
     return dims
@@ -1031,9 +1134,10 @@ _add(
 def _layer_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
     axis = a.raw("axis")
-    axes = sorted(axis) if isinstance(axis, list | tuple) else [axis]
+    axes = list(axis) if isinstance(axis, list | tuple) else [axis]
     if not all(is_int(x) for x in axes):
         raise _Unknown("axis")
+    axes.sort()
     center, scale = a.flag("center"), a.flag("scale")
     size = _prod(_axis_dims(a.layer, shape, axes, axis, known=center or scale))
     return LayerShape((shape,), size * (center + scale))
@@ -1049,9 +1153,10 @@ def _normalization(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     if a.raw("mean") is not None and a.raw("variance") is not None:
         return LayerShape((shape,), 0)
     axis = a.raw("axis")
-    axes = [] if axis is None else sorted(axis) if isinstance(axis, list | tuple) else [axis]
+    axes = [] if axis is None else list(axis) if isinstance(axis, list | tuple) else [axis]
     if not all(is_int(x) for x in axes):
         raise _Unknown("axis")
+    axes.sort()
     size = _prod(_axis_dims(a.layer, shape, axes, axis))
     return LayerShape((shape,), 0, 2 * size + 1)
 
@@ -1065,7 +1170,9 @@ def _group_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     if not is_int(groups):
         raise _Unknown("groups")
     if groups <= 0 and groups != -1:
-        raise ShapeError(f"groups must be positive (or -1), but received {groups!r}")
+        raise ShapeError(
+            f"groups must be positive (or -1), but received {groups!r}", argument="groups"
+        )
     axis = a.raw("axis")
     if not is_int(axis):
         raise _Unknown("axis")
@@ -1075,7 +1182,8 @@ def _group_norm(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     if size < groups or size % groups:
         raise ShapeError(
             f"GroupNormalization with groups {groups} needs a channel count that is a "
-            f"multiple of {groups}, but received {_fmt(shape)} ({size} channels on axis {axis})"
+            f"multiple of {groups}, but received {_tensor(shape)} ({size} channels on axis "
+            f"{axis})"
         )
     return LayerShape((shape,), size * (center + scale))
 
@@ -1109,18 +1217,18 @@ def _multi_head_attention(a: _Args, inputs: Sequence[Shape]) -> LayerShape:
     names = ("query", "value", "key")
     for name, shape in zip(names, (query, value, key), strict=True):
         if not shape:
-            raise _min_rank_error(a.layer, f"as {name} (…, features)", shape)
+            raise _min_rank_error(a.layer, shape, f"a {name}")
     if value[:-1] != key[:-1]:
         raise ShapeError(
-            f"MultiHeadAttention value {_fmt(value)} and key {_fmt(key)} must match in every "
-            "dimension but the last",
+            f"MultiHeadAttention value {_tensor(value)} and key {_tensor(key)} must match in "
+            "every dimension but the last",
         )
     dims = []
     for name, shape in zip(names, (query, value, key), strict=True):
         if shape[-1] is None:
             raise ShapeError(
                 f"MultiHeadAttention needs a known last dimension of the {name}, but received "
-                f"{_fmt(shape)}",
+                f"{_tensor(shape)}",
                 "the projections are sized by the last dimension",
             )
         dims.append(shape[-1])
@@ -1149,11 +1257,14 @@ def _attention(additive: bool) -> _Rule:
         use_scale = a.flag("use_scale")
         score_mode = a.text("score_mode")
         if score_mode not in ("dot", "concat"):
-            raise ShapeError(f"score_mode must be 'dot' or 'concat', but received {score_mode!r}")
+            raise ShapeError(
+                f"score_mode must be 'dot' or 'concat', but received {score_mode!r}",
+                argument="score_mode",
+            )
         query, value = inputs[0], inputs[1]
         for name, shape in (("query", query), ("value", value)):
             if not shape:
-                raise _min_rank_error(a.layer, f"as {name} (…, features)", shape)
+                raise _min_rank_error(a.layer, shape, f"a {name}")
         if additive:
             params = _known(a.layer, query, -1, "last query dimension") if use_scale else 0
         else:
@@ -1205,7 +1316,8 @@ def _elementwise(op: str, inputs: Sequence[tuple[str, Shape]]) -> Shape:
             seen = witness.setdefault(back, (size, name_j, shape_j))
             if seen[0] != size:
                 raise ShapeError(
-                    f"{op}: '{seen[1]}' gives {_fmt(seen[2])} but '{name_j}' gives {_fmt(shape_j)}",
+                    f"{op}: '{seen[1]}' gives {_tensor(seen[2])} but '{name_j}' gives "
+                    f"{_tensor(shape_j)}",
                     _MERGE_HINTS["elementwise"],
                 )
     out = inputs[0][1]
@@ -1214,31 +1326,40 @@ def _elementwise(op: str, inputs: Sequence[tuple[str, Shape]]) -> Shape:
     return out
 
 
+_AXIS_HINT: Final = (
+    "the axis counts the batch dimension: 1 is the first dimension after it, -1 the last"
+)
+
+
+def _batch_axis(op: str, axes: Sequence[int], what: str) -> None:
+    """Refuse a merge ``axis`` 0, the batch dimension whatever the inputs."""
+    if 0 in axes:
+        raise ShapeError(f"{op} {what} 0 is the batch dimension", _AXIS_HINT, what)
+
+
 def _merge_axis(op: str, axis: int, rank: int, what: str) -> int:
     """Position in a batch-less shape of a merge ``axis`` (which counts the batch)."""
     try:
         position = _axis_index(axis, rank)
     except IndexError:
         raise ShapeError(
-            f"{op} {what} {axis} is out of range for inputs of rank {rank} "
-            f"({rank + 1} with the batch dimension)",
-            "the axis counts the batch dimension: 1 is the first dimension after it, -1 the last",
+            f"{op} {what} {axis} is out of range for rank-{rank + 1} inputs", _AXIS_HINT
         ) from None
     if position is None:
         raise ShapeError(
-            f"{op} {what} {axis} is the batch dimension",
-            "the axis counts the batch dimension: 1 is the first dimension after it, -1 the last",
+            f"{op} {what} {axis} is the batch dimension of rank-{rank + 1} inputs", _AXIS_HINT
         )
     return position
 
 
 def _concatenate(inputs: Sequence[tuple[str, Shape]], axis: int) -> Shape:
+    _batch_axis("concatenate", [axis], "axis")
     first_name, first = inputs[0]
     for name, shape in inputs[1:]:
         if len(shape) != len(first):
             raise ShapeError(
-                f"concatenate on axis {axis}: '{first_name}' gives {_fmt(first)} but '{name}' "
-                f"gives {_fmt(shape)}; all inputs must have the same rank"
+                f"concatenate on axis {axis}: '{first_name}' gives {_tensor(first)} but "
+                f"'{name}' gives {_tensor(shape)}; all inputs must have the same rank"
             )
     position = _merge_axis("concatenate", axis, len(first), "axis")
     witness: dict[int, tuple[int, str, Shape]] = {}  # first known size per position: linear
@@ -1249,8 +1370,8 @@ def _concatenate(inputs: Sequence[tuple[str, Shape]], axis: int) -> Shape:
             seen = witness.setdefault(p, (size, name_j, shape_j))
             if seen[0] != size:
                 raise ShapeError(
-                    f"concatenate on axis {axis}: '{seen[1]}' gives {_fmt(seen[2])} but "
-                    f"'{name_j}' gives {_fmt(shape_j)}; all dimensions but the "
+                    f"concatenate on axis {axis}: '{seen[1]}' gives {_tensor(seen[2])} but "
+                    f"'{name_j}' gives {_tensor(shape_j)}; all dimensions but the "
                     "concatenation axis must match",
                     "the axis counts the batch dimension: -1 joins along the last one",
                 )
@@ -1260,22 +1381,26 @@ def _concatenate(inputs: Sequence[tuple[str, Shape]], axis: int) -> Shape:
 
 
 def _dot(inputs: Sequence[tuple[str, Shape]], axes: int | Sequence[int]) -> Shape:
-    if len(inputs) != 2:
-        raise ShapeError(f"dot takes exactly two inputs, but received {len(inputs)}")
-    (name1, shape1), (name2, shape2) = inputs
-    if isinstance(axes, int) and not isinstance(axes, bool):
+    if is_int(axes):
         pair = [axes, axes]
     elif isinstance(axes, list | tuple) and len(axes) == 2 and all(is_int(x) for x in axes):
         pair = [int(x) for x in axes]
     else:
-        raise ShapeError(f"dot axes must be an int or a list of two ints, but received {axes!r}")
+        raise ShapeError(
+            f"dot axes must be an int or a list of two ints, but received {axes!r}",
+            argument="axes",
+        )
+    _batch_axis("dot", pair, "axes")
+    if len(inputs) != 2:
+        raise ShapeError(f"dot takes exactly two inputs, but received {len(inputs)}")
+    (name1, shape1), (name2, shape2) = inputs
     p1 = _merge_axis("dot", pair[0], len(shape1), "axes")
     p2 = _merge_axis("dot", pair[1], len(shape2), "axes")
     d1, d2 = shape1[p1], shape2[p2]
     if d1 != d2:
         raise ShapeError(
-            f"dot over axes {axes!r}: '{name1}' gives {_fmt(shape1)} with size {d1} there but "
-            f"'{name2}' gives {_fmt(shape2)} with size {d2}",
+            f"dot over axes {axes!r}: '{name1}' gives {_tensor(shape1)} with size {d1} there "
+            f"but '{name2}' gives {_tensor(shape2)} with size {d2}",
             "the summed axes must have the same known size; axes count the batch dimension",
         )
     out = shape1[:p1] + shape1[p1 + 1 :] + shape2[:p2] + shape2[p2 + 1 :]
