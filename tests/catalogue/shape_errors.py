@@ -28,6 +28,7 @@ from graphspec.catalogue.shape_rules import (
     infer_layer,
     infer_merge,
 )
+from graphspec.catalogue.shape_rules.base import RULES, canonical
 
 PANEL: tuple[Shape, ...] = tuple(
     shape
@@ -89,9 +90,7 @@ def _check(
 
 def check_layer_error(layer: str, args: Mapping[str, Any], error: ShapeError) -> None:
     """Assert that ``error`` (raised by ``infer_layer(layer, args, ...)``) blames the right one."""
-    from graphspec.catalogue.shape_rules import _RULES, _canonical
-
-    low, high = _RULES[_canonical(layer)].arity
+    low, high = RULES[canonical(layer)].arity
     _check(
         error,
         lambda inputs: infer_layer(layer, args, inputs),

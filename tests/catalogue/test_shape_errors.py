@@ -22,6 +22,7 @@ from graphspec.catalogue.shape_rules import (
     infer_layer,
     infer_merge,
 )
+from graphspec.catalogue.shape_rules.base import RULES
 from tests.catalogue.shape_errors import PANEL, check_layer_error, check_merge_error
 
 # (layer, args, inputs, the argument the error blames)
@@ -163,17 +164,15 @@ def _shapes() -> st.SearchStrategy[Shape]:
 
 @st.composite
 def _layer_case(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[Shape]]:
-    from graphspec.catalogue.shape_rules import _RULES
-
-    layer = draw(st.sampled_from(sorted(_RULES)))
+    layer = draw(st.sampled_from(sorted(RULES)))
     info = load_catalogue().layer(layer)
     assert info is not None
-    names = sorted(set(info.required) | set(_RULES[layer].defaults) - {"mean", "variance"})
+    names = sorted(set(info.required) | set(RULES[layer].defaults) - {"mean", "variance"})
     args: dict[str, Any] = {}
     for name in names:
         if name in info.required or draw(st.booleans()):
             args[name] = draw(_INNER if name == "layer" else _VALUES)
-    low, high = _RULES[layer].arity
+    low, high = RULES[layer].arity
     count = draw(st.integers(max(low, 1), min(high, 3)))
     shapes = _shapes()
     inputs = draw(

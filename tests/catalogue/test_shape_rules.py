@@ -21,6 +21,7 @@ from graphspec.catalogue.shape_rules import (
     infer_merge,
     known_layers,
 )
+from graphspec.catalogue.shape_rules.base import RULES
 from graphspec.spec.base import MERGE_LAYERS, MergeOp
 from tests.catalogue.shape_errors import check_layer_error, check_merge_error
 
@@ -111,10 +112,8 @@ def _json(value: Any) -> Any:
 
 def test_defaults_match_the_keras_catalogue() -> None:
     """Every default a rule falls back on is Keras' own, and no required argument has one."""
-    from graphspec.catalogue.shape_rules import _RULES
-
     catalogue = load_catalogue()
-    for name, entry in _RULES.items():
+    for name, entry in RULES.items():
         info = catalogue.layer(name)
         assert info is not None, name
         assert info.canonical == name, f"the rule for {name} is registered under an alias"
@@ -127,13 +126,11 @@ def test_defaults_match_the_keras_catalogue() -> None:
 
 def test_aliases_come_from_the_catalogue() -> None:
     """Every Keras alias of a layer with a rule is known, and infers as its class does."""
-    from graphspec.catalogue.shape_rules import _RULES
-
     catalogue = load_catalogue()
     aliases = {n: i.canonical for n, i in catalogue.layers.items() if i.alias}
-    expected = {alias for alias, target in aliases.items() if target in _RULES}
+    expected = {alias for alias, target in aliases.items() if target in RULES}
     assert {"MaxPool2D", "GlobalAvgPool1D", "Convolution2D", "SeparableConvolution1D"} <= expected
-    assert known_layers() == frozenset(_RULES) | expected
+    assert known_layers() == frozenset(RULES) | expected
     assert infer("MaxPool2D", (8, 8, 3)) == infer("MaxPooling2D", (8, 8, 3))
     conv = {"filters": 4, "kernel_size": 3}
     assert infer("Convolution2D", (8, 8, 3), **conv) == infer("Conv2D", (8, 8, 3), **conv)
