@@ -30,7 +30,7 @@ def test_spec_validates(path: Path) -> None:
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 def test_static_figures_equal_the_keras_figures(path: Path) -> None:
     """Shapes and parameters inferred without Keras match what Keras builds (expected.toml)."""
-    from graphspec.analyse.shapes import format_shape
+    from graphspec.shape import format_shape
 
     plan = check_path(path).plan
     assert plan is not None

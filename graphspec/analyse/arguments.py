@@ -20,6 +20,7 @@ from graphspec.catalogue.reader import (
 )
 from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
+from graphspec.shape import is_int
 from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
 from graphspec.spec.forms import (
     BlockNode,
@@ -105,9 +106,6 @@ def _is_number(text: str) -> bool:
 
 
 def _has_type(value: Any, kind: str) -> bool:
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
     if kind == "bool":
         return isinstance(value, bool)
     if kind == "int":

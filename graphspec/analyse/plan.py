@@ -14,10 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphspec.shape import Shape
 from graphspec.spec.forms import BlockNode, Node, SharedBlock, UseNode
 from graphspec.spec.model import Spec
-
-Shape = tuple[int | None, ...]
 
 
 @dataclass(frozen=True)

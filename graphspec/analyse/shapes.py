@@ -13,14 +13,14 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graphspec.analyse.plan import BlockInstance, NodeStatic, Shape
+from graphspec.analyse.plan import BlockInstance, NodeStatic
 from graphspec.analyse.state import Analysis, Instances, Scopes, Shapes
 from graphspec.catalogue.custom import CustomLayer
 from graphspec.catalogue.shape_rules import LayerShape, ShapeError, infer_layer, infer_merge
-from graphspec.catalogue.shape_rules import format_shape as shapes_format
 from graphspec.diagnostics import Code, Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.settings import Options
+from graphspec.shape import Shape, format_shape
 from graphspec.spec.base import keras_arguments
 from graphspec.spec.forms import (
     BlockNode,
@@ -35,19 +35,9 @@ from graphspec.spec.forms import (
 from graphspec.spec.model import Spec
 
 
-def format_shape(shape: Shape | None, batch: bool = False) -> str:
-    """`(16, 16, 128)` like Keras prints it; with `batch`, the batch dimension comes first."""
-    if shape is None:
-        return "(unknown)"
-    return shapes_format((None, *shape) if batch else shape)
-
-
-_fmt = format_shape
-
-
-def node_label(spec: Spec, node: Node) -> str:
-    """A short description of a node: its layer, chain, merge, use or block."""
-    return node.label(spec)
+def _fmt(shape: Shape | None) -> str:
+    """A batch-less shape as diagnostics print every shape: with the batch, as Keras does."""
+    return format_shape(shape, batch=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,17 +114,16 @@ class _Inferer(Reporter):
                     layer, keras_arguments(layer, args), [s for s in shapes if s is not None]
                 )
         except ShapeError as error:
-            # "padding must be 'valid' or 'same'": a value refused whatever the input; a
-            # message about the input ("pool_size is larger than the input") is a shape error.
-            culprit = next(
-                (arg for arg in args if error.message.startswith((f"{arg} ", f"{arg}:"))), None
-            )
-            if "input" in error.message:
-                culprit = None
-            if culprit is not None:  # a value Keras would refuse: point at it, not at shapes
+            # The rule says which argument's value it refuses whatever the input (GS310, at
+            # that value); without one, the input's shape is what does not fit (GS602).
+            if error.argument is not None:
+                argument = (
+                    "wraps" if error.argument == "layer" and "wraps" in args else error.argument
+                )
                 message = f"{label} ({layer}): {error.message}"
+                at = (*path, argument) if argument in args else path
                 self.report(
-                    codes.BAD_ARGUMENT_VALUE, message, (*path, culprit), error.hint, at_value=True
+                    codes.BAD_ARGUMENT_VALUE, message, at, error.hint, at_value=argument in args
                 )
                 return _Result((None,), None, None)
             sides = ", ".join(f"'{ref}' gives {_fmt(shape)}" for ref, shape in inputs)

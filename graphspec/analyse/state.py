@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from graphspec.analyse.plan import BlockInstance, NodeStatic, ScopePlan, Shape
+from graphspec.analyse.plan import BlockInstance, NodeStatic, ScopePlan
 from graphspec.diagnostics import Diagnostic
 from graphspec.settings import Options
+from graphspec.shape import Shape
 from graphspec.spec.model import Spec
 
 

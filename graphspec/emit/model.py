@@ -18,7 +18,7 @@ from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.arguments import keras_values
 from graphspec.runtime.backend import import_keras
 from graphspec.settings import DEFAULT_OPTIONS, Options
-from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
+from graphspec.spec.base import LAYER_VALUED_ARGS, MERGE_LAYERS, WRAPPERS, keras_arguments
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
@@ -31,16 +31,6 @@ from graphspec.spec.forms import (
 )
 from graphspec.spec.model import Block
 
-_MERGE_LAYERS = {
-    "concatenate": "Concatenate",
-    "add": "Add",
-    "subtract": "Subtract",
-    "multiply": "Multiply",
-    "average": "Average",
-    "maximum": "Maximum",
-    "minimum": "Minimum",
-    "dot": "Dot",
-}
 # Layers whose call takes several tensors as positional arguments rather than one list.
 _POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupedQueryAttention"}
 
@@ -207,7 +197,7 @@ class _Builder:
                 current = [output]
             return output
         if isinstance(node, OpNode):
-            cls = getattr(keras.layers, _MERGE_LAYERS[node.op])
+            cls = getattr(keras.layers, MERGE_LAYERS[node.op])
             if node.op == "concatenate":
                 layer = cls(axis=-1 if node.axis is None else node.axis, name=final_name)
             elif node.op == "dot":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
@@ -18,6 +19,19 @@ DType = Literal[
 MergeOp = Literal[
     "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"
 ]
+MERGE_LAYERS: Mapping[MergeOp, str] = MappingProxyType(
+    {
+        "concatenate": "Concatenate",
+        "add": "Add",
+        "subtract": "Subtract",
+        "multiply": "Multiply",
+        "average": "Average",
+        "maximum": "Maximum",
+        "minimum": "Minimum",
+        "dot": "Dot",
+    }
+)
+"""The Keras merge layer class of each ``op:`` (emit builds it; the shape rules name it)."""
 NODE_FORMS = ("layer", "use", "block", "op", "expr", "sequence")
 """The form keys: a node has exactly one of them."""
 

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
 
 from graphspec.diagnostics.suggest import suggest
+from graphspec.shape import Shape, format_shape
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
@@ -42,7 +43,6 @@ KeywordType: TypeAlias = Literal["int", "float", "bool", "axes"]
 """What a keyword accepts: ``axes`` is an int, a tuple of ints or None."""
 ShapeRule: TypeAlias = Literal["elementwise", "clip", "reduce", "keep"]
 LiteralValue: TypeAlias = int | float | bool | tuple[int, ...] | None
-Shape: TypeAlias = tuple[int | None, ...]
 
 
 @dataclass(frozen=True)
@@ -739,11 +739,6 @@ def used_names(text: str) -> frozenset[str]:
 # --------------------------------------------------------------------------- shapes
 
 
-def _format_shape(shape: Shape) -> str:
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
 class _BroadcastError(Exception):
     def __init__(self, first: int, second: int, axis: int, dims: tuple[int, int]) -> None:
         super().__init__(first, second, axis, dims)
@@ -788,8 +783,8 @@ def broadcast_shapes(shapes: Sequence[Shape]) -> Shape:
     except _BroadcastError as error:
         a, b = error.dims
         raise ValueError(
-            f"shapes {_format_shape(shapes[error.first])} and "
-            f"{_format_shape(shapes[error.second])} do not broadcast: "
+            f"shapes {format_shape(shapes[error.first])} and "
+            f"{format_shape(shapes[error.second])} do not broadcast: "
             f"dimensions {a} and {b} at axis {error.axis} differ"
         ) from None
 
@@ -823,8 +818,8 @@ class _Shaper:
             first, second = operands[error.first], operands[error.second]
             raise ValueError(
                 f"in '{self.source.segment(node)}': '{self.source.segment(first)}' has shape "
-                f"{_format_shape(shapes[error.first])} but '{self.source.segment(second)}' has "
-                f"shape {_format_shape(shapes[error.second])}; dimensions {a} and {b} at axis "
+                f"{format_shape(shapes[error.first])} but '{self.source.segment(second)}' has "
+                f"shape {format_shape(shapes[error.second])}; dimensions {a} and {b} at axis "
                 f"{error.axis} do not broadcast"
             ) from None
 
@@ -840,7 +835,7 @@ class _Shaper:
             ):
                 raise ValueError(
                     f"in '{self.source.segment(node)}': the bounds broadcast to "
-                    f"{_format_shape(result)}, larger than the clipped shape {_format_shape(shape)}"
+                    f"{format_shape(result)}, larger than the clipped shape {format_shape(shape)}"
                 )
             return shape
         shape = self.shape(node.args[0])
@@ -863,12 +858,12 @@ class _Shaper:
             if not -rank <= axis < rank:
                 raise ValueError(
                     f"in '{self.source.segment(node)}': axis {axis} is out of range for shape "
-                    f"{_format_shape(shape)} (rank {rank})"
+                    f"{format_shape(shape)} (rank {rank})"
                 )
             if axis % rank == 0:
                 raise ValueError(
                     f"in '{self.source.segment(node)}': axis {axis} is the batch axis of shape "
-                    f"{_format_shape(shape)}"
+                    f"{format_shape(shape)}"
                 )
             normal.add(axis % rank)
         return frozenset(normal)

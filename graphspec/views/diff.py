@@ -27,10 +27,10 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
 
-from graphspec.analyse.plan import NodeStatic, Plan, Shape
-from graphspec.analyse.shapes import format_shape, node_label
+from graphspec.analyse.plan import NodeStatic, Plan
 from graphspec.diagnostics import SpecError, SpecPath, format_path
 from graphspec.pipeline import Report, check
+from graphspec.shape import Shape, format_shape
 from graphspec.spec.forms import (
     ExprNode,
     LayerNode,
@@ -379,7 +379,7 @@ def _refs(node: Node) -> Refs:
 def _definition(spec: Spec, name: str, node: Node) -> NodeFacts:
     """What a node's spec text says, nothing inferred (as for the nodes of a block body)."""
     return NodeFacts(
-        name, node_label(spec, node), _form(node), _refs(node), _arguments(node), False, None, None
+        name, node.label(spec), _form(node), _refs(node), _arguments(node), False, None, None
     )
 
 
@@ -564,7 +564,7 @@ def _node_change(old: NodeFacts, new: NodeFacts) -> NodeChange | None:
 
 
 def _block_node_entry(spec: Spec, name: str, node: Node) -> Entry:
-    return Entry(name, node_label(spec, node), (("from", list(_refs(node))), *_arguments(node)))
+    return Entry(name, node.label(spec), (("from", list(_refs(node))), *_arguments(node)))
 
 
 def _block_change(old_plan: Plan, new_plan: Plan, name: str) -> BlockChange | None:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from graphspec.analyse.plan import Plan
-from graphspec.catalogue.shape_rules import format_shape
 from graphspec.diagnostics.render import CONTROL
+from graphspec.shape import format_shape
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
@@ -90,7 +90,7 @@ def _format_shape(shape: Any) -> str | None:
     """`(None, 16, 16, 128)` like Keras prints it (batch first), or None when unknown."""
     if not isinstance(shape, tuple | list):
         return None if shape is None else _shorten(str(shape))
-    return format_shape((None, *shape))
+    return format_shape(shape, batch=True)
 
 
 class _Ids:

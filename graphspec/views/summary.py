@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from graphspec.analyse.shapes import format_shape, node_label
 from graphspec.diagnostics.render import escape
+from graphspec.shape import format_shape
 
 if TYPE_CHECKING:
     from graphspec.analyse.plan import Plan
@@ -47,7 +47,7 @@ def summary_rows(plan: Plan) -> list[SummaryRow]:
     for name, node in spec.nodes.items():
         info = plan.static.get(name)
         if info is None:
-            rows.append(SummaryRow(name, node_label(spec, node), "-", "-", "pruned"))
+            rows.append(SummaryRow(name, node.label(spec), "-", "-", "pruned"))
             continue
         params = "?" if info.params is None else f"{info.params:,}"
         rows.append(SummaryRow(name, info.layer, format_shape(info.shape, batch=True), params, ""))

@@ -4,7 +4,9 @@ For every rule, hypothesis draws layer arguments and input shapes (spatial sizes
 channels 1..8, units 1..16, sometimes unknown sizes or the wrong rank), builds the Keras layer
 on symbolic ``keras.Input``s and compares the output shapes and the trainable and
 non-trainable parameter counts. When Keras raises, graphspec must raise `ShapeError`, and
-the other way round (a few documented cases where graphspec is stricter are allowed).
+the other way round (a few documented cases where graphspec is stricter are allowed); every
+`ShapeError` met on the way must blame the right one, an argument or the input
+(`tests.catalogue.shape_errors`).
 
 The default is a quick run (15 examples per rule). ``HYPOTHESIS_PROFILE=nightly`` runs 300
 per rule; ``GRAPHSPEC_SHAPE_EXAMPLES=N`` sets any count.
@@ -30,6 +32,8 @@ from graphspec.catalogue.shape_rules import (
     infer_merge,
     known_layers,
 )
+from graphspec.spec.base import MERGE_LAYERS
+from tests.catalogue.shape_errors import check_layer_error, check_merge_error
 
 keras = pytest.importorskip("keras")
 
@@ -84,10 +88,11 @@ def keras_outcome(
     return tuple(tuple(o.shape)[1:] for o in outputs), trainable, non_trainable
 
 
-def _ours(run: Callable[[], LayerShape | None]) -> Outcome:
+def _ours(run: Callable[[], LayerShape | None], blame: Callable[[ShapeError], None]) -> Outcome:
     try:
         result = run()
     except ShapeError as error:
+        blame(error)
         return f"ShapeError: {error.message}"
     assert result is not None, "graphspec has no answer for a configuration it should know"
     return result.outputs, result.trainable, result.non_trainable
@@ -101,7 +106,9 @@ def compare(
     stricter: bool = False,
 ) -> None:
     """Assert graphspec and Keras agree; ``stricter`` allows graphspec alone to raise."""
-    ours = _ours(lambda: infer_layer(layer, args, shapes))
+    ours = _ours(
+        lambda: infer_layer(layer, args, shapes), lambda e: check_layer_error(layer, args, e)
+    )
     theirs = keras_outcome(layer, args, shapes, call)
     where = f"{layer}({args}) on {list(shapes)}"
     if isinstance(ours, str) or isinstance(theirs, str):
@@ -526,8 +533,6 @@ def test_attention(layer: str, data: st.DataObject) -> None:
 
 # --------------------------------------------------------------------------- merges
 
-_MERGE_LAYERS = {op: op.capitalize() for op in MERGE_OPS}
-
 
 @st.composite
 def merge_shapes(data: st.DrawFn) -> list[Shape]:
@@ -550,8 +555,8 @@ def merge_shapes(data: st.DrawFn) -> list[Shape]:
 @given(shapes=merge_shapes())
 def test_elementwise_merges(op: str, shapes: list[Shape]) -> None:
     named = [(f"in{i}", s) for i, s in enumerate(shapes)]
-    ours = _ours(lambda: infer_merge(op, named))
-    theirs = keras_outcome(_MERGE_LAYERS[op], {}, shapes, call="list")
+    ours = _ours(lambda: infer_merge(op, named), lambda e: check_merge_error(op, e))
+    theirs = keras_outcome(MERGE_LAYERS[op], {}, shapes, call="list")
     if isinstance(ours, str) and not isinstance(theirs, str):
         # Keras stops comparing a dimension once it met an unknown size there; graphspec
         # still reports two known sizes that differ.
@@ -569,7 +574,10 @@ def test_concatenate(shapes: list[Shape], data: st.DataObject) -> None:
         st.sampled_from([a for a in range(-rank - 1, rank + 2) if a not in (0, -rank - 1)])
     )
     named = [(f"in{i}", s) for i, s in enumerate(shapes)]
-    ours = _ours(lambda: infer_merge("concatenate", named, axis=axis))
+    ours = _ours(
+        lambda: infer_merge("concatenate", named, axis=axis),
+        lambda e: check_merge_error("concatenate", e, axis=axis),
+    )
     theirs = keras_outcome("Concatenate", {"axis": axis}, shapes, call="list")
     if isinstance(ours, str) and not isinstance(theirs, str):
         # Keras' check skips an input too short to have the axis; graphspec wants equal ranks.
@@ -592,7 +600,10 @@ def test_dot(data: st.DataObject) -> None:
     pairs = st.tuples(st.sampled_from(valid_1), st.sampled_from(valid_2)).map(list)
     axes: Any = data.draw(st.one_of(st.sampled_from(common), pairs) if common else pairs)
     named = [("x", first), ("y", second)]
-    ours = _ours(lambda: infer_merge("dot", named, axes=axes))
+    ours = _ours(
+        lambda: infer_merge("dot", named, axes=axes),
+        lambda e: check_merge_error("dot", e, axes=axes),
+    )
     theirs = keras_outcome("Dot", {"axes": axes}, [first, second], call="list")
     assert isinstance(ours, str) == isinstance(theirs, str), (axes, first, second, ours, theirs)
     assert isinstance(ours, str) or ours == theirs, (axes, first, second, ours, theirs)
@@ -627,5 +638,5 @@ FAMILIES: dict[str, list[str]] = {
         "Normalization",
     ],
     "attention": ["MultiHeadAttention", "Attention", "AdditiveAttention"],
-    "merges": [*_MERGE_LAYERS.values()],
+    "merges": [MERGE_LAYERS[op] for op in MERGE_OPS],
 }

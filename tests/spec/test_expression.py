@@ -303,6 +303,28 @@ def test_infer_expr_shape_errors(text: str, match: str) -> None:
         infer_expr_shape(text, {"a": (None, 4, 3), "c": (None, 4, 1), "d": (None, 5)})
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "mean(a, axis=3)",
+            "in 'mean(a, axis=3)': axis 3 is out of range for shape (None, 4, 3) (rank 3)",
+        ),
+        (
+            "clip(sum(a, axis=(1, 2)), 0, d)",
+            "in 'clip(sum(a, axis=(1, 2)), 0, d)': the bounds broadcast to (None, 5), larger "
+            "than the clipped shape (None,)",
+        ),
+    ],
+)
+def test_expression_shapes_print_as_everywhere_else(text: str, message: str) -> None:
+    """Shapes with the batch dimension first, ranks counting it, as the shape rules and
+    `summary` print them (`graphspec.shape.format_shape`)."""
+    with pytest.raises(ValueError) as caught:
+        infer_expr_shape(text, {"a": (None, 4, 3), "d": (None, 5)})
+    assert str(caught.value) == message
+
+
 def test_importing_expr_does_not_import_keras() -> None:
     code = (
         "import sys, graphspec.spec.expression\n"
