@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
 
 from graphspec.diagnostics.suggest import suggest
-from graphspec.shape import Shape, format_shape
+from graphspec.shape import Shape, format_shape, is_int
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
@@ -333,14 +333,13 @@ def keyword_literal(node: ast.expr) -> tuple[bool, LiteralValue]:
 
 
 def _matches(kind: KeywordType, value: LiteralValue) -> bool:
-    is_int = isinstance(value, int) and not isinstance(value, bool)
     if kind == "bool":
         return isinstance(value, bool)
     if kind == "int":
-        return is_int
+        return is_int(value)
     if kind == "float":
-        return is_int or isinstance(value, float)
-    return value is None or is_int or isinstance(value, tuple)
+        return is_int(value) or isinstance(value, float)
+    return value is None or is_int(value) or isinstance(value, tuple)
 
 
 _KIND_TEXT: Final[Mapping[KeywordType, str]] = MappingProxyType(
