@@ -9,7 +9,7 @@ from typing import Any
 from graphspec.analyse.state import Analysis
 from graphspec.diagnostics import Diagnostic, SpecPath, codes, format_path
 from graphspec.diagnostics.reporter import Reporter
-from graphspec.spec.forms import Node, UseNode
+from graphspec.spec.forms import BlockNode, Node, UseNode
 from graphspec.spec.model import Spec
 
 
@@ -47,18 +47,33 @@ def check_names(analysis: Analysis) -> list[Diagnostic]:
 
 
 def head_layers(spec: Spec, report: Reporter) -> dict[str, str]:
-    """Which heads rename their node's final layer (the others get an Identity layer)."""
-    sources: dict[str, list[str]] = {}
+    """Which head renames which node's final layer; every other head gets an Identity layer.
+
+    A head renames its node's final layer when the node makes that layer itself (every form
+    but `use`, whose layer is the shared entry's) and no other head on the node has the
+    better claim: of several heads on one node, the one already named like the final layer
+    renames it (a no-op), else the first declared. A head on an input named like it is the
+    Input itself. A head whose name another layer keeps is GS210: renaming a final layer
+    frees its old name, an Identity takes a new one.
+    """
+    heads_of: dict[str, list[str]] = {}
     for head, entry in spec.outputs.items():
-        sources.setdefault(entry.from_, []).append(head)
-    taken = {name for name, _ in _all_layer_names(spec)}
+        heads_of.setdefault(entry.from_, []).append(head)
     renamed: dict[str, str] = {}
-    for head, entry in spec.outputs.items():
-        node = spec.nodes.get(entry.from_)
-        exclusive = len(sources[entry.from_]) == 1
-        renames = exclusive and node is not None and not isinstance(node, UseNode)
-        own = set(_final_layer_name(entry.from_, node)) if renames and node else set()
-        if head in taken and head not in own and head != entry.from_:
+    freed: set[str] = set()
+    for source, heads in heads_of.items():
+        node = spec.nodes.get(source)
+        if source in spec.inputs and source in heads:  # the Input is already named so
+            renamed[source] = source
+            freed.add(source)
+        if node is None or isinstance(node, UseNode):
+            continue
+        final = final_layer_name(source, node)
+        renamed[final if final in heads else heads[0]] = source
+        freed.add(final)
+    kept = {name for name, _ in _all_layer_names(spec)} - freed
+    for head in spec.outputs:
+        if head in kept:
             report.error(
                 codes.HEAD_NAME_TAKEN,
                 f"head '{head}' would name a layer '{head}', but a layer of that name "
@@ -67,9 +82,41 @@ def head_layers(spec: Spec, report: Reporter) -> dict[str, str]:
                 key=True,
                 hint="rename the head or the other node",
             )
-        if renames:
-            renamed[head] = entry.from_
     return renamed
+
+
+def built_layer_names(name: str, node: Node) -> list[str]:
+    """The Keras layers a node is built with, by name, in order, before a head renames the
+    final one: `layer_names`, except that a repeated block's last instance is named after the
+    node itself (so `model.get_layer(node)` finds the node's output)."""
+    names = [layer_name for layer_name, _ in node.layer_names(name)]
+    if isinstance(node, BlockNode):
+        names[-1] = name
+    return names
+
+
+def final_layer_name(name: str, node: Node, head: str | None = None) -> str:
+    """The Keras name of the layer that gives the node's output: the head's when a head
+    renames it (`Plan.head_layers`); else a sequence's last item's, the node's own for the
+    other forms. A `use` node's layer is the shared entry's, named after the entry."""
+    if head is not None:
+        return head
+    names = built_layer_names(name, node)
+    return names[-1] if names else name
+
+
+def layer_nodes(spec: Spec, head_layers: Mapping[str, str]) -> dict[str, str]:
+    """Every top-level Keras layer that holds weights → the spec entry that made it, as a
+    path (``nodes.conv1``, ``shared.encoder``): a node's layers (a block's nested models
+    included) and the shared entries' layers. Inputs and heads' Identity layers hold none."""
+    head_of = {node: head for head, node in head_layers.items()}
+    owners: dict[str, str] = {name: f"shared.{name}" for name in spec.shared}
+    for name, node in spec.nodes.items():
+        names = built_layer_names(name, node)
+        if names and name in head_of:
+            names[-1] = head_of[name]
+        owners.update((layer_name, f"nodes.{name}") for layer_name in names)
+    return owners
 
 
 def _all_layer_names(spec: Spec) -> Iterator[tuple[str, SpecPath]]:
@@ -78,10 +125,5 @@ def _all_layer_names(spec: Spec) -> Iterator[tuple[str, SpecPath]]:
     for name in spec.shared:
         yield name, ("shared", name)
     for name, node in spec.nodes.items():
-        for layer_name, sub in node.layer_names(name):
-            yield layer_name, ("nodes", name, *sub)
-
-
-def _final_layer_name(name: str, node: Node) -> list[str]:
-    names = node.layer_names(name)
-    return [names[-1][0]] if names else []
+        for layer_name in built_layer_names(name, node):
+            yield layer_name, ("nodes", name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from graphspec.analyse.names import built_layer_names, final_layer_name
 from graphspec.analyse.plan import BlockInstance, Plan
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Locator
@@ -60,9 +61,11 @@ class _Builder:
     specs write them). A `shared` entry is made once, at its first `use`, and called again at
     every later one, so its weights are shared. A `block` instance is a nested keras.Model,
     built by the same node code over the block instance's nodes as the Plan resolved them
-    (parameters substituted); `repeat` chains fresh instances. A head's final layer is named
-    after the head (the Plan says which); a head whose node cannot be renamed gets an
-    Identity layer of its name.
+    (parameters substituted); `repeat` chains fresh instances. Every layer is named as
+    `graphspec.analyse.names` says: a head's node's final layer after the head (the Plan's
+    `head_layers`); a head whose node's final layer is not its own to rename (a `use`, an
+    input, one output of a block, a node another head renames) gets an Identity layer of its
+    name, so `model.output_names` are the heads, in order.
 
     Diagnostic boundary: any exception raised while one node's layers are made or called (by
     Keras, or by importing a custom layer) becomes one GS501 diagnostic at that node's key
@@ -139,7 +142,8 @@ class _Builder:
             model_inputs.append(tensors[name])
         base: SpecPath = ("blocks", instance.block)
         for node_name, node in instance.nodes.items():
-            self.build_node(base, node_name, node, tensors, instance, node_name)
+            final = final_layer_name(node_name, node)
+            self.build_node(base, node_name, node, tensors, instance, final)
         outputs = [tensors[ref] for ref in block.outputs.values()]
         return keras.Model(
             inputs=model_inputs if len(model_inputs) > 1 else model_inputs[0],
@@ -187,7 +191,7 @@ class _Builder:
             return self.call(self.shared_entry(node.use, inputs), inputs, positional)
         if isinstance(node, BlockNode):
             instance = self.plan.instance(scope, name, node)
-            names = [n for n, _ in node.layer_names(name)]
+            names = built_layer_names(name, node)
             names[-1] = final_name
             current = inputs
             output: Any = None
@@ -216,8 +220,8 @@ class _Builder:
             layer = ExpressionLayer(node.expr, list(node.from_), name=final_name)
             return layer(inputs if len(inputs) > 1 else inputs[0])
         assert isinstance(node, SequenceNode)
-        names = [n for n, _ in node.layer_names(name)]
-        names[-1] = final_name if final_name != name else names[-1]
+        names = built_layer_names(name, node)
+        names[-1] = final_name
         current = inputs
         output = None
         for item, layer_name in zip(node.sequence, names, strict=True):
@@ -251,7 +255,9 @@ class _Builder:
             model_inputs.append(tensors[name])
         head_of = {node: head for head, node in plan.head_layers.items()}
         for name in plan.top.live_order:
-            self.build_node((), name, spec.nodes[name], tensors, None, head_of.get(name, name))
+            node = spec.nodes[name]
+            final = final_layer_name(name, node, head_of.get(name))
+            self.build_node((), name, node, tensors, None, final)
         outputs = []
         for head, entry in spec.outputs.items():
             tensor = tensors[entry.from_]
