@@ -106,9 +106,10 @@ def final_layer_name(name: str, node: Node, head: str | None = None) -> str:
 
 
 def layer_nodes(spec: Spec, head_layers: Mapping[str, str]) -> dict[str, str]:
-    """Every top-level Keras layer that holds weights → the spec entry that made it, as a
-    path (``nodes.conv1``, ``shared.encoder``): a node's layers (a block's nested models
-    included) and the shared entries' layers. Inputs and heads' Identity layers hold none."""
+    """Every top-level Keras layer a node or shared entry makes, by the name the built model
+    gives it (a head's rename included) → that entry, as a path (``nodes.conv1``,
+    ``shared.encoder``); a block node's layers are its nested models. Inputs and heads'
+    Identity layers are left out: they hold no weights."""
     head_of = {node: head for head, node in head_layers.items()}
     owners: dict[str, str] = {name: f"shared.{name}" for name in spec.shared}
     for name, node in spec.nodes.items():

@@ -183,12 +183,13 @@ def input_shapes(plan: Plan, options: Options = DEFAULT_OPTIONS) -> dict[str, tu
 def id_bounds(plan: Plan) -> dict[str, int]:
     """Each integer input → the ids it may hold: below the smallest ``input_dim`` of the
     Embedding layers (``num_tokens`` of CategoryEncoding) it reaches, `DEFAULT_INT_BOUND` when
-    it reaches none. Values flow through any node; they stop at an id layer."""
+    it reaches none. Values flow through any live node; they stop at an id layer."""
     spec = plan.spec
+    live = {name: spec.nodes[name] for name in plan.top.live_order}
     bounds: dict[str, int] = {}
     for name, entry in spec.inputs.items():
         if entry.dtype.startswith(("int", "uint")):
-            found = list(_id_limits(plan, plan.top.graph, spec.nodes, None, name))
+            found = list(_id_limits(plan, plan.top.graph, live, None, name))
             bounds[name] = min(found) if found else DEFAULT_INT_BOUND
     return bounds
 
@@ -203,7 +204,9 @@ def _id_limits(
         if (source, name) in seen:
             continue
         seen.add((source, name))
-        node = nodes[name]
+        node = nodes.get(name)
+        if node is None:  # pruned: not built
+            continue
         limit = _node_id_limit(plan, node, name, scope, source)
         if limit is not None:
             yield from limit

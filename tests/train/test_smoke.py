@@ -87,6 +87,7 @@ nodes:
   pooled: {layer: GlobalAveragePooling1D, from: both}
   t: {block: embed, from: [codes, tags], with: {size: 9}}
   c: {layer: Dense, from: flags, units: 2}
+  unused: {layer: Embedding, from: flags, input_dim: 3, output_dim: 2}
 outputs:
   out: pooled
   t: t
@@ -96,7 +97,7 @@ outputs:
 
 def test_ids_stay_below_the_embeddings_that_read_them() -> None:
     # through a sequence and a shared layer (the smaller wins), into a block's second input
-    # (its parameter substituted), and the default where no Embedding reads the input
+    # (its parameter substituted), and the default where no live Embedding reads the input
     assert id_bounds(plan_of(IDS)) == {
         "words": 50,
         "tags": 9,
