@@ -99,7 +99,8 @@ class Plan:
     pruned_shared: frozenset[str]
     pruned_blocks: frozenset[str]
     head_layers: Mapping[str, str]
-    """Head name → node whose final layer is named after the head (others get an Identity)."""
+    """Head name → the node (or input) whose final layer is named after the head; the other
+    heads get an Identity layer of their name (`graphspec.analyse.names` decides)."""
     instances: Mapping[str, BlockInstance]
     """Every block instance the model builds, by key."""
     top_calls: Mapping[str, str]
