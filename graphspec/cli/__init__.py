@@ -3,7 +3,8 @@
 Thin: parse the arguments, build the run's `Options` once, call one command module, turn
 failures into exit codes. Each command is a module with `add_parser(commands, parents)` and
 `run(args, options, out, err)`; a new command is a new module and one entry in `COMMANDS`.
-Only `build` imports Keras, and lazily; `import` reads a model's config without it.
+Only `build` and `smoke` import Keras, inside their `run`; `import` reads a model's config
+without it.
 """
 
 from __future__ import annotations
