@@ -55,4 +55,3 @@ def compile_model(model: Any, spec: Spec | Plan) -> list[Diagnostic]:
     except Exception as error:  # Keras raises many types; each becomes the one diagnostic
         return [keras_rejected(Locator(spec.source), ("compile",), error)]
     return []
-

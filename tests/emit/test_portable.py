@@ -69,7 +69,8 @@ print(json.dumps(report))
 
 
 def _inputs(model: Any, rng: np.random.Generator) -> list[np.ndarray]:
-    """Random inputs for each model input: small integers for integer inputs, unknown sizes 300 (seed002_social needs 269 tokens)."""
+    """Random inputs for each model input: small integers for integer inputs; unknown sizes
+    are 300 (seed002_social's unpadded convolutions need 269 tokens)."""
     feed = []
     for tensor in model.inputs:
         shape = (2, *(d or 300 for d in tuple(tensor.shape)[1:]))
@@ -93,7 +94,8 @@ def portable(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
         save_model_atomically(model, target)
         np.savez(target.with_suffix(".inputs.npz"), **{f"x{i}": x for i, x in enumerate(feed)})
         outputs = model.predict(feed if len(feed) > 1 else feed[0], verbose=0)
-        expected[path.stem] = [np.asarray(o) for o in (outputs if isinstance(outputs, list) else [outputs])]
+        outputs = outputs if isinstance(outputs, list) else [outputs]
+        expected[path.stem] = [np.asarray(o) for o in outputs]
         names[path.stem] = list(model.output_names)
         keras.backend.clear_session()
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
