@@ -101,8 +101,12 @@ def read_model_config(path: Path) -> dict[str, Any]:
 
 
 def model_config(model: Any) -> dict[str, Any]:
-    """The JSON config of a live keras.Model."""
+    """The JSON config of a live keras.Model, with its ``compile_config`` when it is
+    compiled (as a ``.keras`` file keeps it)."""
     config: dict[str, Any] = json.loads(model.to_json())
+    compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
+    if compiled:  # Keras gives {} for a model that is not compiled
+        config["compile_config"] = json.loads(json.dumps(compiled))
     return config
 
 

@@ -56,6 +56,7 @@ from graphspec.importer.keras_config import (
     read_model_config,
     short,
 )
+from graphspec.importer.training import read_training
 from graphspec.spec.base import NODE_FORMS, DType, MergeOp
 from graphspec.spec.expression import ALLOWED_FUNCTIONS
 from graphspec.spec.forms import (
@@ -71,7 +72,7 @@ from graphspec.spec.forms import (
     SharedLayer,
     UseNode,
 )
-from graphspec.spec.model import Block, BlockInput, Head, InputSpec, Spec
+from graphspec.spec.model import Block, BlockInput, Compile, Head, InputSpec, Optimizer, Spec
 from graphspec.spec.write import write_spec
 
 __all__ = [
@@ -528,15 +529,34 @@ class _SpecBuilder:
         graph = read_graph(self.file, kind, config, scope.path)
         named = [(self._input(scope, item), item) for item in graph.inputs]
         nodes = self._nodes(scope, graph)
-        heads: dict[str, Head] = {}
-        for key, ref in self._outputs(scope, graph):
+        heads: dict[str, str] = {}
+        output_heads: list[tuple[str, str]] = []  # (the output's Keras name, its head)
+        for (key, ref), output in zip(self._outputs(scope, graph), graph.outputs, strict=True):
             head, count = key, 1
             while head in heads:
                 count += 1
                 head = f"{key}_{count}"
-            heads[head] = Head(from_=ref)
+            heads[head] = ref
+            output_heads.append((output[0], head))
         if not heads:
             raise problem(self.file, codes.UNREADABLE_MODEL, "the model config has no outputs")
+        training = read_training(data, output_heads, self.file, self.catalogue)
+        self.notes.extend(training.notes)
+        settings = training.heads
+        outputs = {
+            head: Head(from_=ref)
+            if head not in settings
+            else Head(
+                from_=ref,
+                loss=settings[head].loss,
+                loss_weight=settings[head].loss_weight,
+                metrics=list(settings[head].metrics),
+            )
+            for head, ref in heads.items()
+        }
+        compiled = None
+        if training.optimizer is not None:
+            compiled = Compile(optimizer=Optimizer(**training.optimizer))
         # last: a graph that cannot be imported is the problem to report first
         inputs = {input_name: self._input_spec(item) for input_name, item in named}
         return Spec(
@@ -546,7 +566,8 @@ class _SpecBuilder:
             shared=self.shared,
             blocks=self.blocks,
             nodes=nodes,
-            outputs=heads,
+            outputs=outputs,
+            compile=compiled,
         )
 
     def _input(self, scope: _Scope, item: KerasInput) -> str:
