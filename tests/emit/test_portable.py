@@ -148,3 +148,30 @@ def test_expr_nodes_are_keras_operations(keras: Any) -> None:
     assert operations["prediction.add_2"].__name__ == "Add"
     assert all(cls.__module__.startswith("keras.") for cls in operations.values())
     assert model.output_names == ["prediction"]
+
+
+def test_an_expr_that_is_one_of_its_inputs_is_an_identity(keras: Any) -> None:
+    """`+a` makes no operation to name; an Identity layer carries the node's (head's) name."""
+    text = """\
+graphspec: 1
+name: same
+inputs:
+  x: {shape: [2]}
+nodes:
+  dense: {layer: Dense, from: x, units: 2}
+  copy: {expr: "+a", from: {a: dense}}
+  int_math: {expr: "a * (2 + 3) - exp(0.0)", from: {a: dense}}
+outputs:
+  out: copy
+  folded: int_math
+"""
+    model = graphspec.build(graphspec.loads(text))
+    assert model.output_names == ["out", "folded"]
+    assert type(model.get_layer("out")).__name__ == "Identity"
+    names = {op.name: type(op).__name__ for op in model.operations}
+    assert names["folded"] == "Subtract"  # 2 + 3 and exp(0.0) were computed once, as numbers
+    assert names["folded.multiply"] == "Multiply"
+    assert not any(name.startswith("folded.add") or "exp" in name for name in names)
+    batch = np.ones((1, 2), dtype="float32")
+    out, folded = model(batch)
+    np.testing.assert_allclose(np.asarray(folded), np.asarray(out) * 5 - 1, rtol=1e-6)
