@@ -531,6 +531,14 @@ UNKNOWN_CLASS: Final = _declare(
     example="`keras.src.applications.convnext.LayerScale`",
     fix="allow the class with `--custom-layer MODULE.CLASS` or `[tool.graphspec] custom-layers` in pyproject.toml",
 )
+INEXPRESSIBLE_TRAINING: Final = _declare(
+    "GS705",
+    Group.IMPORT,
+    Severity.ERROR,
+    "a training setting of the compiled model that a spec cannot write yet",
+    example="a head's loss `BinaryCrossentropy(from_logits=True)`; a learning-rate schedule; `weighted_metrics`",
+    fix="compile with losses, metrics and optimizer arguments a spec names (`binary_crossentropy` on a sigmoid output), or import the uncompiled model (`model.to_json()` holds no training settings)",
+)
 
 REGISTRY: Final[Mapping[str, Code]] = MappingProxyType(_REGISTRY)
 """Every declared code by id, in declaration order."""

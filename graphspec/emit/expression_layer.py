@@ -1,13 +1,24 @@
-"""The Keras layer behind ``expr`` nodes: a small interpreter of checked expressions.
+"""``expr`` nodes as ``keras.ops`` calls, so a saved model needs no graphspec class.
 
-The expression is parsed and checked by :mod:`graphspec.spec.expression` whenever the layer is made,
-also when a saved model is loaded, and evaluated by walking its syntax tree with
-``keras.ops`` calls, never with ``eval``/``exec``/``compile``. The layer is registered as
-``graphspec>Expression``, so a model using it loads with ``safe_mode=True`` once this module
-has been imported.
+`emit_expression` turns a checked expression (:mod:`graphspec.spec.expression`) into the
+``keras.ops`` calls it stands for, applied to the node's input tensors: ``(a + b) / 2`` is
+``keras.ops.divide(keras.ops.add(a, b), 2)``. Keras records each call as an operation of the
+functional model and serialises it as ``keras.src.ops`` classes, which plain
+``keras.saving.load_model`` rebuilds in safe mode in a process that has never imported
+graphspec. Nothing is evaluated with ``eval``/``exec``; the expression is walked on its syntax
+tree, and a sub-expression of numbers only is computed once, here, and stored as a number.
 
->>> layer = ExpressionLayer("(a + b) / 2", ["a", "b"], name="mean")  # doctest: +SKIP
->>> output = layer([tensor_a, tensor_b])  # doctest: +SKIP
+Names: the last operation is named after the node (or the head that renames it), so the
+model's output names and `graphspec import` find the node again; the operations before it are
+named ``<node>.<function>`` (``prediction.add``, then ``prediction.add_2``). A ``.`` never
+appears in a spec name, so these names cannot clash with any layer the spec names, and the
+importer reads the operations ``<node>.*`` feeding ``<node>`` back as one ``expr`` node.
+
+`ExpressionLayer` is the layer graphspec emitted before: kept, registered as
+``graphspec>Expression``, only so that models saved with it still load through
+`graphspec.load_model` (and import as ``expr`` nodes).
+
+>>> output = emit_expression(keras, "(a + b) / 2", {"a": x, "b": y}, "mean")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -26,7 +37,123 @@ from graphspec.spec.expression import (
     parse_expression,
 )
 
-__all__ = ["ExpressionLayer"]
+__all__ = ["PART_SEPARATOR", "ExpressionLayer", "emit_expression", "part_of"]
+
+PART_SEPARATOR = "."
+"""Between a node's name and its inner operations' (``prediction.add``); never in a spec name."""
+
+
+def part_of(operation_name: str) -> str | None:
+    """The node whose expression an operation named ``operation_name`` is inside of, if any."""
+    node, separator, _ = operation_name.partition(PART_SEPARATOR)
+    return node if separator else None
+
+
+def emit_expression(keras: Any, expression: str, inputs: Mapping[str, Any], name: str) -> Any:
+    """The output tensor of ``expression`` over the named input tensors, as ``keras.ops``
+    calls whose last operation is named ``name`` (see the module docstring).
+
+    Raises ``ValueError`` when the expression is not valid over ``inputs`` or a function is
+    missing from the installed Keras; Keras' own errors (shapes that do not broadcast) pass
+    through.
+    """
+    tree = parse_expression(expression, list(inputs))
+    _check_functions(tree, keras)
+    return _Emitter(keras, inputs, name).output(tree.body)
+
+
+def _check_functions(tree: ast.Expression, keras: Any) -> None:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and not hasattr(keras.ops, node.func.id)
+        ):
+            raise ValueError(
+                f"function '{node.func.id}' is not available in Keras "
+                f"{keras.__version__} (keras.ops.{node.func.id} is missing)"
+            )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class _Emitter:
+    """Walks one checked expression tree and applies ``keras.ops`` to symbolic tensors."""
+
+    def __init__(self, keras: Any, inputs: Mapping[str, Any], name: str) -> None:
+        self.keras = keras
+        self.inputs = inputs
+        self.name = name
+        self.made: list[Any] = []  # the operations this expression created, in order
+        self.taken: set[str] = set()
+
+    def output(self, body: ast.expr) -> Any:
+        result = self.value(body)
+        last = self._operation(result)
+        if last is None or not any(last is op for op in self.made):
+            # the expression is one of its inputs (`a`, `+a`): a layer gives it its name
+            return self.keras.layers.Identity(name=self.name)(result)
+        last.name = self.name
+        return result
+
+    @staticmethod
+    def _operation(tensor: Any) -> Any:
+        history = getattr(tensor, "_keras_history", None)
+        return getattr(history, "operation", None)
+
+    def apply(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """``keras.ops.<function>(*args, **kwargs)``: a number when every argument is one
+        (computed now), else a symbolic tensor whose new operation gets an inner name."""
+        call = getattr(self.keras.ops, function)
+        if all(_is_number(arg) for arg in args):
+            value = self.keras.ops.convert_to_numpy(call(*args, **kwargs))
+            number: int | float = value.item()
+            return number
+        result = call(*args, **kwargs)
+        operation = self._operation(result)
+        if operation is not None and not any(operation is op for op in self.made):
+            base = f"{self.name}{PART_SEPARATOR}{function}"
+            label, count = base, 1
+            while label in self.taken:
+                count += 1
+                label = f"{base}_{count}"
+            self.taken.add(label)
+            operation.name = label
+            self.made.append(operation)
+        return result
+
+    def value(self, node: ast.expr) -> Any:
+        """A symbolic tensor, or a Python number for a sub-expression of numbers only."""
+        if isinstance(node, ast.Name):
+            return self.inputs[node.id]
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp):
+            ok, number = keyword_literal(node)
+            if ok:  # a negated number stays a Python number, so it takes the tensor's dtype
+                return number
+            operand = self.value(node.operand)
+            if not isinstance(node.op, ast.USub):
+                return operand
+            return -operand if _is_number(operand) else self.apply("negative", operand)
+        if isinstance(node, ast.BinOp):
+            left, right = self.value(node.left), self.value(node.right)
+            return self.apply(BINARY_OPERATORS[type(node.op)], left, right)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            function = node.func.id
+            if function not in ALLOWED_FUNCTIONS:  # unreachable after parse_expression
+                raise ValueError(f"function '{function}' is not allowed")
+            args = [self.value(arg) for arg in node.args]
+            kwargs = {
+                kw.arg: keyword_literal(kw.value)[1] for kw in node.keywords if kw.arg is not None
+            }
+            if function == "clip" and not all(_is_number(bound) for bound in args[1:]):
+                # keras.ops.clip keeps its bounds in its config, where a tensor cannot go
+                return self.apply("minimum", self.apply("maximum", args[0], args[1]), args[2])
+            return self.apply(function, *args, **kwargs)
+        raise ValueError(f"unexpected node {type(node).__name__} in expression")
 
 
 def _check_input_names(input_names: Sequence[str]) -> tuple[str, ...]:
@@ -55,23 +182,17 @@ def _is_shape(value: Any) -> bool:
 
 @keras.saving.register_keras_serializable(package="graphspec", name="Expression")
 class ExpressionLayer(keras.layers.Layer):  # type: ignore[misc]
-    """Evaluates a safe element-wise expression over named input tensors; has no weights."""
+    """Evaluates a safe element-wise expression over named input tensors; has no weights.
+
+    What graphspec emitted for ``expr`` nodes before they became ``keras.ops`` calls; kept so
+    that models saved with it still load with `graphspec.load_model`."""
 
     def __init__(self, expression: str, input_names: Sequence[str], **kwargs: Any) -> None:
         if not isinstance(expression, str):
             raise ValueError(f"expression must be a string, got {type(expression).__name__}")
         names = _check_input_names(input_names)
         tree = parse_expression(expression, names)  # raises ValueError with the first problem
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and not hasattr(keras.ops, node.func.id)
-            ):
-                raise ValueError(
-                    f"function '{node.func.id}' is not available in Keras "
-                    f"{keras.__version__} (keras.ops.{node.func.id} is missing)"
-                )
+        _check_functions(tree, keras)
         super().__init__(**kwargs)
         self.expression = expression
         self.input_names = names

@@ -215,10 +215,12 @@ class _Builder:
                 layer = cls(name=final_name)
             return layer(inputs)
         if isinstance(node, ExprNode):
-            from graphspec.emit.expression_layer import ExpressionLayer
+            # keras.ops calls, the last one named `final_name`: the saved model needs no
+            # graphspec class (see graphspec.emit.expression_layer)
+            from graphspec.emit.expression_layer import emit_expression
 
-            layer = ExpressionLayer(node.expr, list(node.from_), name=final_name)
-            return layer(inputs if len(inputs) > 1 else inputs[0])
+            bound = dict(zip(node.from_, inputs, strict=True))
+            return emit_expression(keras, node.expr, bound, final_name)
         assert isinstance(node, SequenceNode)
         names = built_layer_names(name, node)
         names[-1] = final_name

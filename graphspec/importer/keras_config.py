@@ -101,8 +101,12 @@ def read_model_config(path: Path) -> dict[str, Any]:
 
 
 def model_config(model: Any) -> dict[str, Any]:
-    """The JSON config of a live keras.Model."""
+    """The JSON config of a live keras.Model, with its ``compile_config`` when it is
+    compiled (as a ``.keras`` file keeps it)."""
     config: dict[str, Any] = json.loads(model.to_json())
+    compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
+    if compiled:  # Keras gives {} for a model that is not compiled
+        config["compile_config"] = json.loads(json.dumps(compiled))
     return config
 
 
@@ -203,8 +207,21 @@ def read_graph(file: str, kind: str, config: Mapping[str, Any], path: SpecPath) 
             continue
         for index, node in enumerate(layer.get("inbound_nodes") or []):
             calls.append(_read_call(file, layer, index, node, path))
-    outputs = [_history(file, item) for item in _list_of_refs(config.get("output_layers"))]
+    outputs = [
+        _output_ref(_history(file, item), by_name)
+        for item in _list_of_refs(config.get("output_layers"))
+    ]
     return KerasGraph(inputs, calls, outputs)
+
+
+def _output_ref(ref: TensorRef, by_name: Mapping[str, Mapping[str, Any]]) -> TensorRef:
+    """An output as the calls name it. Keras numbers the calls of a nested functional model
+    from 1 in ``output_layers`` (its call 0 is the model's own graph) but from 0 in the
+    calls' arguments, which drop that call; so `['cnn3', 1, 0]` is the call `['cnn3', 0, 0]`."""
+    layer, node, tensor = ref
+    if node >= 1 and (by_name.get(layer) or {}).get("class_name") == "Functional":
+        return (layer, node - 1, tensor)
+    return ref
 
 
 def _read_sequential(file: str, config: Mapping[str, Any], path: SpecPath) -> KerasGraph:

@@ -19,6 +19,7 @@ calls into spec nodes.
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections import Counter
@@ -55,7 +56,9 @@ from graphspec.importer.keras_config import (
     read_model_config,
     short,
 )
+from graphspec.importer.training import read_training
 from graphspec.spec.base import NODE_FORMS, DType, MergeOp
+from graphspec.spec.expression import ALLOWED_FUNCTIONS
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
@@ -69,7 +72,7 @@ from graphspec.spec.forms import (
     SharedLayer,
     UseNode,
 )
-from graphspec.spec.model import Block, BlockInput, Head, InputSpec, Spec
+from graphspec.spec.model import Block, BlockInput, Compile, Head, InputSpec, Optimizer, Spec
 from graphspec.spec.write import write_spec
 
 __all__ = [
@@ -81,8 +84,77 @@ __all__ = [
     "read_model_config",
 ]
 
-_OPS = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "TrueDivide": "/"}
+_BINARY: dict[str, type[ast.operator]] = {
+    "Add": ast.Add,
+    "Subtract": ast.Sub,
+    "Multiply": ast.Mult,
+    "Divide": ast.Div,
+    "TrueDivide": ast.Div,
+    "Power": ast.Pow,
+}
+"""keras.ops classes an expression writes as an operator (`x + y`, `x ** 2`)."""
+_FUNCTIONS: dict[str, str] = {
+    "Absolute": "abs",
+    "Ceil": "ceil",
+    "Clip": "clip",
+    "Cos": "cos",
+    "Elu": "elu",
+    "Erf": "erf",
+    "Exp": "exp",
+    "Expm1": "expm1",
+    "Floor": "floor",
+    "Gelu": "gelu",
+    "HardSigmoid": "hard_sigmoid",
+    "LeakyRelu": "leaky_relu",
+    "Log": "log",
+    "Log1p": "log1p",
+    "LogSigmoid": "log_sigmoid",
+    "LogSoftmax": "log_softmax",
+    "Logsumexp": "logsumexp",
+    "Max": "max",
+    "Maximum": "maximum",
+    "Mean": "mean",
+    "Min": "min",
+    "Minimum": "minimum",
+    "Norm": "norm",
+    "Normalize": "normalize",
+    "Prod": "prod",
+    "Reciprocal": "reciprocal",
+    "Relu": "relu",
+    "Relu6": "relu6",
+    "Rsqrt": "rsqrt",
+    "Selu": "selu",
+    "Sigmoid": "sigmoid",
+    "Sign": "sign",
+    "Silu": "silu",
+    "Sin": "sin",
+    "Softmax": "softmax",
+    "Softplus": "softplus",
+    "Softsign": "softsign",
+    "Sqrt": "sqrt",
+    "Square": "square",
+    "Std": "std",
+    "Sum": "sum",
+    "Tanh": "tanh",
+    "Var": "var",
+}
+"""keras.ops classes an expression writes as a call of a whitelisted function (`Mean` →
+`mean(...)`), as Keras 3.15 names them; `negative` and `power` are written `-x` and `x ** y`
+(tests/importer/test_expressions.py checks this table against the installed Keras)."""
+_FUNCTION_DEFAULTS: dict[str, dict[str, Any]] = {
+    "max": {"initial": None},
+    "min": {"initial": None},
+    "prod": {"dtype": None},
+    "norm": {"ord": None},
+    "normalize": {"order": 2, "epsilon": None},
+}
+"""Config entries of keras.ops classes that the expression's functions leave at these values."""
 _OP_MERGES: dict[str, MergeOp] = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply"}
+_PART_SEPARATOR = "."
+"""graphspec names the operations inside an expr node `<node>.<function>` and the last one
+`<node>` (`graphspec.emit.expression_layer.PART_SEPARATOR`); the importer joins them again."""
+_LEGACY_EXPRESSION = "graphspec>Expression"
+"""The registered name of the layer graphspec emitted for expr nodes before keras.ops calls."""
 _DTYPES: dict[str, DType] = {name: name for name in get_args(DType)}
 _SPEC_KEYS = frozenset({"from", "from_", *NODE_FORMS})
 """Keys of a layer node that are not layer arguments: an argument so named has no spec form."""
@@ -155,7 +227,10 @@ class _Expression:
 
     expr: str
     names: tuple[str, ...]
-    """The expression's variables, in the order of the call's tensors."""
+    """The expression's variables, in the order of the call's tensors (or of ``inputs``)."""
+    inputs: tuple[TensorRef, ...] | None = None
+    """The tensors the variables stand for when they are not the call's own (operations
+    joined into one expression)."""
 
 
 _Form = SharedLayer | SharedBlock | _Merge | _Expression
@@ -172,28 +247,177 @@ def _node(form: _Form, refs: list[str]) -> Node:
         return BlockNode(block=form.block, from_=refs, with_={})
     if isinstance(form, _Merge):
         return OpNode(op=form.op, from_=refs)
+    if len(form.names) != len(refs):
+        raise ValueError(f"the expression {form.expr!r} takes {len(form.names)} inputs")
     return ExprNode(expr=form.expr, from_=dict(zip(form.names, refs, strict=True)))
 
 
-def _operation(file: str, call: LayerCall, kind: str, path: SpecPath) -> _Merge | _Expression:
-    """`x + y` on tensors: an `op` merge when the shapes agree, otherwise an expression."""
-    symbol = _OPS.get(kind)
-    if symbol is None or len(call.arguments) != 2:
-        raise problem(
-            file,
-            codes.INEXPRESSIBLE_MODEL,
-            f"the operation '{call.layer['name']}' ({kind}) has no spec form",
-            path,
-            "graphspec imports +, -, * and / between tensors and numbers",
-        )
+def _operation(
+    file: str, call: LayerCall, inner: Mapping[TensorRef, LayerCall], path: SpecPath
+) -> _Merge | _Expression:
+    """keras.ops calls as a spec node: `x + y` on two tensors of one shape is an `op` merge;
+    otherwise an expression over the call and the calls ``inner`` joins into it (the
+    operations graphspec emitted for one `expr` node), whose other tensors are its variables."""
+    kind = str(call.layer.get("class_name"))
     tensors = [item for item in call.arguments if isinstance(item, tuple)]
     shapes = call.shapes
-    if kind in _OP_MERGES and len(tensors) == 2 and shapes[0] == shapes[1] and shapes[0]:
+    if (
+        kind in _OP_MERGES
+        and len(call.arguments) == 2
+        and len(tensors) == 2
+        and not any(ref in inner for ref in tensors)
+        and shapes[0] == shapes[1]
+        and shapes[0]
+    ):
         return _Merge(_OP_MERGES[kind])
-    names = iter("ab")
-    parts = [next(names) if isinstance(item, tuple) else _number(item) for item in call.arguments]
-    used = tuple(part for part in parts if part in ("a", "b"))
-    return _Expression(f"{parts[0]} {symbol} {parts[1]}", used)
+    variables: dict[TensorRef, str] = {}
+    tree = _ExpressionReader(file, inner, variables).read(call, path)
+    return _Expression(ast.unparse(tree), tuple(variables.values()), tuple(variables))
+
+
+class _ExpressionReader:
+    """keras.ops calls back to an expression's syntax tree; each tensor that is not an inner
+    operation becomes a variable (a, b, c, ... in order of first use)."""
+
+    def __init__(
+        self, file: str, inner: Mapping[TensorRef, LayerCall], variables: dict[TensorRef, str]
+    ) -> None:
+        self.file = file
+        self.inner = inner
+        self.variables = variables
+
+    def fail(self, call: LayerCall, path: SpecPath, why: str) -> ImportProblem:
+        kind = call.layer.get("class_name")
+        return problem(
+            self.file,
+            codes.INEXPRESSIBLE_MODEL,
+            f"the operation '{call.layer['name']}' ({kind}) has no spec form: {why}",
+            path,
+            "graphspec imports +, -, *, /, ** and the functions an expr node may call: "
+            + ", ".join(ALLOWED_FUNCTIONS),
+        )
+
+    def read(self, call: LayerCall, path: SpecPath) -> ast.expr:
+        kind = str(call.layer.get("class_name"))
+        config = call.layer.get("config") or {}
+        args = [self.argument(item, path) for item in call.arguments]
+        if kind in _BINARY:
+            if len(args) != 2:
+                raise self.fail(call, path, f"{len(args)} arguments")
+            return ast.BinOp(args[0], _BINARY[kind](), args[1])
+        if kind == "Negative" and len(args) == 1:
+            return ast.UnaryOp(ast.USub(), args[0])
+        function = _FUNCTIONS.get(kind)
+        if function is None:
+            raise self.fail(call, path, "no expression function computes it")
+        rule = ALLOWED_FUNCTIONS[function]
+        keywords: list[ast.keyword] = []
+        defaults = _FUNCTION_DEFAULTS.get(function, {})
+        for key, value in config.items() if isinstance(config, Mapping) else ():
+            if key == "name" or (key in defaults and value == defaults[key]):
+                continue
+            if function == "clip" and key in ("x_min", "x_max"):
+                continue
+            if key not in rule.keywords:
+                raise self.fail(call, path, f"{key}={short(value)} cannot be written")
+            literal = _literal(value)
+            if literal is None:
+                raise self.fail(call, path, f"{key}={short(value)} is not a literal")
+            keywords.append(ast.keyword(key, literal))
+        if function == "clip" and isinstance(config, Mapping) and len(args) == 1:
+            args += [self.argument(config.get(bound), path) for bound in ("x_min", "x_max")]
+        if len(args) != rule.max_args:
+            raise self.fail(call, path, f"{len(args)} arguments, {function} takes {rule.max_args}")
+        return ast.Call(ast.Name(function), args, keywords)
+
+    def argument(self, item: Any, path: SpecPath) -> ast.expr:
+        """A tensor (an inner operation's expression, or a variable) or a number."""
+        if isinstance(item, tuple):
+            producer = self.inner.get(item)
+            if producer is not None:
+                return self.read(producer, path)
+            name = self.variables.get(item)
+            if name is None:
+                name = self.variables[item] = _variable(len(self.variables))
+            return ast.Name(name)
+        if not isinstance(item, int | float) or isinstance(item, bool):
+            raise problem(
+                self.file,
+                codes.INEXPRESSIBLE_MODEL,
+                f"an operation has the argument {short(item)}, which an expression cannot write",
+                path,
+            )
+        return _number_node(item)
+
+
+def _variable(index: int) -> str:
+    """a, b, ... z, then v26, v27, ..."""
+    return "abcdefghijklmnopqrstuvwxyz"[index] if index < 26 else f"v{index}"
+
+
+def _number_node(value: float | int) -> ast.expr:
+    """A number as the expression writes it; a negative one as `-x`, so `(-2) ** a` keeps its
+    parentheses."""
+    _number(value)  # finite
+    if value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def _literal(value: Any) -> ast.expr | None:
+    """A keyword value: a number, true/false/null, or a tuple of integers (axes); None for
+    anything else."""
+    if value is None:
+        return ast.Name("null")
+    if isinstance(value, bool):
+        return ast.Name("true" if value else "false")
+    if isinstance(value, int | float):
+        return ast.Constant(value)
+    if isinstance(value, list) and all(type(v) is int for v in value):
+        return ast.Tuple([ast.Constant(v) for v in value])
+    return None
+
+
+def _inner_operations(graph: KerasGraph) -> dict[TensorRef, LayerCall]:
+    """The operations graphspec emitted inside an expr node, by the tensor they give: named
+    `<node>.<function>`, read once, by an operation of the same node, and no model output."""
+    readers: dict[TensorRef, list[LayerCall]] = {}
+    for call in graph.calls:
+        for ref in call.inputs:
+            readers.setdefault(ref, []).append(call)
+    outputs = set(graph.outputs)
+    inner: dict[TensorRef, LayerCall] = {}
+    for call in graph.calls:
+        name = str(call.layer["name"])
+        node, separator, _ = name.partition(_PART_SEPARATOR)
+        ref = (name, call.index, 0)
+        consumers = readers.get(ref, [])
+        if not separator or not _is_operation(call.layer) or ref in outputs or len(consumers) != 1:
+            continue
+        reader = consumers[0]
+        reader_name = str(reader.layer["name"])
+        if _is_operation(reader.layer) and reader_name.partition(_PART_SEPARATOR)[0] == node:
+            inner[ref] = call
+    return inner
+
+
+def _is_operation(layer: Mapping[str, Any]) -> bool:
+    module = str(layer.get("module") or "")
+    return module.startswith("keras.src.ops") or module.startswith("keras.ops")
+
+
+def _legacy_expression(file: str, layer: Mapping[str, Any], path: SpecPath) -> _Expression:
+    """graphspec's old ExpressionLayer: its expression and input names, as written."""
+    config = layer.get("config") or {}
+    expression = config.get("expression") if isinstance(config, Mapping) else None
+    names = config.get("input_names") if isinstance(config, Mapping) else None
+    if (
+        not isinstance(expression, str)
+        or not isinstance(names, list)
+        or not all(isinstance(n, str) for n in names)
+    ):
+        raise problem(file, codes.UNREADABLE_MODEL, "a malformed graphspec expression layer", path)
+    return _Expression(expression, tuple(names))
 
 
 def _custom_scale(config: Mapping[str, Any]) -> tuple[str, str]:
@@ -305,15 +529,34 @@ class _SpecBuilder:
         graph = read_graph(self.file, kind, config, scope.path)
         named = [(self._input(scope, item), item) for item in graph.inputs]
         nodes = self._nodes(scope, graph)
-        heads: dict[str, Head] = {}
-        for key, ref in self._outputs(scope, graph):
+        heads: dict[str, str] = {}
+        output_heads: list[tuple[str, str]] = []  # (the output's Keras name, its head)
+        for (key, ref), output in zip(self._outputs(scope, graph), graph.outputs, strict=True):
             head, count = key, 1
             while head in heads:
                 count += 1
                 head = f"{key}_{count}"
-            heads[head] = Head(from_=ref)
+            heads[head] = ref
+            output_heads.append((output[0], head))
         if not heads:
             raise problem(self.file, codes.UNREADABLE_MODEL, "the model config has no outputs")
+        training = read_training(data, output_heads, self.file, self.catalogue)
+        self.notes.extend(training.notes)
+        settings = training.heads
+        outputs = {
+            head: Head(from_=ref)
+            if head not in settings
+            else Head(
+                from_=ref,
+                loss=settings[head].loss,
+                loss_weight=settings[head].loss_weight,
+                metrics=list(settings[head].metrics),
+            )
+            for head, ref in heads.items()
+        }
+        compiled = None
+        if training.optimizer is not None:
+            compiled = Compile(optimizer=Optimizer(**training.optimizer))
         # last: a graph that cannot be imported is the problem to report first
         inputs = {input_name: self._input_spec(item) for input_name, item in named}
         return Spec(
@@ -323,7 +566,8 @@ class _SpecBuilder:
             shared=self.shared,
             blocks=self.blocks,
             nodes=nodes,
-            outputs=heads,
+            outputs=outputs,
+            compile=compiled,
         )
 
     def _input(self, scope: _Scope, item: KerasInput) -> str:
@@ -368,10 +612,13 @@ class _SpecBuilder:
         """One node per call: a `use` of a shared entry for a layer called more than once,
         else the call's own node; then chains folded into sequences."""
         uses = Counter(call.layer["name"] for call in graph.calls)
+        inner = _inner_operations(graph)
         calls: list[tuple[str, Node]] = []
         for call in graph.calls:
             original = call.layer["name"]
             node: Node
+            if (original, call.index, 0) in inner:
+                continue  # part of the expression of the operation that reads it
             if uses[original] > 1:
                 entry = self.names.of_layer.get(original)
                 if entry is None:
@@ -381,7 +628,10 @@ class _SpecBuilder:
                 node = UseNode(use=entry, from_=self._refs(scope, call))
             else:
                 name = self.names.bind(original)
-                node = _node(self._form(scope, call, name), self._refs(scope, call))
+                form = self._form(scope, call, name, inner)
+                reads = form.inputs if isinstance(form, _Expression) else None
+                refs = [self._ref(scope, r) for r in reads] if reads else self._refs(scope, call)
+                node = _node(form, refs)
             scope.refs[(original, call.index, 0)] = name
             calls.append((name, node))
         return _fold_chains(calls, {scope.refs.get(ref) for ref in graph.outputs})
@@ -409,9 +659,16 @@ class _SpecBuilder:
             )
         return found
 
-    def _form(self, scope: _Scope, call: LayerCall, name: str) -> _Form:
+    def _form(
+        self,
+        scope: _Scope,
+        call: LayerCall,
+        name: str,
+        inner: Mapping[TensorRef, LayerCall] | None = None,
+    ) -> _Form:
         """What the call's layer is in a spec; ``name`` is the spec name of its node or
-        shared entry."""
+        shared entry; ``inner``: the operations joined into the expression of the call that
+        reads them (`_inner_operations`)."""
         layer = call.layer
         kind = str(layer.get("class_name"))
         module = str(layer.get("module") or "")
@@ -421,8 +678,10 @@ class _SpecBuilder:
             block_name = self.names.fresh(f"{name}_block")
             self.blocks[block_name] = self._block(scope, layer)
             return SharedBlock(block=block_name, with_={})
-        if module.startswith("keras.src.ops") or module.startswith("keras.ops"):
-            return _operation(self.file, call, kind, path)
+        if _is_operation(layer):
+            return _operation(self.file, call, inner or {}, path)
+        if layer.get("registered_name") == _LEGACY_EXPRESSION:
+            return _legacy_expression(self.file, layer, path)
         equivalent = _EQUIVALENTS.get(f"{module}.{kind}")
         if equivalent is not None:
             expression, note = equivalent(config)

@@ -1,9 +1,11 @@
 """Saving and loading built models: never a half-written file, always Keras' safe mode.
 
 `save_model_atomically` writes next to the target and renames, so a crash, a full disk or a
-Keras error leaves the old file (or none), never a truncated one. `load_model` is Keras'
-loader in safe mode with graphspec's expression layer registered, the user's allowed custom
-layers passed, and the recursion limit raised for deep chains (`graphspec.emit.recursion`).
+Keras error leaves the old file (or none), never a truncated one; a compiled model's optimizer
+is built first, so the file loads without Keras' optimizer warning. What is saved needs no
+graphspec to load: plain `keras.saving.load_model` in safe mode reads it. `load_model` is that
+loader with the user's allowed custom layers passed, the recursion limit raised for deep chains
+(`graphspec.emit.recursion`), and graphspec's old expression layer registered for older files.
 """
 
 from __future__ import annotations
@@ -20,9 +22,27 @@ if TYPE_CHECKING:
 
 def save_model_atomically(model: Any, path: str | Path) -> None:
     """Save a keras model to ``path`` (a .keras file) through a temporary file beside it and
-    one rename (`graphspec.atomic`), so a failure never leaves a half-written file there."""
+    one rename (`graphspec.atomic`), so a failure never leaves a half-written file there.
+
+    A compiled model's optimizer is built first (`build_optimizer`), so that the file loads
+    without Keras' optimizer warning."""
+    build_optimizer(model)  # else the file loads with Keras' "Skipping variable loading"
     with replacing(Path(path), suffix=".tmp.keras") as temporary:
         model.save(temporary)
+
+
+def build_optimizer(model: Any) -> None:
+    """Make the compiled model's optimizer variables now, as the first training step would.
+
+    Keras builds the optimizer of a model it loads (`compile_from_config`), so a file saved
+    with an unbuilt optimizer (0 variables) loads with "Skipping variable loading for
+    optimizer 'adam', because it has 14 variables whereas the saved optimizer has 0
+    variables". Built, the file holds the variables (zeros until training) and loads clean.
+    Nothing happens to a model without an optimizer or with a built one.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not getattr(optimizer, "built", True) and model.built:
+        optimizer.build(model.trainable_variables)
 
 
 def load_model(
@@ -33,9 +53,11 @@ def load_model(
 ) -> Any:
     """Load a model that `graphspec build` saved, however deep, with Keras' safe mode on.
 
-    The same as `keras.saving.load_model(path, safe_mode=True)` in a process that has
-    imported graphspec's expression layer, with the recursion limit raised for the load: plain
-    Keras needs `sys.setrecursionlimit` raised by hand for a chain of about 1,000 layers or more.
+    The same as `keras.saving.load_model(path, safe_mode=True)`, which loads what `graphspec
+    build` saves without graphspec (``expr`` nodes are ``keras.ops`` calls), with the recursion
+    limit raised for the load: plain Keras needs `sys.setrecursionlimit` raised by hand for a
+    chain of about 1,000 layers or more. Files saved by graphspec before that, with its
+    ``ExpressionLayer``, load here too (the layer is registered).
     ``custom_layers``: the layer classes the spec was allowed to use (import paths or a
     `CustomLayers`), passed to Keras as custom objects.
     """

@@ -16,6 +16,7 @@ from graphspec.diagnostics import Diagnostic
 from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.model import keras_rejected
 from graphspec.runtime.backend import import_keras
+from graphspec.runtime.saving import build_optimizer
 from graphspec.spec.model import Spec
 
 
@@ -26,7 +27,8 @@ def compile_model(model: Any, spec: Spec | Plan) -> list[Diagnostic]:
     head without ``loss_weight`` weighs 1.0 when another head has one. What Keras rejects (an
     unknown optimizer argument, say) comes back as one GS501 diagnostic at ``compile``; the
     model is then not fit to train. A spec without a ``compile`` section leaves the model untouched
-    and gives no diagnostic.
+    and gives no diagnostic. The optimizer's variables are made now (`build_optimizer`), so
+    that a model saved before training loads without Keras' warning.
 
     >>> model, problems = emit_model(plan)  # doctest: +SKIP
     >>> problems = problems or compile_model(model, plan)  # doctest: +SKIP
@@ -49,6 +51,7 @@ def compile_model(model: Any, spec: Spec | Plan) -> list[Diagnostic]:
             loss_weights={h: weights.get(h, 1.0) for h in heads} if weights else None,
             metrics={h: list(e.metrics) for h, e in heads.items() if e.metrics} or None,
         )
+        build_optimizer(model)
     except Exception as error:  # Keras raises many types; each becomes the one diagnostic
         return [keras_rejected(Locator(spec.source), ("compile",), error)]
     return []

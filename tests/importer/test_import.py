@@ -96,7 +96,11 @@ def test_handmade_round_trip(handmade: Any, handmade_spec: str) -> None:
     result = compare(handmade, imported.text, imported.layer_names)
     assert result.mismatches == ()
     assert result.static_params == handmade.count_params() == result.built_params
-    assert result.max_abs_diff is not None and result.max_abs_diff < 1e-5
+    # Inputs up to 255 give activations of several hundred, where float32 steps by 3e-5 to
+    # 6e-5: TensorFlow's graph optimizer may reassociate the chain of keras.ops additions
+    # (hidden + 3.0 + b + t * 0.5) in the build, which CustomScaleLayer's layer call keeps
+    # apart in the original, so the two may differ by one such step.
+    assert result.max_abs_diff is not None and result.max_abs_diff < 1.3e-4
 
 
 SMALL_ZOO = [

@@ -116,3 +116,10 @@ def test_build_still_compiles_and_reports_compile_errors(keras: Any) -> None:
     with pytest.raises(SpecError) as caught:
         graphspec.build(graphspec.loads(BAD_OPTIMIZER, name="bad.yaml"))
     assert [(d.code, d.location.line) for d in caught.value.diagnostics] == [("GS501", 11)]
+
+
+def test_compile_model_builds_the_optimizer(compiled: Any) -> None:
+    """Its variables exist before training, so a saved file holds them and loads without
+    Keras' "Skipping variable loading for optimizer" warning."""
+    assert compiled.optimizer.built
+    assert len(compiled.optimizer.variables) >= 2
