@@ -132,7 +132,7 @@ def test_a_head_renames_the_final_layer_it_owns(every_form: Any, keras: Any) -> 
     assert isinstance(every_form.get_layer("blkr"), keras.Model)
     assert "blkr_1" in names
     # of two heads on one node, the one named like its layer keeps it; the other is an Identity
-    assert type(every_form.get_layer("e")).__name__ == "ExpressionLayer"
+    assert "e" in [op.name for op in every_form.operations]  # keras.ops calls, not a layer
     assert isinstance(every_form.get_layer("e2"), keras.layers.Identity)
 
 

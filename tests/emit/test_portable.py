@@ -25,7 +25,8 @@ from tests.conftest import ROOT, spec_files
 SPECS = spec_files()
 
 # Runs with `python -I` (no PYTHONPATH, no user site, no script directory), from a temporary
-# directory; it then drops the editable finder and any path into the repository, and checks
+# directory; it then drops the editable finder and any path into the repository (but the
+# virtual environment's own, which may live there as .venv), and checks
 # graphspec is gone before importing Keras.
 _LOADER = """
 import importlib.util, json, sys, warnings
@@ -34,7 +35,11 @@ from pathlib import Path
 repo = Path(sys.argv[1]).resolve()
 sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__.lower()
                     and "editable" not in getattr(f, "__name__", "").lower()]
-sys.path[:] = [p for p in sys.path if p and not Path(p).resolve().is_relative_to(repo)]
+venv = Path(sys.prefix).resolve()  # the venv may live inside the repository (.venv)
+sys.path[:] = [
+    p for p in sys.path
+    if p and (not Path(p).resolve().is_relative_to(repo) or Path(p).resolve().is_relative_to(venv))
+]
 for name in [m for m in sys.modules if m.startswith("__editable__")]:
     del sys.modules[name]
 try:
