@@ -8,7 +8,8 @@ pip extra installs it, what to tell a user who lacks it, and how to keep its sta
 another backend is one more row, and the matching extra in pyproject.toml.
 
 Everything else that needs keras gets it from `import_keras()`, which also registers
-graphspec's expression layer, so a model using it can be built, saved and loaded in safe mode.
+graphspec's old expression layer, so files saved before expr nodes became keras.ops calls
+still load through `graphspec.load_model` in safe mode.
 Importing this module imports nothing heavy.
 """
 
@@ -120,5 +121,5 @@ def import_keras() -> Any:
                 keras.ops.zeros(())  # the backend probes its devices on first use
     except ImportError as error:
         raise BuildUnavailable(backend.unavailable()) from error
-    importlib.import_module("graphspec.emit.expression_layer")  # registers the layer
+    importlib.import_module("graphspec.emit.expression_layer")  # the old layer, for old files
     return keras
