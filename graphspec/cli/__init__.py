@@ -1,4 +1,4 @@
-"""Command line: `graphspec validate|build|summary|graph|diff|import|schema`.
+"""Command line: `graphspec validate|build|export|summary|graph|diff|import|schema`.
 
 Thin: parse the arguments, build the run's `Options` once, call one command module, turn
 failures into exit codes. Each command is a module with `add_parser(commands, parents)` and
@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from graphspec.cli import build, diff, graph, import_, schema, summary, validate
+from graphspec.cli import build, diff, export, graph, import_, schema, summary, validate
 from graphspec.cli.exits import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -36,7 +36,7 @@ __all__ = [
     "make_parser",
 ]
 
-COMMANDS = (validate, build, summary, graph, diff, import_, schema)
+COMMANDS = (validate, build, export, summary, graph, diff, import_, schema)
 """The command modules, in the order `graphspec --help` lists them."""
 
 

@@ -33,6 +33,7 @@ class Stage(enum.StrEnum):
     ANALYSE = "analyse"
     EMIT = "emit"
     IMPORT = "import"
+    EXPORT = "export"
 
 
 class Group(enum.Enum):
@@ -46,6 +47,7 @@ class Group(enum.Enum):
     BUILD = ("GS5", Stage.EMIT, "Building with Keras")
     SHAPES = ("GS6", Stage.ANALYSE, "Static shapes and parameters")
     IMPORT = ("GS7", Stage.IMPORT, "Importing Keras models")
+    EXPORT = ("GS8", Stage.EXPORT, "Exporting to other runtimes")
 
     def __init__(self, prefix: str, stage: Stage, title: str) -> None:
         self.prefix = prefix
@@ -530,6 +532,22 @@ UNKNOWN_CLASS: Final = _declare(
     "a layer class, initializer or other object outside what a spec may name",
     example="`keras.src.applications.convnext.LayerScale`",
     fix="allow the class with `--custom-layer MODULE.CLASS` or `[tool.graphspec] custom-layers` in pyproject.toml",
+)
+EXPORT_REFUSED: Final = _declare(
+    "GS801",
+    Group.EXPORT,
+    Severity.ERROR,
+    "a format's converter or runtime cannot take the model (names the layer when it can)",
+    example="`graphspec export seed002_qa.yaml --format litert`: the LSTM needs TensorFlow ops LiteRT lacks",
+    fix="export to another format, or replace the layer with one the format supports",
+)
+EXPORT_MISMATCH: Final = _declare(
+    "GS802",
+    Group.EXPORT,
+    Severity.ERROR,
+    "the exported model's predictions differ from Keras' on the same random input",
+    example="an ONNX output 3e-3 away from Keras' (the tolerance is 1e-4)",
+    fix="report it with the spec; `--tolerance` accepts a looser bound when the difference is expected",
 )
 
 REGISTRY: Final[Mapping[str, Code]] = MappingProxyType(_REGISTRY)
