@@ -15,7 +15,7 @@ import stat
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,8 +46,11 @@ BATCH = 4
 UNKNOWN_SIZE = 8
 """The size given to a dimension the model leaves open (a sequence's length)."""
 
-Where = Callable[[str | None], tuple[Location, SpecPath]]
-"""Where a diagnostic about a layer (by name, or None for the whole model) points."""
+Where = Callable[[str | None, tuple[str, ...]], tuple[Location, SpecPath]]
+"""Where a diagnostic about a layer or head (by name, or None for the whole model) points,
+looking in the spec's sections in the order given (`nodes`, `outputs`)."""
+LAYERS = ("nodes", "outputs")
+HEADS = ("outputs", "nodes")
 Runner = Callable[[Sequence[Any]], list[Any]]
 """An exported model loaded in its runtime: the inputs in the model's order → its outputs."""
 
@@ -141,7 +144,7 @@ def export_model(
     """
     fmt = FORMATS[format_name]
     require(fmt)
-    at = where or (lambda _layer: (Location("<model>"), ()))
+    at: Where = where or (lambda _name, _sections: (Location("<model>"), ()))
     started = time.perf_counter()
     inputs = sample_inputs(model, seed=seed)
     expected = keras_outputs(model, inputs)  # also marks the model called, as ONNX needs
@@ -160,9 +163,10 @@ def export_model(
             except Exception as error:
                 what = f"{fmt.runtime} cannot run the {fmt.title} export"
                 raise _Refused(_refused(fmt, what, error, model, at)) from None
-            worst, problem = compare(expected, got, tolerance, _output_names(model))
+            names = _output_names(model)
+            worst, problem, output = compare(expected, got, tolerance, names)
             if problem is not None:
-                location, spec_path = at(None)
+                location, spec_path = at(output, HEADS)
                 message = f"{fmt.title} export does not reproduce Keras' predictions: {problem}"
                 hint = "nothing was written; --tolerance sets a looser bound if this is expected"
                 diagnostic = Diagnostic(
@@ -176,18 +180,19 @@ def export_model(
 
 def compare(
     expected: Sequence[Any], got: Sequence[Any], tolerance: float, names: Sequence[str]
-) -> tuple[float, str | None]:
-    """The largest difference over every output, and what is wrong (None when within
-    ``tolerance``, |got − keras| ≤ tol·(1 + |keras|) for each value)."""
+) -> tuple[float, str | None, str | None]:
+    """The largest difference over every output, what is wrong (None when every value is
+    within ``tolerance``: |got − keras| ≤ tol·(1 + |keras|)) and the output at fault."""
     import numpy as np
 
     if len(got) != len(expected):
-        return float("inf"), f"{len(got)} outputs where Keras gives {len(expected)}"
+        return float("inf"), f"{len(got)} outputs where Keras gives {len(expected)}", None
     worst = 0.0
     for name, want, have in zip(names, expected, got, strict=True):
         want, have = np.asarray(want), np.asarray(have)
         if want.shape != have.shape:
-            return float("inf"), f"output '{name}' has shape {have.shape}, Keras' {want.shape}"
+            problem = f"output '{name}' has shape {have.shape}, Keras' {want.shape}"
+            return float("inf"), problem, name
         if want.size == 0:
             continue
         difference = np.abs(have.astype(np.float64) - want.astype(np.float64))
@@ -195,11 +200,11 @@ def compare(
         worst = max(worst, largest)
         bound = tolerance * (1.0 + np.abs(want.astype(np.float64)))
         if not np.all(difference <= bound):
-            return worst, (
-                f"output '{name}' is up to {largest:.3g} away from Keras' "
-                f"(tolerance {tolerance:g})"
+            problem = (
+                f"output '{name}' is up to {largest:.3g} away from Keras' (tolerance {tolerance:g})"
             )
-    return worst, None
+            return worst, problem, name
+    return worst, None, None
 
 
 def export_source(
@@ -218,8 +223,9 @@ def export_source(
     OSError when the spec cannot be read.
     """
     require(FORMATS[format_name])
+    found: list[Diagnostic] = []
     if source.suffix == ".keras":
-        model, where, found = _load(source, options), _whole_file(str(source)), []
+        model, where = _load(source, options), _whole_file(str(source))
     else:
         model, where, found = _build(source, options)
         if model is None:
@@ -251,10 +257,15 @@ def _build(source: Path, options: Options) -> tuple[Any, Where, list[Diagnostic]
         return model, _whole_file(str(source)), list(built.diagnostics)
     locator = Locator(spec.source)
 
-    def where(layer: str | None) -> tuple[Location, SpecPath]:
-        for section, names in (("nodes", spec.nodes), ("outputs", spec.outputs)):
-            if layer in names:
-                path: SpecPath = (section, layer)
+    sections: dict[str, Mapping[str, object]] = {"nodes": spec.nodes, "outputs": spec.outputs}
+    renamed = dict(report.plan.head_layers) if report.plan else {}
+
+    def where(name: str | None, order: tuple[str, ...]) -> tuple[Location, SpecPath]:
+        if order == LAYERS and name in renamed:  # the node's final layer bears the head's name
+            name = renamed[name]
+        for section in order:
+            if name is not None and name in sections[section]:
+                path: SpecPath = (section, name)
                 return locator.at_key(path), path
         return Location(str(source)), ()
 
@@ -262,7 +273,7 @@ def _build(source: Path, options: Options) -> tuple[Any, Where, list[Diagnostic]
 
 
 def _whole_file(file: str) -> Where:
-    return lambda _layer: (Location(file), ())
+    return lambda _name, _sections: (Location(file), ())
 
 
 def _output_names(model: Any) -> list[str]:
@@ -278,10 +289,10 @@ class _Refused(Exception):
 
 
 def _refused(fmt: Format, what: str, error: Exception, model: Any, at: Where) -> Diagnostic:
-    """GS801 for an error a converter or runtime raised, at the layer it names if any."""
+    """The EXPORT_REFUSED diagnostic for what a converter or runtime raised, at its layer."""
     text = str(error).strip() or type(error).__name__
     layer = layer_named_in(text, model)
-    location, spec_path = at(layer)
+    location, spec_path = at(layer, LAYERS)
     first = next((line.strip() for line in text.splitlines() if line.strip()), text)
     if len(first) > 300:
         first = first[:297] + "..."

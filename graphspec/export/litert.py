@@ -22,9 +22,12 @@ def write(model: Any, path: Path) -> None:
 def load(path: Path, input_names: Sequence[str]) -> Any:
     """A function of the model's inputs (arrays in ``input_names``' order) that returns its
     outputs as a list of arrays, run by the LiteRT interpreter from the file at ``path``."""
-    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-    interpreter = Interpreter(model_path=str(path))
+    from graphspec.runtime.backend import _native_stderr_silenced
+
+    with _native_stderr_silenced():  # "INFO: Created TensorFlow Lite XNNPACK delegate"
+        interpreter = Interpreter(model_path=str(path))
     flex = flex_ops(interpreter)
     if flex:
         ops = sorted({op for op, _ in flex})
@@ -32,12 +35,20 @@ def load(path: Path, input_names: Sequence[str]) -> Any:
             f"the model needs TensorFlow ops the LiteRT interpreter has no kernels for "
             f"({', '.join(ops)}; the Flex delegate), first at {flex[0][1]}"
         )
-    runner = interpreter.get_signature_runner()
+    with _native_stderr_silenced():
+        runner = interpreter.get_signature_runner()
     # The signature names outputs output_0, output_1, ... in the model's order.
     outputs = sorted(runner.get_output_details(), key=_position)
 
+    first = [True]
+
     def run(inputs: Sequence[Any]) -> list[Any]:
-        result = runner(**dict(zip(input_names, inputs, strict=True)))
+        feed = dict(zip(input_names, inputs, strict=True))
+        if first.pop() if first else False:
+            with _native_stderr_silenced():  # a delegate may announce itself on the first run
+                result = runner(**feed)
+        else:
+            result = runner(**feed)
         return [result[name] for name in outputs]
 
     return run

@@ -24,13 +24,11 @@ def write(model: Any, path: Path) -> None:
 def load(path: Path, input_names: Sequence[str]) -> Any:
     """A function of the model's inputs (arrays in ``input_names``' order) that returns its
     outputs as a list of arrays, run by onnxruntime from the file at ``path``."""
-    import onnxruntime
+    import onnxruntime  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only
-    session = onnxruntime.InferenceSession(
-        str(path), options, providers=["CPUExecutionProvider"]
-    )
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     known = {i.name for i in session.get_inputs()}
     missing = sorted(set(input_names) - known)
     if missing:
