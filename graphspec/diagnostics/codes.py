@@ -545,8 +545,8 @@ EXPORT_MISMATCH: Final = _declare(
     "GS802",
     Group.EXPORT,
     Severity.ERROR,
-    "the exported model's predictions differ from Keras' on the same random input",
-    example="an ONNX output 3e-3 away from Keras' (the tolerance is 1e-4)",
+    "the export cannot be verified: its predictions differ from Keras' on the same random input, or Keras cannot run that input",
+    example="an ONNX output 3e-3 away from Keras' (the tolerance is 1e-4); `TimeDistributed` over unknown timesteps (Keras 3.15 traces it over the batch size)",
     fix="report it with the spec; `--tolerance` accepts a looser bound when the difference is expected",
 )
 

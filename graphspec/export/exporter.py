@@ -32,6 +32,7 @@ __all__ = [
     "ConverterMissing",
     "Exported",
     "ModelUnreadable",
+    "build_spec",
     "export_model",
     "export_source",
     "keras_outputs",
@@ -43,7 +44,7 @@ DEFAULT_TOLERANCE = 1e-4
 """How far an exported model's outputs may be from Keras': |got − keras| ≤ tol·(1 + |keras|)."""
 BATCH = 4
 """The batch of random input each export is verified on."""
-UNKNOWN_SIZE = 8
+UNKNOWN_SIZE = 32
 """The size given to a dimension the model leaves open (a sequence's length)."""
 
 Where = Callable[[str | None, tuple[str, ...]], tuple[Location, SpecPath]]
@@ -147,7 +148,18 @@ def export_model(
     at: Where = where or (lambda _name, _sections: (Location("<model>"), ()))
     started = time.perf_counter()
     inputs = sample_inputs(model, seed=seed)
-    expected = keras_outputs(model, inputs)  # also marks the model called, as ONNX needs
+    try:
+        expected = keras_outputs(model, inputs)  # also marks the model called, as ONNX needs
+    except Exception as error:
+        shapes = ", ".join(str(tuple(a.shape)) for a in inputs)
+        first = _first_line(error)
+        message = f"Keras cannot run the model on the random input it is verified on ({shapes})"
+        location, spec_path = at(layer_named_in(str(error), model), LAYERS)
+        hint = f"open sizes are set to {UNKNOWN_SIZE}; nothing was written"
+        diagnostic = Diagnostic(
+            codes.EXPORT_MISMATCH, Severity.ERROR, f"{message}: {first}", location, spec_path, hint
+        )
+        return None, [diagnostic]
     module = module_of(fmt)
     try:
         with _staged(path, fmt) as temporary:
@@ -227,7 +239,7 @@ def export_source(
     if source.suffix == ".keras":
         model, where = _load(source, options), _whole_file(str(source))
     else:
-        model, where, found = _build(source, options)
+        model, where, found = build_spec(source, options)
         if model is None:
             return None, found
     exported, problems = export_model(
@@ -246,7 +258,9 @@ def _load(source: Path, options: Options) -> Any:
         raise ModelUnreadable(f"{source}: cannot load the model: {first}") from error
 
 
-def _build(source: Path, options: Options) -> tuple[Any, Where, list[Diagnostic]]:
+def build_spec(source: Path, options: Options) -> tuple[Any, Where, list[Diagnostic]]:
+    """Check and build a spec file: the model (None on errors), where a layer's diagnostic
+    points in the spec, and the spec's diagnostics. OSError when it cannot be read."""
     from graphspec.diagnostics.reporter import Locator
     from graphspec.pipeline import build_report, check_path
 
@@ -290,18 +304,22 @@ class _Refused(Exception):
 
 def _refused(fmt: Format, what: str, error: Exception, model: Any, at: Where) -> Diagnostic:
     """The EXPORT_REFUSED diagnostic for what a converter or runtime raised, at its layer."""
-    text = str(error).strip() or type(error).__name__
-    layer = layer_named_in(text, model)
+    layer = layer_named_in(str(error), model)
     location, spec_path = at(layer, LAYERS)
-    first = next((line.strip() for line in text.splitlines() if line.strip()), text)
-    if len(first) > 300:
-        first = first[:297] + "..."
+    first = _first_line(error)
     message = f"{what}: {first}"
     if layer is not None:
         message = f"{what} at layer '{layer}': {first}"
     others = ", ".join(name for name in FORMATS if name != fmt.name)
     hint = f"nothing was written; try another format ({others}) or another layer"
     return Diagnostic(codes.EXPORT_REFUSED, Severity.ERROR, message, location, spec_path, hint)
+
+
+def _first_line(error: Exception) -> str:
+    """An exception's first non-blank line, capped, without terminal escapes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip() or type(error).__name__
+    first = next((line.strip() for line in text.splitlines() if line.strip()), text)
+    return first if len(first) <= 300 else first[:297] + "..."
 
 
 def layer_named_in(text: str, model: Any) -> str | None:

@@ -151,3 +151,17 @@ def test_layer_named_in_prefers_an_exact_name(models: dict[str, Any]) -> None:
     assert exporter.layer_named_in(f"op at model_1/{last}_1/MatMul failed", model) == last
     assert exporter.layer_named_in(f"{last}", model) == last
     assert exporter.layer_named_in("nothing here", model) is None
+
+
+def test_keras_failing_on_the_random_input_is_a_diagnostic(
+    models: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def refuse(model: Any, inputs: Any) -> list[Any]:
+        raise ValueError("\x1b[1mslice index 5 of dimension 0 out of bounds\x1b[0m")
+
+    monkeypatch.setattr(exporter, "keras_outputs", refuse)
+    output = tmp_path / "m_saved_model"
+    exported, diagnostics = exporter.export_model(models["dense"], output, "saved_model")
+    assert exported is None and [str(d.code) for d in diagnostics] == ["GS802"]
+    assert diagnostics[0].message.endswith("(4, 64)): slice index 5 of dimension 0 out of bounds")
+    assert list(tmp_path.iterdir()) == []
