@@ -71,23 +71,31 @@ def export_all(model: Any, spec: Path, where: Any, directory: Path) -> dict[str,
                 "works": True,
                 "max_difference": exported.max_difference,
                 "export_s": exported.seconds,
+                "open_size": exported.open_size,
                 "path": path,
             }
     return outcomes
 
 
 def time_inference(model: Any, outcomes: dict[str, Any], batch: int) -> dict[str, float]:
-    """Median milliseconds per batch: Keras and every runtime whose export worked."""
-    inputs = exporter.sample_inputs(model, batch=batch, seed=1)
+    """Median milliseconds per batch: Keras and every runtime whose export worked, on the
+    open size the exports were verified with (a runner that fails on the batch is left out)."""
+    sizes = [o["open_size"] for o in outcomes.values() if o["works"]]
+    size = sizes[0] if sizes else exporter.OPEN_SIZES[0]
+    inputs = exporter.sample_inputs(model, batch=batch, seed=1, open_size=size)
     feed = inputs if len(inputs) > 1 else inputs[0]
     runners = {"keras": lambda: model.predict_on_batch(feed)}
     for name, outcome in outcomes.items():
         if outcome["works"]:
             run = exporter.load_runner(FORMATS[name], outcome["path"], exporter.input_names(model))
             runners[name] = lambda run=run: run(inputs)
+    for name, runner in list(runners.items()):
+        try:
+            runner()  # warm up: tracing, allocation, delegates
+        except Exception as error:
+            print(f"  {name} cannot run a batch of {batch}: {type(error).__name__}")
+            del runners[name]
     times: dict[str, list[float]] = {name: [] for name in runners}
-    for runner in runners.values():
-        runner()  # warm up: tracing, allocation, delegates
     for _ in range(RUNS):
         for name, runner in runners.items():
             started = time.perf_counter()

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
     except exporter.ModelUnreadable as error:
         raise UsageError(str(error)) from error
     except OSError as error:
-        raise UsageError(f"{source}: {error.strerror or error}") from error
+        raise UsageError(f"{error.filename or source}: {error.strerror or error}") from error
     print_diagnostics(diagnostics, err)
     if exported is None:
         return EXIT_INVALID

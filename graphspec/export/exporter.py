@@ -44,8 +44,9 @@ DEFAULT_TOLERANCE = 1e-4
 """How far an exported model's outputs may be from Keras': |got − keras| ≤ tol·(1 + |keras|)."""
 BATCH = 4
 """The batch of random input each export is verified on."""
-UNKNOWN_SIZE = 32
-"""The size given to a dimension the model leaves open (a sequence's length)."""
+OPEN_SIZES = (32, 128, 512)
+"""The sizes tried, in turn, for the dimensions a model leaves open (a sequence's length):
+the first that Keras runs is the one verified (convolutions and pooling need some length)."""
 
 Where = Callable[[str | None, tuple[str, ...]], tuple[Location, SpecPath]]
 """Where a diagnostic about a layer or head (by name, or None for the whole model) points,
@@ -75,6 +76,8 @@ class Exported:
     """The largest |exported − Keras| over every output value."""
     seconds: float
     """Writing and verifying, together."""
+    open_size: int
+    """The size the open dimensions were given (one of `OPEN_SIZES`)."""
 
 
 def module_of(fmt: Format) -> Any:
@@ -100,9 +103,12 @@ def input_names(model: Any) -> list[str]:
     return [str(tensor.name) for tensor in model.inputs]
 
 
-def sample_inputs(model: Any, batch: int = BATCH, seed: int = 0) -> list[Any]:
-    """Random inputs for ``model``, one array per input in its order: normal floats, and
-    integers below the smallest ``input_dim`` of its Embedding-like layers (2 when none)."""
+def sample_inputs(
+    model: Any, batch: int = BATCH, seed: int = 0, open_size: int = OPEN_SIZES[0]
+) -> list[Any]:
+    """Random inputs for ``model``, one array per input in its order, its open dimensions of
+    ``open_size``: normal floats, and integers below the smallest ``input_dim`` of its
+    Embedding-like layers (2 when none)."""
     import numpy as np
 
     generator = np.random.default_rng(seed)
@@ -110,7 +116,7 @@ def sample_inputs(model: Any, batch: int = BATCH, seed: int = 0) -> list[Any]:
     high = min(bounds, default=2)
     arrays = []
     for tensor in model.inputs:
-        shape = (batch, *(UNKNOWN_SIZE if d is None else int(d) for d in tensor.shape[1:]))
+        shape = (batch, *(open_size if d is None else int(d) for d in tensor.shape[1:]))
         dtype = np.dtype(str(tensor.dtype))
         if dtype.kind in "iu":
             arrays.append(generator.integers(0, high, size=shape).astype(dtype))
@@ -147,19 +153,10 @@ def export_model(
     require(fmt)
     at: Where = where or (lambda _name, _sections: (Location("<model>"), ()))
     started = time.perf_counter()
-    inputs = sample_inputs(model, seed=seed)
-    try:
-        expected = keras_outputs(model, inputs)  # also marks the model called, as ONNX needs
-    except Exception as error:
-        shapes = ", ".join(str(tuple(a.shape)) for a in inputs)
-        first = _first_line(error)
-        message = f"Keras cannot run the model on the random input it is verified on ({shapes})"
-        location, spec_path = at(layer_named_in(str(error), model), LAYERS)
-        hint = f"open sizes are set to {UNKNOWN_SIZE}; nothing was written"
-        diagnostic = Diagnostic(
-            codes.EXPORT_MISMATCH, Severity.ERROR, f"{message}: {first}", location, spec_path, hint
-        )
-        return None, [diagnostic]
+    found = _keras_run(model, seed, at)
+    if isinstance(found, Diagnostic):
+        return None, [found]
+    inputs, expected, open_size = found
     module = module_of(fmt)
     try:
         with _staged(path, fmt) as temporary:
@@ -187,7 +184,28 @@ def export_model(
                 raise _Refused(diagnostic)
     except _Refused as refused:
         return None, [refused.diagnostic]
-    return Exported(fmt, path, worst, time.perf_counter() - started), []
+    return Exported(fmt, path, worst, time.perf_counter() - started, open_size), []
+
+
+def _keras_run(model: Any, seed: int, at: Where) -> tuple[list[Any], list[Any], int] | Diagnostic:
+    """Random inputs Keras runs and its outputs on them (the first of `OPEN_SIZES` that it
+    runs; every size is the same when no dimension is open), or the diagnostic when none."""
+    sizes = OPEN_SIZES if any(None in t.shape[1:] for t in model.inputs) else OPEN_SIZES[:1]
+    failure: Exception | None = None
+    for size in sizes:
+        inputs = sample_inputs(model, seed=seed, open_size=size)
+        try:
+            return inputs, keras_outputs(model, inputs), size  # marks the model called (ONNX)
+        except Exception as error:
+            failure = error
+    assert failure is not None
+    shapes = ", ".join(str(tuple(a.shape)) for a in inputs)
+    message = f"Keras cannot run the model on the random input it is verified on ({shapes})"
+    location, spec_path = at(layer_named_in(str(failure), model), LAYERS)
+    tried = ", ".join(map(str, sizes))
+    hint = f"open sizes tried: {tried}; nothing was written"
+    text = f"{message}: {_first_line(failure)}"
+    return Diagnostic(codes.EXPORT_MISMATCH, Severity.ERROR, text, location, spec_path, hint)
 
 
 def compare(
