@@ -51,8 +51,8 @@ the first that Keras runs is the one verified (convolutions and pooling need som
 Where = Callable[[str | None, tuple[str, ...]], tuple[Location, SpecPath]]
 """Where a diagnostic about a layer or head (by name, or None for the whole model) points,
 looking in the spec's sections in the order given (`nodes`, `outputs`)."""
-LAYERS = ("nodes", "outputs")
-HEADS = ("outputs", "nodes")
+LAYERS = ("nodes", "shared", "outputs")
+HEADS = ("outputs", "nodes", "shared")
 Runner = Callable[[Sequence[Any]], list[Any]]
 """An exported model loaded in its runtime: the inputs in the model's order → its outputs."""
 
@@ -289,7 +289,11 @@ def build_spec(source: Path, options: Options) -> tuple[Any, Where, list[Diagnos
         return model, _whole_file(str(source)), list(built.diagnostics)
     locator = Locator(spec.source)
 
-    sections: dict[str, Mapping[str, object]] = {"nodes": spec.nodes, "outputs": spec.outputs}
+    sections: dict[str, Mapping[str, object]] = {
+        "nodes": spec.nodes,
+        "shared": spec.shared,
+        "outputs": spec.outputs,
+    }
     renamed = dict(report.plan.head_layers) if report.plan else {}
 
     def where(name: str | None, order: tuple[str, ...]) -> tuple[Location, SpecPath]:
