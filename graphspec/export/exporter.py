@@ -149,8 +149,18 @@ def export_model(
 
     Raises `ConverterMissing` before any work when the format's packages are not installed.
     """
+    from graphspec.emit.recursion import deep_recursion
+
     fmt = FORMATS[format_name]
     require(fmt)
+    # Tracing a chain of layers recurses once per layer, as building it does.
+    with deep_recursion(len(model.layers)):
+        return _export(model, path, fmt, where, tolerance, seed)
+
+
+def _export(
+    model: Any, path: Path, fmt: Format, where: Where | None, tolerance: float, seed: int
+) -> tuple[Exported | None, list[Diagnostic]]:
     at: Where = where or (lambda _name, _sections: (Location("<model>"), ()))
     started = time.perf_counter()
     found = _keras_run(model, seed, at)
