@@ -18,7 +18,7 @@ $(VENV)/.stamp-build: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[tensorflow,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[tensorflow,export,dev]'
 	$(BIN)/python -m compileall -q graphspec
 	touch $(VENV)/.stamp-build $@
 

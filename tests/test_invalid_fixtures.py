@@ -106,6 +106,7 @@ _FOLDERS = {
     "build_errors": ("*.yaml", _spec_fixture),
     "import": ("*.json", _named_fixture),
     "unreadable": ("*", _named_fixture),
+    "export": ("*.yaml", _spec_fixture),  # run by tests/export/test_fixtures.py
 }
 
 

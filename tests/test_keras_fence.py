@@ -29,6 +29,7 @@ BUILD_SIDE = (
     "graphspec.train",
     "graphspec.testing",
     "graphspec.catalogue.generate",
+    "graphspec.export",
 )
 KERAS_FREE = sorted(
     f"graphspec.{info.name}"

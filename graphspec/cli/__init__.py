@@ -1,4 +1,4 @@
-"""Command line: `graphspec validate|build|smoke|summary|graph|diff|import|schema`.
+"""Command line: `graphspec validate|build|smoke|export|summary|graph|diff|import|schema`.
 
 Thin: parse the arguments, build the run's `Options` once, call one command module, turn
 failures into exit codes. Each command is a module with `add_parser(commands, parents)` and
@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from graphspec.cli import build, diff, graph, import_, schema, smoke, summary, validate
+from graphspec.cli import build, diff, export, graph, import_, schema, smoke, summary, validate
 from graphspec.cli.exits import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -37,7 +37,7 @@ __all__ = [
     "make_parser",
 ]
 
-COMMANDS = (validate, build, smoke, summary, graph, diff, import_, schema)
+COMMANDS = (validate, build, smoke, export, summary, graph, diff, import_, schema)
 """The command modules, in the order `graphspec --help` lists them."""
 
 

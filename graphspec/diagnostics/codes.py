@@ -33,6 +33,7 @@ class Stage(enum.StrEnum):
     ANALYSE = "analyse"
     EMIT = "emit"
     IMPORT = "import"
+    EXPORT = "export"
 
 
 class Group(enum.Enum):
@@ -46,6 +47,7 @@ class Group(enum.Enum):
     BUILD = ("GS5", Stage.EMIT, "Building with Keras")
     SHAPES = ("GS6", Stage.ANALYSE, "Static shapes and parameters")
     IMPORT = ("GS7", Stage.IMPORT, "Importing Keras models")
+    EXPORT = ("GS9", Stage.EXPORT, "Exporting to other runtimes")
 
     def __init__(self, prefix: str, stage: Stage, title: str) -> None:
         self.prefix = prefix
@@ -538,6 +540,22 @@ INEXPRESSIBLE_TRAINING: Final = _declare(
     "a training setting of the compiled model that a spec cannot write yet",
     example="a head's loss `BinaryCrossentropy(from_logits=True)`; a learning-rate schedule; `weighted_metrics`",
     fix="compile with losses, metrics and optimizer arguments a spec names (`binary_crossentropy` on a sigmoid output), or import the uncompiled model (`model.to_json()` holds no training settings)",
+)
+EXPORT_REFUSED: Final = _declare(
+    "GS901",
+    Group.EXPORT,
+    Severity.ERROR,
+    "a format's converter or runtime cannot take the model (names the layer when it can)",
+    example="`graphspec export seed002_qa.yaml --format litert`: the LSTM needs TensorFlow ops LiteRT lacks",
+    fix="export to another format, or replace the layer with one the format supports",
+)
+EXPORT_MISMATCH: Final = _declare(
+    "GS902",
+    Group.EXPORT,
+    Severity.ERROR,
+    "the export cannot be verified: its predictions differ from Keras' on the same random input, or Keras cannot run that input",
+    example="an ONNX output 3e-3 away from Keras' (the tolerance is 1e-4); `TimeDistributed` over unknown timesteps (Keras 3.15 traces it over the batch size)",
+    fix="report it with the spec; `--tolerance` accepts a looser bound when the difference is expected",
 )
 
 REGISTRY: Final[Mapping[str, Code]] = MappingProxyType(_REGISTRY)
