@@ -1,11 +1,16 @@
 """The backend: the one module that chooses Keras' backend and imports keras.
 
 Keras 3 runs on TensorFlow, JAX or PyTorch, chosen by the ``KERAS_BACKEND`` environment
-variable when keras is first imported (TensorFlow when it is unset). What graphspec must do
-around that import depends on the backend, so it is one row of `BACKENDS` per backend: which
-pip extra installs it, what to tell a user who lacks it, and how to keep its start-up quiet
-(TensorFlow logs from C++ and probes CUDA, writing straight to file descriptor 2). Supporting
-another backend is one more row, and the matching extra in pyproject.toml.
+variable when keras is first imported (TensorFlow when it is unset). `graphspec build
+--backend NAME` (``Options.backend``) sets that variable here, through `choose_backend`, before
+anything imports keras; one process keeps the backend it first imported keras with, so asking
+for another one afterwards is refused rather than ignored.
+
+What graphspec must do around that import depends on the backend, so it is one row of
+`BACKENDS` per backend: which pip extra installs it, what to tell a user who lacks it, and how
+to keep its start-up quiet (TensorFlow logs from C++ and probes CUDA, writing straight to file
+descriptor 2). Supporting another backend is one more row, the matching extra in
+pyproject.toml and its name in `graphspec.settings.KERAS_BACKENDS`.
 
 Everything else that needs keras gets it from `import_keras()`, which also registers
 graphspec's expression layer, so a model using it can be built, saved and loaded in safe mode.
@@ -23,8 +28,18 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-DEFAULT_BACKEND = "tensorflow"
-"""What Keras 3 uses when ``KERAS_BACKEND`` is unset (and no ~/.keras/keras.json says else)."""
+from graphspec.settings import DEFAULT_BACKEND, KERAS_BACKENDS
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "Backend",
+    "BuildUnavailable",
+    "backend_named",
+    "choose_backend",
+    "import_keras",
+    "selected_backend",
+]
 
 
 class BuildUnavailable(RuntimeError):
@@ -69,11 +84,14 @@ BACKENDS: Mapping[str, Backend] = MappingProxyType(
             environment=MappingProxyType({"TF_CPP_MIN_LOG_LEVEL": "2"}),
             native_startup_output=True,
         ),
-        "jax": Backend("jax", "JAX", packages=("jax",)),
-        "torch": Backend("torch", "PyTorch", packages=("torch",)),
+        "jax": Backend("jax", "JAX", extra="jax"),
+        "torch": Backend("torch", "PyTorch", extra="torch"),
     }
 )
-"""The backends graphspec knows, by ``KERAS_BACKEND`` name; TensorFlow is the one tested."""
+"""The backends graphspec knows, by ``KERAS_BACKEND`` name (`KERAS_BACKENDS`, in that order);
+every one is tested (tests/backends/). JAX and PyTorch start quietly on a CPU-only machine and
+need nothing set before the import."""
+assert tuple(BACKENDS) == KERAS_BACKENDS
 
 
 def backend_named(name: str) -> Backend:
@@ -85,6 +103,39 @@ def backend_named(name: str) -> Backend:
 def selected_backend() -> Backend:
     """The backend keras will be (or was) imported with: ``KERAS_BACKEND``, else TensorFlow."""
     return backend_named(os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND)
+
+
+def _imported_backend() -> str | None:
+    """The backend keras was imported with in this process; None before the import."""
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return None
+    try:
+        return str(keras.backend.backend())
+    except AttributeError:  # keras half-imported, or a stand-in
+        return None
+
+
+def choose_backend(name: str | None) -> Backend:
+    """Make ``name`` the backend keras is imported with (``KERAS_BACKEND``), before keras is
+    first imported; None keeps ``KERAS_BACKEND`` (else TensorFlow). Refuses a backend
+    graphspec does not know, and one other than the backend keras already runs on in this
+    process (Keras cannot switch), raising `BuildUnavailable` with what to do instead."""
+    if name is None:
+        return selected_backend()
+    if name not in BACKENDS:
+        raise BuildUnavailable(
+            f"unknown backend '{name}': choose one of {', '.join(KERAS_BACKENDS)}"
+        )
+    imported = _imported_backend()
+    if imported is not None and imported != name:
+        raise BuildUnavailable(
+            f"keras already runs on {backend_named(imported).title} in this process; "
+            f"{BACKENDS[name].title} needs a new process (or KERAS_BACKEND={name} before "
+            "keras is imported)"
+        )
+    os.environ["KERAS_BACKEND"] = name
+    return BACKENDS[name]
 
 
 @contextlib.contextmanager
