@@ -46,6 +46,7 @@ class Group(enum.Enum):
     BUILD = ("GS5", Stage.EMIT, "Building with Keras")
     SHAPES = ("GS6", Stage.ANALYSE, "Static shapes and parameters")
     IMPORT = ("GS7", Stage.IMPORT, "Importing Keras models")
+    BACKENDS = ("GS8", Stage.ANALYSE, "Differences between Keras backends")
 
     def __init__(self, prefix: str, stage: Stage, title: str) -> None:
         self.prefix = prefix
@@ -530,6 +531,14 @@ UNKNOWN_CLASS: Final = _declare(
     "a layer class, initializer or other object outside what a spec may name",
     example="`keras.src.applications.convnext.LayerScale`",
     fix="allow the class with `--custom-layer MODULE.CLASS` or `[tool.graphspec] custom-layers` in pyproject.toml",
+)
+BACKEND_DIFFERENCE: Final = _declare(
+    "GS801",
+    Group.BACKENDS,
+    Severity.WARNING,
+    "a layer that Keras itself computes differently on the chosen backend (`--backend`, else `KERAS_BACKEND`) than on TensorFlow: the same weights predict other values",
+    example="`{layer: AveragePooling2D, pool_size: 3, strides: 2, padding: same}` with `--backend torch`: PyTorch counts copies of the edge in the border averages",
+    fix="build on TensorFlow or JAX, or avoid the setting (`padding: valid`, or a pool size and strides whose `same` padding is even)",
 )
 
 REGISTRY: Final[Mapping[str, Code]] = MappingProxyType(_REGISTRY)
