@@ -51,12 +51,16 @@ def _per_axis(value: Any, axes: int) -> list[int] | None:
     return None
 
 
-def _uneven_same_padding(args: Mapping[str, Any], axes: int) -> str | None:
-    """Average pooling with ``padding: same`` whose padding can be uneven (one more at the
-    end). Keras' PyTorch backend then pads with copies of the edge values and averages them
-    in; TensorFlow and JAX leave the padding out of the average. Even padding goes to
-    PyTorch's own padding, which leaves it out too. With strides 1 the padding is
-    ``pool_size - 1`` on every input; with larger strides it depends on the input's size."""
+def _edge_copies_averaged(args: Mapping[str, Any], axes: int) -> str | None:
+    """Average pooling with ``padding: same`` where Keras' PyTorch backend averages copies of
+    the edge into a border window; TensorFlow and JAX leave padding out of the average.
+
+    Keras pads for PyTorch itself, with copies of the edge values, once the padding of some
+    axis is uneven (one more at the end); even padding goes to PyTorch's own, which leaves it
+    out. A copy changes a window's average only where the window also holds two or more real
+    values, so a pool size of 2 or less never differs. With strides 1 the padding is
+    ``pool_size - 1`` on every input (uneven for an even pool size); with larger strides it
+    depends on the input's size, which this check does not read: it warns that it may."""
     padding = args.get("padding", "valid")
     if not isinstance(padding, str) or padding.lower() != "same":
         return None
@@ -64,6 +68,8 @@ def _uneven_same_padding(args: Mapping[str, Any], axes: int) -> str | None:
     strides = _per_axis(args.get("strides") or args.get("pool_size", 2), axes)
     if pools is None or strides is None:
         return "its pool size or strides are not numbers here"
+    if all(k <= 2 for k in pools):
+        return None
     if all(s == 1 for s in strides):
         if all(k % 2 == 1 for k in pools):
             return None
@@ -76,7 +82,7 @@ DIFFERENCES: tuple[Difference, ...] = (
         frozenset({"torch"}),
         frozenset(f"{name}{axes}D" for name in ("AveragePooling", "AvgPool") for axes in (1, 2, 3)),
         "with padding 'same' averages the border windows differently",
-        _uneven_same_padding,
+        _edge_copies_averaged,
         "padding",
         "build on TensorFlow or JAX, or use padding 'valid' (or pool sizes and strides that "
         "pad evenly)",
