@@ -4,8 +4,8 @@ that GS801 (`graphspec.analyse.backends.DIFFERENCES`) warns about exactly such l
 Keras 3.15's PyTorch backend pads ``padding="same"`` average pooling itself when the padding of
 some axis is uneven (one more at the end), with copies of the edge values that then count in
 the average; TensorFlow and JAX leave padding out of the average. A copy changes a border
-window's average only where the window also holds two or more real values. When a Keras release fixes this, the
-test of the difference fails and its row in DIFFERENCES goes.
+window's average only where the window also holds two or more real values. When a Keras
+release fixes this, the test of the difference fails and its row in DIFFERENCES goes.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _differs(pool: int, strides: int, size: int) -> bool:
     window holds two or more real values."""
     total = pool - 1 if strides == 1 else max(0, (-(-size // strides) - 1) * strides + pool - size)
     left, right = total // 2, total - total // 2
-    return total % 2 == 1 and any(0 < pad and pool - pad >= 2 for pad in (left, right))
+    return total % 2 == 1 and any(pad > 0 and pool - pad >= 2 for pad in (left, right))
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def pooled() -> Mapping[str, list[Any]]:
 def test_torch_averages_uneven_same_padding_differently(
     pooled: Mapping[str, list[Any]], index: int
 ) -> None:
-    layer, pool, strides, size = CASES[index]
+    _, pool, strides, size = CASES[index]
     reference = pooled["tensorflow"][index]
     assert np.max(np.abs(pooled["jax"][index] - reference)) <= 1e-6
     torch_difference = float(np.max(np.abs(pooled["torch"][index] - reference)))
