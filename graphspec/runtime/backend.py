@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -62,6 +63,15 @@ class Backend:
     """Variables set before the import, unless the user has set them (log levels)."""
     native_startup_output: bool = False
     """Its start-up writes to file descriptor 2 from native code, past Python's sys.stderr."""
+    quiet_imports: tuple[str, ...] = ()
+    """Modules imported with keras, under the same silencing, when they are installed: ones
+    Keras imports later anyway, whose start-up writes to file descriptor 2."""
+
+    def startup_is_noisy(self) -> bool:
+        """Whether importing keras on this backend writes to file descriptor 2 here."""
+        return self.native_startup_output or any(
+            importlib.util.find_spec(module) is not None for module in self.quiet_imports
+        )
 
     @property
     def install_hint(self) -> str:
@@ -75,22 +85,31 @@ class Backend:
         return f"building needs Keras 3 and {self.title}: {self.install_hint}"
 
 
+_TENSORFLOW_LOGS = MappingProxyType({"TF_CPP_MIN_LOG_LEVEL": "2"})
+_BESIDE_TENSORFLOW: dict[str, Any] = {
+    "environment": _TENSORFLOW_LOGS,
+    "quiet_imports": ("tensorflow",),
+}
+"""JAX and PyTorch start quietly, but where TensorFlow is installed too (the dev environment),
+Keras imports it on any backend when it first saves a model (its file utilities use
+``tf.io.gfile`` when TensorFlow is there), and TensorFlow's C++ start-up writes to file
+descriptor 2 whatever ``TF_CPP_MIN_LOG_LEVEL`` says: it is imported with keras, silenced."""
+
 BACKENDS: Mapping[str, Backend] = MappingProxyType(
     {
         "tensorflow": Backend(
             "tensorflow",
             "TensorFlow",
             extra="tensorflow",
-            environment=MappingProxyType({"TF_CPP_MIN_LOG_LEVEL": "2"}),
+            environment=_TENSORFLOW_LOGS,
             native_startup_output=True,
         ),
-        "jax": Backend("jax", "JAX", extra="jax"),
-        "torch": Backend("torch", "PyTorch", extra="torch"),
+        "jax": Backend("jax", "JAX", extra="jax", **_BESIDE_TENSORFLOW),
+        "torch": Backend("torch", "PyTorch", extra="torch", **_BESIDE_TENSORFLOW),
     }
 )
 """The backends graphspec knows, by ``KERAS_BACKEND`` name (`KERAS_BACKENDS`, in that order);
-every one is tested (tests/backends/). JAX and PyTorch start quietly on a CPU-only machine and
-need nothing set before the import."""
+every one is tested (tests/backends/)."""
 assert tuple(BACKENDS) == KERAS_BACKENDS
 
 
@@ -165,10 +184,13 @@ def import_keras() -> Any:
         if "keras" in sys.modules:
             keras = importlib.import_module("keras")
         else:
-            quiet = backend.native_startup_output
+            quiet = backend.startup_is_noisy()
             with _native_stderr_silenced() if quiet else contextlib.nullcontext():
                 keras = importlib.import_module("keras")
                 keras.ops.zeros(())  # the backend probes its devices on first use
+                for module in backend.quiet_imports if quiet else ():
+                    with contextlib.suppress(ImportError):
+                        importlib.import_module(module)
     except ImportError as error:
         raise BuildUnavailable(backend.unavailable()) from error
     importlib.import_module("graphspec.emit.expression_layer")  # registers the layer
