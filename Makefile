@@ -11,14 +11,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Stamp files record which extras are installed; they are redone when pyproject.toml changes.
-$(VENV)/.stamp-build: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[tensorflow]'
+# Stamp files record which extras are installed; they are redone when pyproject.toml or the
+# pins change. The dev environment has every Keras backend (tests/backends/ compares them), pinned
+# by constraints.txt: torch 2.13.0 is the CPU build, any other a CUDA build of several GB.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint constraints.txt
+
+$(VENV)/.stamp-build: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e '.[tensorflow]'
 	$(BIN)/python -m compileall -q graphspec
 	touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[tensorflow,export,dev]'
+$(VENV)/.stamp-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e '.[tensorflow,jax,torch,export,dev]'
 	$(BIN)/python -m compileall -q graphspec
 	touch $(VENV)/.stamp-build $@
 

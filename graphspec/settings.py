@@ -1,5 +1,6 @@
-"""User options, built once: the input caps, `--strict`, and the custom layers allowed outside
-the spec, from ``[tool.graphspec]`` in the nearest ``pyproject.toml`` plus the command line.
+"""User options, built once: the input caps, `--strict`, the Keras backend to build on, and
+the custom layers allowed outside the spec, from ``[tool.graphspec]`` in the nearest
+``pyproject.toml`` plus the command line.
 
 The options travel *beside* the `Plan`, never inside it (openapi-python-client keeps its
 ``Config`` apart from ``GeneratorData`` the same way): the Plan says what the spec means, the
@@ -13,12 +14,19 @@ cold `graphspec validate` (a third of the import budget) for what a dozen lines 
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from graphspec.catalogue.custom import CustomLayerError, CustomLayers
+
+KERAS_BACKENDS = ("tensorflow", "jax", "torch")
+"""The Keras 3 backends graphspec builds on, as ``KERAS_BACKEND`` spells them; what each needs
+at start-up is its row in `graphspec.runtime.backend.BACKENDS`."""
+DEFAULT_BACKEND = "tensorflow"
+"""What Keras 3 uses when ``KERAS_BACKEND`` is unset (and no ~/.keras/keras.json says else)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,22 @@ class Options:
     limits: Limits = DEFAULT_LIMITS
     custom_layers: CustomLayers = field(default_factory=CustomLayers)
     """Layer classes the user allowed outside the spec (see `graphspec.catalogue.custom`)."""
+    backend: str | None = None
+    """The Keras backend to build on (``--backend``); None: as ``KERAS_BACKEND`` says, else
+    TensorFlow. `graphspec.runtime.backend.choose_backend` makes it keras' before the import;
+    analysis warns about what builds differently on it (`graphspec.analyse.backends`)."""
+
+    def __post_init__(self) -> None:
+        if self.backend is not None and self.backend not in KERAS_BACKENDS:
+            raise ValueError(
+                f"unknown backend '{self.backend}': choose one of {', '.join(KERAS_BACKENDS)}"
+            )
+
+    @property
+    def keras_backend(self) -> str:
+        """The backend a build in this process uses: `backend`, else ``KERAS_BACKEND``, else
+        TensorFlow (Keras' own order, less ~/.keras/keras.json)."""
+        return self.backend or os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
 
     @classmethod
     def from_sources(
@@ -97,13 +121,14 @@ class Options:
         limits: Limits = DEFAULT_LIMITS,
         custom_layers: Iterable[str] = (),
         project: Path | None = None,
+        backend: str | None = None,
     ) -> Options:
         """``[tool.graphspec]`` of the nearest pyproject.toml from ``project`` (the working
         directory), then the command line's ``--custom-layer`` paths on top."""
         found = read_project_settings(project).merged(
             CustomLayers.from_paths(custom_layers, "--custom-layer")
         )
-        return cls(strict, limits, found)
+        return cls(strict, limits, found, backend)
 
 
 DEFAULT_OPTIONS = Options()

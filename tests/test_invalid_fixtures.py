@@ -5,7 +5,8 @@ is one new file, not new test code.
   order); optionally ``# strict: true`` and ``# limits: max_nodes=2 ...`` (caps lowered for the
   case, any `Limits` field).
 - ``notes/*.yaml``: ``# expect: CODE@LINE:SEVERITY ...`` (``GS401@9:warning``): the spec is
-  valid, and these are its warnings and info notes. Same ``# strict:`` and ``# limits:`` lines.
+  valid, and these are its warnings and info notes. Same ``# strict:`` and ``# limits:`` lines,
+  and ``# backend: torch`` (the backend a build would use, `--backend`).
 - ``build_errors/*.yaml``: as ``invalid/``, but `validate` passes and the errors come from
   building the model with Keras (one small build each). Not ``build/``: .gitignore skips that.
 - ``import/*.json``: Keras model configs. ``GSnnn_what.json`` fails `graphspec import` with
@@ -57,10 +58,11 @@ class Fixture:
     expected: tuple[Expected, ...]
     strict: bool = False
     limits: Limits = DEFAULT_LIMITS
+    backend: str | None = None
 
     @property
     def options(self) -> Options:
-        return Options(strict=self.strict, limits=self.limits)
+        return Options(strict=self.strict, limits=self.limits, backend=self.backend)
 
 
 def header_text(path: Path) -> str:
@@ -89,7 +91,15 @@ def _spec_fixture(path: Path, kind: str) -> Fixture:
     caps = re.search(r"^# limits: (.+)$", text, re.M)
     settings = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", caps[1])} if caps else {}
     strict = re.search(r"^# strict: true$", text, re.M) is not None
-    return Fixture(path, kind, tuple(sorted(expected)), strict, replace(DEFAULT_LIMITS, **settings))
+    backend = re.search(r"^# backend: (\w+)$", text, re.M)
+    return Fixture(
+        path,
+        kind,
+        tuple(sorted(expected)),
+        strict,
+        replace(DEFAULT_LIMITS, **settings),
+        backend[1] if backend else None,
+    )
 
 
 def _named_fixture(path: Path, kind: str) -> Fixture:
@@ -131,6 +141,8 @@ def _found(diagnostics: tuple[Diagnostic, ...], errors: bool) -> list[Expected]:
 def _cli_flags(fixture: Fixture) -> list[str]:
     """The fixture's options on the command line (``max_diagnostics`` has no flag)."""
     flags = ["--strict"] if fixture.strict else []
+    if fixture.backend is not None:
+        flags += ["--backend", fixture.backend]
     for name in Limits.flags():
         flags += [f"--{name.replace('_', '-')}", str(getattr(fixture.limits, name))]
     return flags

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from graphspec.analyse.arguments import check_arguments
+from graphspec.analyse.backends import check_backend
 from graphspec.analyse.blocks import check_block_nesting, resolve_instances
 from graphspec.analyse.heads import check_heads
 from graphspec.analyse.names import check_names
@@ -42,6 +43,7 @@ PASSES: tuple[Step, ...] = (
     Step(resolve_scopes, stops=True),
     Step(resolve_instances, needs_clean=True),
     Step(infer_shapes, needs_clean=True),
+    Step(check_backend, needs_clean=True),
 )
 
 

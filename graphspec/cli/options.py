@@ -1,5 +1,5 @@
-"""The options every spec-reading command shares (`--strict`, `--custom-layer`, the input caps)
-and the one `Options` a run builds from them and the nearest pyproject.toml."""
+"""The options every spec-reading command shares (`--strict`, `--custom-layer`, `--backend`, the
+input caps) and the one `Options` a run builds from them and the nearest pyproject.toml."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from graphspec.catalogue.custom import CustomLayerError
 from graphspec.cli.exits import UsageError
-from graphspec.settings import DEFAULT_LIMITS, Limits, Options
+from graphspec.settings import DEFAULT_BACKEND, DEFAULT_LIMITS, KERAS_BACKENDS, Limits, Options
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -43,6 +43,12 @@ def spec_options() -> argparse.ArgumentParser:
         help="allow specs to use this layer class by its class name (repeatable; adds to "
         "[tool.graphspec] custom-layers in the nearest pyproject.toml)",
     )
+    parent.add_argument(
+        "--backend",
+        choices=KERAS_BACKENDS,
+        help="the Keras backend to build on, and to warn about (default: the KERAS_BACKEND "
+        f"environment variable, else {DEFAULT_BACKEND})",
+    )
     caps = parent.add_argument_group("limits for untrusted input")
     for name, meaning in Limits.flags().items():
         default = getattr(DEFAULT_LIMITS, name)
@@ -58,11 +64,23 @@ def spec_options() -> argparse.ArgumentParser:
 
 def options_from(args: argparse.Namespace) -> Options:
     """The run's options, built once: [tool.graphspec] of the nearest pyproject.toml, then
-    the command line (commands that read no spec get the defaults)."""
+    the command line (commands that read no spec get the defaults).
+
+    For `build`, ``--backend`` also becomes keras' backend here, before anything imports
+    keras (`graphspec.runtime.backend.choose_backend`); the other commands only read it for
+    their warnings, and leave the process' environment alone."""
     if not hasattr(args, "strict"):
         return Options()
     limits = Limits(**{name: getattr(args, name) for name in Limits.flags()})
     try:
-        return Options.from_sources(args.strict, limits, args.custom_layer)
+        options = Options.from_sources(args.strict, limits, args.custom_layer, backend=args.backend)
     except CustomLayerError as error:
         raise UsageError(str(error)) from error
+    if options.backend is not None and getattr(args, "command", None) == "build":
+        from graphspec.runtime.backend import BuildUnavailable, choose_backend
+
+        try:
+            choose_backend(options.backend)
+        except BuildUnavailable as error:
+            raise UsageError(str(error)) from error
+    return options

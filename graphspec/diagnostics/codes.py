@@ -453,6 +453,14 @@ KERAS_REFUSED: Final = _declare(
     example="`{layer: RandomZoom, height_factor: -2.0}`",
     fix="read the Keras message; fix the argument",
 )
+BACKEND_DIFFERENCE: Final = _declare(
+    "GS502",
+    Group.BUILD,
+    Severity.WARNING,
+    "a layer that Keras itself computes differently on the chosen backend (`--backend`, else `KERAS_BACKEND`) than on TensorFlow: the same weights predict other values",
+    example="`{layer: AveragePooling2D, pool_size: 3, strides: 2, padding: same}` with `--backend torch`: PyTorch counts copies of the edge in the border averages",
+    fix="build on TensorFlow or JAX, or avoid the setting (`padding: valid`, or a pool size and strides whose `same` padding is even)",
+)
 NO_SHAPE_RULE: Final = _declare(
     "GS601",
     Group.SHAPES,

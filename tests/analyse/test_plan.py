@@ -119,6 +119,7 @@ def test_passes_share_one_signature_and_stop_where_marked() -> None:
         "resolve_scopes",
         "resolve_instances",
         "infer_shapes",
+        "check_backend",
     ]
     cyclic = loads(
         """

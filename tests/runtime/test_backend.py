@@ -15,9 +15,11 @@ from graphspec.runtime.backend import (
     DEFAULT_BACKEND,
     BuildUnavailable,
     backend_named,
+    choose_backend,
     import_keras,
     selected_backend,
 )
+from graphspec.settings import KERAS_BACKENDS, Options
 from tests.conftest import ROOT
 
 
@@ -40,7 +42,10 @@ def test_missing_keras_says_how_to_install(no_keras: pytest.MonkeyPatch) -> None
 
 def test_missing_keras_hint_follows_the_chosen_backend(no_keras: pytest.MonkeyPatch) -> None:
     no_keras.setenv("KERAS_BACKEND", "jax")
-    with pytest.raises(BuildUnavailable, match=r"Keras 3 and JAX: .*pip install keras jax$"):
+    with pytest.raises(BuildUnavailable, match=r"Keras 3 and JAX: .*'graphspec\[jax\]'$"):
+        import_keras()
+    no_keras.setenv("KERAS_BACKEND", "torch")
+    with pytest.raises(BuildUnavailable, match=r"Keras 3 and PyTorch: .*'graphspec\[torch\]'$"):
         import_keras()
 
 
@@ -75,10 +80,16 @@ def test_every_backend_extra_is_declared_in_pyproject() -> None:
     assert BACKENDS[DEFAULT_BACKEND].extra == "tensorflow"
 
 
-def test_only_tensorflow_needs_start_up_handling() -> None:
+def test_only_tensorflow_itself_is_noisy_and_the_others_import_it_quietly() -> None:
+    """JAX and PyTorch start quietly; TensorFlow, which Keras imports on any backend to save
+    a model when it is installed, is imported with keras under the same silencing."""
     assert BACKENDS["tensorflow"].native_startup_output
-    assert dict(BACKENDS["tensorflow"].environment) == {"TF_CPP_MIN_LOG_LEVEL": "2"}
-    assert not BACKENDS["jax"].native_startup_output and not BACKENDS["jax"].environment
+    assert not BACKENDS["tensorflow"].quiet_imports
+    for backend in BACKENDS.values():
+        assert dict(backend.environment) == {"TF_CPP_MIN_LOG_LEVEL": "2"}
+    for name in ("jax", "torch"):
+        assert not BACKENDS[name].native_startup_output
+        assert BACKENDS[name].quiet_imports == ("tensorflow",)
 
 
 def test_unknown_backend_is_left_to_keras_with_a_plain_hint() -> None:
@@ -105,3 +116,49 @@ def test_import_keras_registers_the_expression_layer(keras: Any) -> None:
     from graphspec.emit.expression_layer import ExpressionLayer
 
     assert keras.saving.get_registered_object("graphspec>Expression") is ExpressionLayer
+
+
+def test_every_backend_graphspec_names_has_a_row_and_an_extra() -> None:
+    assert tuple(BACKENDS) == KERAS_BACKENDS == ("tensorflow", "jax", "torch")
+    assert all(backend.extra == name for name, backend in BACKENDS.items())
+
+
+def test_choosing_a_backend_sets_keras_backend_before_the_import(
+    no_keras: pytest.MonkeyPatch,
+) -> None:
+    no_keras.delenv("KERAS_BACKEND", raising=False)
+    assert choose_backend(None) is BACKENDS["tensorflow"]
+    assert "KERAS_BACKEND" not in os.environ  # None keeps what the user set (nothing)
+    assert choose_backend("jax") is BACKENDS["jax"]
+    assert os.environ["KERAS_BACKEND"] == "jax"
+    assert selected_backend() is BACKENDS["jax"]
+
+
+def test_unknown_backend_is_refused(no_keras: pytest.MonkeyPatch) -> None:
+    with pytest.raises(BuildUnavailable, match="unknown backend 'numpy': choose one of"):
+        choose_backend("numpy")
+    with pytest.raises(ValueError, match="unknown backend 'numpy'"):
+        Options(backend="numpy")
+
+
+def test_another_backend_than_the_imported_one_is_refused(
+    keras: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keras keeps the backend it was imported with: asking for another must not pass
+    silently (this process imported keras on TensorFlow)."""
+    monkeypatch.setenv("KERAS_BACKEND", keras.backend.backend())
+    assert choose_backend(keras.backend.backend()).name == keras.backend.backend()
+    other = next(name for name in KERAS_BACKENDS if name != keras.backend.backend())
+    with pytest.raises(BuildUnavailable, match=r"already runs on .* needs a new process"):
+        choose_backend(other)
+    assert os.environ["KERAS_BACKEND"] == keras.backend.backend()
+
+
+def test_options_backend_is_the_flag_then_keras_backend_then_tensorflow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert Options().keras_backend == "tensorflow"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert Options().keras_backend == "jax"
+    assert Options(backend="torch").keras_backend == "torch"
