@@ -141,12 +141,16 @@ def loads(text: str, name: str = "<memory>") -> Spec:
 
 
 def _options(
-    strict: bool, limits: Limits, custom_layers: CustomLayers | Sequence[str] | None
+    strict: bool,
+    limits: Limits,
+    custom_layers: CustomLayers | Sequence[str] | None,
+    backend: str | None = None,
 ) -> Options:
     """The options of the public API's keyword arguments (no pyproject.toml is read)."""
     if custom_layers is None or isinstance(custom_layers, CustomLayers):
-        return Options(strict, limits, custom_layers or CustomLayers())
-    return Options(strict, limits, CustomLayers.from_paths(custom_layers, "custom_layers"))
+        return Options(strict, limits, custom_layers or CustomLayers(), backend=backend)
+    layers = CustomLayers.from_paths(custom_layers, "custom_layers")
+    return Options(strict, limits, layers, backend=backend)
 
 
 def check(
@@ -174,7 +178,10 @@ def build_report(report: Report, options: Options = DEFAULT_OPTIONS) -> tuple[An
         return None, report
     from graphspec.emit.model import emit_model
     from graphspec.emit.recursion import deep_recursion, plan_layer_bound
+    from graphspec.runtime.backend import choose_backend
     from graphspec.train.compile import compile_model
+
+    choose_backend(options.backend)  # before emit imports keras; refuses a second backend
 
     with deep_recursion(plan_layer_bound(report.plan)):  # Keras recurses once per chained layer
         model, problems = emit_model(report.plan, options)
@@ -192,9 +199,13 @@ def build(
     strict: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     custom_layers: CustomLayers | Sequence[str] | None = None,
+    backend: str | None = None,
 ) -> Any:
-    """Build the keras.Model of a spec or spec file; raises `SpecError` on any error."""
-    options = _options(strict, limits, custom_layers)
+    """Build the keras.Model of a spec or spec file; raises `SpecError` on any error.
+
+    ``backend``: ``tensorflow``, ``jax`` or ``torch`` (default: ``KERAS_BACKEND``, else
+    TensorFlow); it must be chosen before keras is first imported in the process."""
+    options = _options(strict, limits, custom_layers, backend)
     report = analyse(spec, options) if isinstance(spec, Spec) else check_path(spec, options)
     model, report = build_report(report, options)
     if model is None:

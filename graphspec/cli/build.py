@@ -26,7 +26,8 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
         help="validate, build the Keras model and save it as .keras",
         description="Validate a spec, build its Keras 3 functional model, print the Keras "
         "summary and save the model atomically (never a half-written file; an existing file "
-        "only with --force). Needs the 'tensorflow' extra.",
+        "only with --force). Needs the extra of its backend: 'tensorflow' (the default), "
+        "'jax' or 'torch'.",
     )
     parser.add_argument("specs", nargs="+", metavar="SPEC", help="the spec file(s)")
     parser.add_argument(

@@ -64,11 +64,9 @@ def spec_options() -> argparse.ArgumentParser:
 
 def options_from(args: argparse.Namespace) -> Options:
     """The run's options, built once: [tool.graphspec] of the nearest pyproject.toml, then
-    the command line (commands that read no spec get the defaults).
-
-    For `build`, ``--backend`` also becomes keras' backend here, before anything imports
-    keras (`graphspec.runtime.backend.choose_backend`); the other commands only read it for
-    their warnings, and leave the process' environment alone."""
+    the command line (commands that read no spec get the defaults). ``--backend`` becomes
+    keras' backend where a model is built (`graphspec.pipeline.build_report`); the other
+    commands only read it for their warnings, and leave the process' environment alone."""
     if not hasattr(args, "strict"):
         return Options()
     limits = Limits(**{name: getattr(args, name) for name in Limits.flags()})
@@ -76,11 +74,4 @@ def options_from(args: argparse.Namespace) -> Options:
         options = Options.from_sources(args.strict, limits, args.custom_layer, backend=args.backend)
     except CustomLayerError as error:
         raise UsageError(str(error)) from error
-    if options.backend is not None and getattr(args, "command", None) == "build":
-        from graphspec.runtime.backend import BuildUnavailable, choose_backend
-
-        try:
-            choose_backend(options.backend)
-        except BuildUnavailable as error:
-            raise UsageError(str(error)) from error
     return options
