@@ -52,6 +52,9 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/bench_static.py
 	$(BIN)/python benchmarks/bench_hostile.py
 	$(BIN)/python benchmarks/bench_depth.py
+	$(BIN)/python benchmarks/bench_smoke.py
+	$(BIN)/python benchmarks/bench_predict.py
+	$(BIN)/python benchmarks/bench_export.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
