@@ -1,0 +1,117 @@
+"""The documentation's examples and links are checked, so the docs cannot drift from the code.
+
+- every ```yaml block in README.md and docs/*.md that starts with ``graphspec: 1`` is a spec:
+  it must check clean (`graphspec.pipeline.check_text(...).ok`), or, when the block is preceded
+  by an ``<!-- invalid: GSnnn -->`` comment, report that code as an error;
+- a block preceded by ``<!-- warns: GSnnn -->`` must be valid and report that code (GS401);
+- docs/language.md lists the `expr` functions and the layers with static shape rules between
+  ``<!-- list: NAME -->`` and ``<!-- end list -->`` markers; each list is the code's table;
+- every relative link in README.md and docs/*.md names a file or folder of this repository.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from graphspec.catalogue.shape_rules.base import known_layers
+from graphspec.pipeline import check_text
+from graphspec.settings import Limits
+from graphspec.spec.expression import ALLOWED_FUNCTIONS
+from tests.conftest import ROOT
+
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+_FENCE = re.compile(
+    r"(?:<!--\s*(?P<mark>invalid|warns):\s*(?P<code>GS\d{3})\s*-->\s*\n)?"
+    r"^```yaml[ \t]*\n(?P<body>.*?)^```[ \t]*$",
+    re.M | re.S,
+)
+_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
+
+
+def _examples() -> list[tuple[str, int, str | None, str | None, str]]:
+    found = []
+    for path in DOCUMENTS:
+        text = path.read_text()
+        for match in _FENCE.finditer(text):
+            body = match["body"]
+            first = next(
+                (line for line in body.splitlines() if line.strip() and not line.startswith("#")),
+                "",
+            )
+            if first.strip() != "graphspec: 1":
+                continue
+            line = text.count("\n", 0, match.start("body")) + 1
+            found.append(
+                (path.relative_to(ROOT).as_posix(), line, match["mark"], match["code"], body)
+            )
+    return found
+
+
+EXAMPLES = _examples()
+
+
+def test_the_docs_have_examples() -> None:
+    documents = {document for document, *_ in EXAMPLES}
+    assert {"README.md", "docs/language.md", "docs/cookbook.md"} <= documents
+
+
+@pytest.mark.parametrize(
+    ("document", "line", "mark", "code", "body"),
+    EXAMPLES,
+    ids=[f"{document}:{line}" for document, line, *_ in EXAMPLES],
+)
+def test_example(document: str, line: int, mark: str | None, code: str | None, body: str) -> None:
+    report = check_text(body, f"{document}:{line}")
+    shown = [f"{d.code} {d.severity.value} {d.message}" for d in report.diagnostics]
+    if mark == "invalid":
+        assert not report.ok, f"expected {code}, but the example is valid: {shown}"
+        assert code in {d.code for d in report.diagnostics if d.is_error}, shown
+    else:
+        assert report.ok, shown
+        if mark == "warns":
+            assert code in {d.code for d in report.diagnostics}, shown
+
+
+def _listed(name: str) -> set[str]:
+    text = (ROOT / "docs" / "language.md").read_text()
+    match = re.search(rf"<!-- list: {name} -->(.*?)<!-- end list -->", text, re.S)
+    assert match, f"docs/language.md has no '<!-- list: {name} -->' section"
+    return set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", match[1]))
+
+
+def test_expr_functions_are_the_whitelist() -> None:
+    assert _listed("expr-functions") == set(ALLOWED_FUNCTIONS)
+
+
+def test_static_shape_layers_are_the_rules() -> None:
+    assert _listed("shape-rules") == set(known_layers())
+
+
+def test_caps_are_the_limits() -> None:
+    text = (ROOT / "docs" / "language.md").read_text()
+    for flag in Limits.flags():
+        assert f"--{flag.replace('_', '-')}" in text, flag
+
+
+def _links() -> list[tuple[str, str]]:
+    found = []
+    for path in DOCUMENTS:
+        text = re.sub(r"^```.*?^```", "", path.read_text(), flags=re.M | re.S)
+        text = re.sub(r"`[^`\n]*`", "", text)
+        for target in _LINK.findall(text):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+                continue  # a URL or an anchor in the same page
+            found.append((path.relative_to(ROOT).as_posix(), target))
+    return found
+
+
+@pytest.mark.parametrize(("document", "target"), _links())
+def test_relative_link_names_a_file_of_the_repository(document: str, target: str) -> None:
+    relative = target.split("#", 1)[0]
+    resolved = ((ROOT / document).parent / relative).resolve()
+    assert resolved.is_relative_to(ROOT.resolve()), f"{document}: {target} leaves the repository"
+    assert resolved.exists(), f"{document}: {target} names no file"
