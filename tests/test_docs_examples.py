@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -97,16 +96,31 @@ def test_caps_are_the_limits() -> None:
         assert f"--{flag.replace('_', '-')}" in text, flag
 
 
+def _relative_links(text: str) -> list[str]:
+    """The targets of the Markdown links outside code that are neither URLs nor anchors."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return [
+        target
+        for target in _LINK.findall(text)
+        if not re.match(r"[a-z][a-z0-9+.-]*:", target) and not target.startswith("#")
+    ]
+
+
+def test_relative_links_are_found() -> None:
+    text = (
+        "[a](docs/a.md) ![img](x.png) [b](https://x.org) [c](#here) `[d](e.md)`\n"
+        "```\n[f](g.md)\n```\n[h](../shared/DESIGN.md#top)"
+    )
+    assert _relative_links(text) == ["docs/a.md", "../shared/DESIGN.md#top"]
+
+
 def _links() -> list[tuple[str, str]]:
-    found = []
-    for path in DOCUMENTS:
-        text = re.sub(r"^```.*?^```", "", path.read_text(), flags=re.M | re.S)
-        text = re.sub(r"`[^`\n]*`", "", text)
-        for target in _LINK.findall(text):
-            if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
-                continue  # a URL or an anchor in the same page
-            found.append((path.relative_to(ROOT).as_posix(), target))
-    return found
+    return [
+        (path.relative_to(ROOT).as_posix(), target)
+        for path in DOCUMENTS
+        for target in _relative_links(path.read_text())
+    ]
 
 
 @pytest.mark.parametrize(("document", "target"), _links())
