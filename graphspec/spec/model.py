@@ -68,6 +68,7 @@ class Block(SpecModel):
     nodes: dict[Name, Node] = Field(
         default_factory=dict,
         description="The block's nodes, by name; each reads inputs or other nodes of the block.",
+        examples=[{"h": {"layer": "Dense", "from": "x", "units": "${width}"}}],
     )
     outputs: Annotated[
         dict[Name, Ref],
@@ -173,6 +174,16 @@ class Spec(SpecModel):
     blocks: dict[Name, Block] = Field(
         default_factory=dict,
         description="Reusable sub-graphs with parameters, instantiated by `block:` nodes.",
+        examples=[
+            {
+                "unit": {
+                    "params": {"width": 32},
+                    "inputs": {"x": None},
+                    "nodes": {"h": {"layer": "Dense", "from": "x", "units": "${width}"}},
+                    "outputs": {"y": "h"},
+                }
+            }
+        ],
     )
     nodes: dict[Name, Node] = Field(
         default_factory=dict,
