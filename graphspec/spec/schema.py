@@ -25,14 +25,37 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from graphspec.catalogue.reader import UNSAFE_LAYERS, Catalogue, load_catalogue
+from graphspec.analyse.arguments import _STRUCTURAL, _expected_type
+from graphspec.catalogue.reader import (
+    UNSAFE_LAYERS,
+    ArgInfo,
+    Catalogue,
+    load_catalogue,
+    object_kind,
+)
 from graphspec.spec.base import IDENTIFIER, NODE_FORMS, WRAPPERS
 from graphspec.spec.model import Spec
+from graphspec.spec.params import PLACEHOLDER
 
-LAYER_ENTRIES = ("LayerNode", "SharedLayer", "SequenceItem")
-"""The definitions whose unknown keys are the layer's arguments."""
+LAYER_ENTRIES = {
+    "LayerNode": ("name",),
+    "SharedLayer": ("name", "from"),
+    "SequenceItem": ("from",),
+}
+"""The definitions whose unknown keys are the layer's arguments, and the keys they refuse
+besides the other form keys (`name` is the node's key; only a sequence item has its own)."""
 _ARGUMENTS = "LayerArguments"
 _WRAPPED = "WrappedLayer"
+_INTS = "IntOrInts"
+_PLACEHOLDER = {"type": "string", "pattern": PLACEHOLDER.pattern}
+_TYPES: dict[str, dict[str, Any]] = {
+    "bool": {"type": "boolean"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "str": {"type": "string"},
+    "ints": {"$ref": f"#/$defs/{_INTS}"},
+}
+"""The JSON type of each kind `analyse.arguments` checks a value against."""
 
 
 def json_schema() -> dict[str, Any]:
@@ -41,10 +64,26 @@ def json_schema() -> dict[str, Any]:
     catalogue = load_catalogue()
     _close_name_maps(schema)
     defs = schema["$defs"]
-    for entry in LAYER_ENTRIES:
-        _layer_entry(defs[entry], catalogue)
+    for entry, refused in LAYER_ENTRIES.items():
+        _layer_entry(defs[entry], catalogue, refused)
     defs[_ARGUMENTS] = _layer_arguments(catalogue)
     defs[_WRAPPED] = _wrapped_layer(catalogue)
+    defs[_INTS] = {
+        "description": "An integer, or a list of sizes (null: any) or of (before, after) pairs.",
+        "anyOf": [
+            {"type": "integer"},
+            {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"type": "integer"},
+                        {"type": "null"},
+                        {"type": "array", "items": {"type": "integer"}},
+                    ]
+                },
+            },
+        ],
+    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://graphspec.dev/schemas/graphspec.schema.json"
     schema["title"] = "graphspec spec, language version 1"
@@ -77,24 +116,44 @@ def _layer_name(catalogue: Catalogue, description: str) -> dict[str, Any]:
     }
 
 
-def _layer_entry(definition: dict[str, Any], catalogue: Catalogue) -> None:
+def _layer_entry(
+    definition: dict[str, Any], catalogue: Catalogue, refused: tuple[str, ...]
+) -> None:
     """A layer entry: the layer's name offered, its arguments checked, one form key only."""
     properties = definition["properties"]
     properties["layer"] = _layer_name(catalogue, properties["layer"].get("description", ""))
     others = [key for key in NODE_FORMS if key != "layer"]
-    definition["not"] = {"anyOf": [{"required": [key]} for key in others]}
+    definition["not"] = {"anyOf": [{"required": [key]} for key in (*others, *refused)]}
     definition["allOf"] = [{"$ref": f"#/$defs/{_ARGUMENTS}"}]
 
 
-def _describe(layer: str, catalogue: Catalogue, argument: str) -> str:
+def _argument(layer: str, catalogue: Catalogue, argument: str) -> dict[str, Any]:
+    """One argument's description and the values `validate` takes for it."""
     info = catalogue.layers[layer]
     arg = info.args.get(argument)
     if arg is None:
-        return f"Keras Layer argument `{argument}` (every layer takes it)."
+        return {"description": f"Keras Layer argument `{argument}` (every layer takes it)."}
     if arg.required:
-        return f"{info.canonical} argument `{argument}` (required)."
-    default = arg.default_repr if arg.default_repr is not None else json.dumps(arg.default)
-    return f"{info.canonical} argument `{argument}`, default {default}."
+        description = f"{info.canonical} argument `{argument}` (required)."
+    else:
+        default = arg.default_repr if arg.default_repr is not None else json.dumps(arg.default)
+        description = f"{info.canonical} argument `{argument}`, default {default}."
+    return {"description": description, **_value_schema(argument, arg)}
+
+
+def _value_schema(argument: str, arg: ArgInfo) -> dict[str, Any]:
+    """What `analyse.arguments.check_type` accepts: the type learnt from the default, null
+    when optional, a `${param}` inside a block; an initializer & co. by name or mapping."""
+    if object_kind(argument) is not None:
+        kinds = [{"type": "string"}, {"type": "object"}]
+    else:
+        kind = _expected_type(argument, arg.default, arg.required)
+        if kind is None:
+            return {} if not arg.required else {"not": {"type": "null"}}
+        kinds = [_TYPES[kind]] if kind == "str" else [_TYPES[kind], _PLACEHOLDER]
+    if not arg.required:
+        kinds.append({"type": "null"})
+    return {"anyOf": kinds}
 
 
 def _layer_arguments(catalogue: Catalogue) -> dict[str, Any]:
@@ -106,10 +165,13 @@ def _layer_arguments(catalogue: Catalogue) -> dict[str, Any]:
     for (_canonical, *arguments), names in sorted(groups.items()):
         first = names[0]
         properties: dict[str, Any] = {"layer": True, "from": True, "name": True}
+        own = catalogue.layers[first].args
         for argument in arguments:
             if first in WRAPPERS and argument == "layer":
                 continue
-            properties[argument] = {"description": _describe(first, catalogue, argument)}
+            if argument in _STRUCTURAL and argument not in own:
+                continue  # validate refuses it (`name` is a sequence item's own key)
+            properties[argument] = _argument(first, catalogue, argument)
         if first in WRAPPERS:
             properties["wraps"] = {
                 "description": "The layer it wraps: `{layer: LSTM, units: 32}`.",
@@ -140,5 +202,6 @@ def _wrapped_layer(catalogue: Catalogue) -> dict[str, Any]:
         "type": "object",
         "properties": {"layer": _layer_name(catalogue, "The wrapped layer's Keras class.")},
         "required": ["layer"],
+        "not": {"anyOf": [{"required": ["name"]}, {"required": ["from"]}]},
         "allOf": [{"$ref": f"#/$defs/{_ARGUMENTS}"}],
     }

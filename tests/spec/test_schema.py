@@ -147,3 +147,18 @@ def test_the_shorthands_are_in_the_schema(validator: Any) -> None:
     assert validator.is_valid(spec)
     assert not validator.is_valid({**spec, "outputs": {}})
     assert not validator.is_valid({**spec, "nodes": {"b": {"block": "unit", "from": []}}})
+
+
+def test_argument_values_are_typed_as_validate_types_them(validator: Any) -> None:
+    def dense(**arguments: Any) -> dict[str, Any]:
+        return {"graphspec": 1, "name": "m", "inputs": {"x": {"shape": [4]}},
+                "nodes": {"h": {"layer": "Dense", "from": "x", **arguments}},
+                "outputs": {"y": "h"}}  # fmt: skip
+
+    assert validator.is_valid(dense(units=4, use_bias=False, kernel_initializer="he_normal"))
+    assert validator.is_valid(dense(units=4, kernel_initializer={"name": "VarianceScaling"}))
+    assert validator.is_valid(dense(units="${width}", activation=None))
+    assert not validator.is_valid(dense(units="4"))  # strict: no "4" for 4
+    assert not validator.is_valid(dense(units=None))  # required
+    assert not validator.is_valid(dense(units=4, use_bias="no"))  # YAML 1.2: a string
+    assert not validator.is_valid(dense(units=4, name="h"))  # the node's key names it
