@@ -14,16 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from graphspec.catalogue.reader import load_catalogue
-from graphspec.pipeline import check_path
+from graphspec.pipeline import check_path, check_text
+from graphspec.read.source import load_text
+from graphspec.settings import DEFAULT_LIMITS
 from graphspec.spec.schema import json_schema
 from tests.conftest import FIXTURES, ROOT, spec_files
+from tests.spec_strategies import GenSpec, valid_specs
 
 pytest.importorskip("check_jsonschema")
 jsonschema = pytest.importorskip("jsonschema")
 
 SCHEMA_FILE = ROOT / "schemas" / "graphspec.schema.json"
+SCHEMA = json_schema()
 NOTES = sorted((FIXTURES / "notes").glob("*.yaml"))
 SCHEMA_INVALID = sorted((FIXTURES / "schema_invalid").glob("*.yaml"))
 SPEC_MODELS = (
@@ -162,3 +167,13 @@ def test_argument_values_are_typed_as_validate_types_them(validator: Any) -> Non
     assert not validator.is_valid(dense(units=None))  # required
     assert not validator.is_valid(dense(units=4, use_bias="no"))  # YAML 1.2: a string
     assert not validator.is_valid(dense(units=4, name="h"))  # the node's key names it
+
+
+@given(valid_specs())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_drawn_valid_specs_pass_the_schema(gen: GenSpec) -> None:
+    text, _ = gen.render()
+    assert check_text(text).ok
+    data = load_text(text, "<drawn>", DEFAULT_LIMITS)[0].data
+    errors = [e.message for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(data)]
+    assert errors == [], text
