@@ -27,6 +27,17 @@ from graphspec.spec.base import (
 )
 from graphspec.spec.params import strings, substitute
 
+_REFS_INPUT: Any = Ref | Annotated[list[Ref], Field(min_length=1)]
+"""What `from:` accepts as written: one reference or a list (`from: x` is `from: [x]`)."""
+_FROM_DOC = (
+    "The tensors the node reads: an input, a node, or a block instance's output "
+    "(`node.output`); one name or a list."
+)
+_LAYER_DOC = (
+    "The Keras layer class (keras.layers), e.g. Dense, Conv2D, LSTM; or an allowed custom layer."
+)
+_WITH_DOC = "Values for the block's params, replacing `${param}` in its nodes."
+
 if TYPE_CHECKING:
     from graphspec.spec.model import Spec
 
@@ -49,9 +60,12 @@ class LayerNode(ArgsModel):
     """`{layer: Conv2D, from: x, filters: 16, ...}`: a new layer with its own weights."""
 
     form: ClassVar[str] = "layer"
-    layer: Name
-    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
-    _to_list = field_validator("from_", mode="before")(as_list)
+    layer: Annotated[Name, Field(description=_LAYER_DOC, examples=["Dense", "Conv2D", "LSTM"])]
+    from_: Annotated[
+        list[Ref],
+        Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
+    ]
+    _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
         """The references the node reads, each with its path below the node."""
@@ -86,9 +100,15 @@ class UseNode(SpecModel):
     """`{use: encoder, from: x}`: call a shared entry again (same weights)."""
 
     form: ClassVar[str] = "use"
-    use: Name
-    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
-    _to_list = field_validator("from_", mode="before")(as_list)
+    use: Annotated[
+        Name,
+        Field(description="The shared entry to call again (same weights).", examples=["encoder"]),
+    ]
+    from_: Annotated[
+        list[Ref],
+        Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
+    ]
+    _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
         return _listed(self.from_)
@@ -116,11 +136,33 @@ class BlockNode(SpecModel):
     """`{block: conv_unit, from: x, with: {filters: 64}, repeat: 2}`: fresh block instances."""
 
     form: ClassVar[str] = "block"
-    block: Name
-    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
-    with_: Annotated[dict[Name, Any], Field(alias="with", default_factory=dict)]
-    repeat: Annotated[int, Field(ge=1, le=1000)] = 1
-    _to_list = field_validator("from_", mode="before")(as_list)
+    block: Annotated[
+        Name,
+        Field(description="The block (under `blocks:`) to instantiate.", examples=["conv_unit"]),
+    ]
+    from_: Annotated[
+        list[Ref],
+        Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
+    ]
+    with_: Annotated[
+        dict[Name, Any],
+        Field(
+            alias="with",
+            default_factory=dict,
+            description=_WITH_DOC,
+            examples=[{"filters": 64}],
+        ),
+    ]
+    repeat: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=1000,
+            description="Chain this many instances, each with its own weights.",
+            examples=[2],
+        ),
+    ] = 1
+    _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
         return _listed(self.from_)
@@ -150,12 +192,27 @@ class OpNode(SpecModel):
     """`{op: add, from: [a, b]}`: a merge of two or more tensors."""
 
     form: ClassVar[str] = "op"
-    op: MergeOp
-    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
-    axis: int | None = None
-    axes: int | list[int] | None = None
-    normalize: bool = False
-    _to_list = field_validator("from_", mode="before")(as_list)
+    op: Annotated[
+        MergeOp,
+        Field(
+            description="The merge of two or more tensors (a Keras merge layer).", examples=["add"]
+        ),
+    ]
+    from_: Annotated[
+        list[Ref],
+        Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
+    ]
+    axis: Annotated[
+        int | None, Field(description="concatenate: the axis to join along.", examples=[-1])
+    ] = None
+    axes: Annotated[
+        int | list[int] | None,
+        Field(description="dot: the axis or axes of the dot product.", examples=[1, [1, 2]]),
+    ] = None
+    normalize: Annotated[
+        bool, Field(description="dot: L2-normalise before the product (cosine).", examples=[True])
+    ] = False
+    _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
         return _listed(self.from_)
@@ -180,8 +237,23 @@ class ExprNode(SpecModel):
     """`{expr: "(a + b) / 2", from: {a: x, b: y}}`: a safe element-wise expression."""
 
     form: ClassVar[str] = "expr"
-    expr: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-    from_: Annotated[dict[Name, Ref], Field(alias="from", min_length=1)]
+    expr: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=1000),
+        Field(
+            description="A safe element-wise expression over the names bound in `from`.",
+            examples=["(a + b) / 2"],
+        ),
+    ]
+    from_: Annotated[
+        dict[Name, Ref],
+        Field(
+            alias="from",
+            min_length=1,
+            description="The expression's names, each bound to an input, node or block output.",
+            examples=[{"a": "x", "b": "y"}],
+        ),
+    ]
 
     def refs(self) -> list[tuple[str, SpecPath]]:
         return [(ref, ("from", key)) for key, ref in self.from_.items()]
@@ -205,17 +277,32 @@ class ExprNode(SpecModel):
 class SequenceItem(ArgsModel):
     """One layer of a `sequence`; `name` names its Keras layer."""
 
-    layer: Name
-    name: Name | None = None
+    layer: Annotated[Name, Field(description=_LAYER_DOC, examples=["Dense", "Conv2D", "LSTM"])]
+    name: Annotated[
+        Name | None,
+        Field(
+            description="The Keras layer's name (default: <node>_<position>).", examples=["proj"]
+        ),
+    ] = None
 
 
 class SequenceNode(SpecModel):
     """`{sequence: [...], from: x}`: a chain of layers, referred to by the node's name."""
 
     form: ClassVar[str] = "sequence"
-    sequence: Annotated[list[SequenceItem], Field(min_length=1)]
-    from_: Annotated[list[Ref], Field(alias="from", min_length=1)]
-    _to_list = field_validator("from_", mode="before")(as_list)
+    sequence: Annotated[
+        list[SequenceItem],
+        Field(
+            min_length=1,
+            description="The layers, applied in order; each is `{layer: ..., <arguments>}`.",
+            examples=[[{"layer": "Dense", "units": 64}, {"layer": "Dropout", "rate": 0.1}]],
+        ),
+    ]
+    from_: Annotated[
+        list[Ref],
+        Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
+    ]
+    _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
         return _listed(self.from_)
@@ -253,14 +340,25 @@ class SequenceNode(SpecModel):
 class SharedLayer(ArgsModel):
     """`shared: {encoder: {layer: LSTM, units: 32}}`."""
 
-    layer: Name
+    layer: Annotated[Name, Field(description=_LAYER_DOC, examples=["Dense", "Conv2D", "LSTM"])]
 
 
 class SharedBlock(SpecModel):
     """`shared: {tower: {block: cnn, with: {...}}}`: one block instance reused by every use."""
 
-    block: Name
-    with_: Annotated[dict[Name, Any], Field(alias="with", default_factory=dict)]
+    block: Annotated[
+        Name,
+        Field(
+            description="The block (under `blocks:`) whose one instance is shared.",
+            examples=["tower"],
+        ),
+    ]
+    with_: Annotated[
+        dict[Name, Any],
+        Field(
+            alias="with", default_factory=dict, description=_WITH_DOC, examples=[{"filters": 64}]
+        ),
+    ]
 
 
 def _form_of(value: Any) -> str | None:

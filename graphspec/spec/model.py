@@ -20,26 +20,70 @@ from graphspec.spec.forms import BlockNode, Node, Shared, SharedBlock, UseNode
 class InputSpec(SpecModel):
     """A model input: shape without the batch dimension (`null` = any size) and dtype."""
 
-    shape: Annotated[list[Annotated[int, Field(ge=1)] | None], Field(max_length=8)]
-    dtype: DType = "float32"
+    shape: Annotated[
+        list[Annotated[int, Field(ge=1)] | None],
+        Field(
+            max_length=8,
+            description="The shape without the batch dimension; null is a size known at run time.",
+            examples=[[28, 28, 1], [None]],
+        ),
+    ]
+    dtype: Annotated[
+        DType, Field(description="The input's element type.", examples=["float32", "int32"])
+    ] = "float32"
 
 
 class BlockInput(SpecModel):
     """A block input; shape and dtype come from the caller unless given."""
 
-    shape: list[Annotated[int, Field(ge=1)] | None] | None = None
-    dtype: DType | None = None
+    shape: Annotated[
+        list[Annotated[int, Field(ge=1)] | None] | None,
+        Field(
+            description="The shape without the batch dimension (default: the caller's).",
+            examples=[[None, 64]],
+        ),
+    ] = None
+    dtype: Annotated[
+        DType | None,
+        Field(description="The element type (default: the caller's).", examples=["float32"]),
+    ] = None
 
 
 class Block(SpecModel):
     """A reusable sub-graph; each instance is a nested keras Model."""
 
-    params: dict[Name, Any] = Field(default_factory=dict)
-    inputs: Annotated[dict[Name, BlockInput], Field(min_length=1)]
-    nodes: dict[Name, Node] = Field(default_factory=dict)
-    outputs: Annotated[dict[Name, Ref], Field(min_length=1)]
+    params: dict[Name, Any] = Field(
+        default_factory=dict,
+        description="The block's parameters and their defaults; nodes use them as `${name}`.",
+        examples=[{"filters": 32}],
+    )
+    inputs: Annotated[
+        dict[Name, BlockInput],
+        Field(
+            min_length=1,
+            description="The block's inputs; `x:` (empty) takes shape and dtype from the caller.",
+            examples=[{"x": None}],
+        ),
+    ]
+    nodes: dict[Name, Node] = Field(
+        default_factory=dict,
+        description="The block's nodes, by name; each reads inputs or other nodes of the block.",
+        examples=[{"h": {"layer": "Dense", "from": "x", "units": "${width}"}}],
+    )
+    outputs: Annotated[
+        dict[Name, Ref],
+        Field(
+            min_length=1,
+            description="The block's outputs: name → a node of the block (`from: inst.name`).",
+            examples=[{"y": "out"}],
+        ),
+    ]
 
-    @field_validator("inputs", mode="before")
+    @field_validator(
+        "inputs",
+        mode="before",
+        json_schema_input_type=Annotated[dict[Name, BlockInput | None], Field(min_length=1)],
+    )
     @classmethod
     def _empty_inputs(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
@@ -50,24 +94,48 @@ class Block(SpecModel):
 class Head(SpecModel):
     """A named model output with its training settings."""
 
-    from_: Annotated[Ref, Field(alias="from")]
-    loss: str | None = None
-    loss_weight: Annotated[float, Field(ge=0)] | None = None
-    metrics: list[str] = Field(default_factory=list)
+    from_: Annotated[
+        Ref,
+        Field(alias="from", description="The node the output is.", examples=["logits"]),
+    ]
+    loss: Annotated[
+        str | None,
+        Field(
+            description="The Keras loss (by name) when the model is compiled.",
+            examples=["sparse_categorical_crossentropy", "mse"],
+        ),
+    ] = None
+    loss_weight: Annotated[
+        Annotated[float, Field(ge=0)] | None,
+        Field(description="The weight of this head's loss in the total.", examples=[1.0, 0.5]),
+    ] = None
+    metrics: list[str] = Field(
+        default_factory=list,
+        description="Keras metrics (by name) for this head.",
+        examples=[["accuracy"]],
+    )
 
 
 class Optimizer(ArgsModel):
     """`optimizer: adam` or `{name: SGD, learning_rate: 0.01}`."""
 
-    name: str
+    name: Annotated[
+        str, Field(description="The Keras optimizer, by name.", examples=["adam", "SGD"])
+    ]
 
 
 class Compile(SpecModel):
     """Present: the built model is compiled with per-head losses, weights and metrics."""
 
-    optimizer: Optimizer
+    optimizer: Annotated[
+        Optimizer,
+        Field(
+            description="`adam`, or `{name: SGD, learning_rate: 0.01, ...}` with its arguments.",
+            examples=["adam", {"name": "SGD", "learning_rate": 0.01}],
+        ),
+    ]
 
-    @field_validator("optimizer", mode="before")
+    @field_validator("optimizer", mode="before", json_schema_input_type=str | Optimizer)
     @classmethod
     def _optimizer_shorthand(cls, value: Any) -> Any:
         return {"name": value} if isinstance(value, str) else value
@@ -76,20 +144,75 @@ class Compile(SpecModel):
 class Spec(SpecModel):
     """A whole spec file, as the user wrote it."""
 
-    graphspec: Literal[1]
-    name: Name
-    description: str = ""
-    unreachable: Literal["warning", "error"] = "warning"
-    inputs: Annotated[dict[Name, InputSpec], Field(min_length=1)]
-    shared: dict[Name, Shared] = Field(default_factory=dict)
-    blocks: dict[Name, Block] = Field(default_factory=dict)
-    nodes: dict[Name, Node] = Field(default_factory=dict)
-    outputs: Annotated[dict[Name, Head], Field(min_length=1)]
-    compile: Compile | None = None
+    graphspec: Annotated[Literal[1], Field(description="The spec language version.", examples=[1])]
+    name: Annotated[
+        Name, Field(description="The model's name (keras.Model name).", examples=["classifier"])
+    ]
+    description: Annotated[
+        str, Field(description="Free text about the model.", examples=["A small CNN for MNIST."])
+    ] = ""
+    unreachable: Annotated[
+        Literal["warning", "error"],
+        Field(
+            description="A branch that reaches no output: pruned with a warning, or an error.",
+            examples=["error"],
+        ),
+    ] = "warning"
+    inputs: Annotated[
+        dict[Name, InputSpec],
+        Field(
+            min_length=1,
+            description="The model's inputs, by name.",
+            examples=[{"image": {"shape": [28, 28, 1]}}],
+        ),
+    ]
+    shared: dict[Name, Shared] = Field(
+        default_factory=dict,
+        description="Layers or block instances called by several `use:` nodes, sharing weights.",
+        examples=[{"encoder": {"layer": "LSTM", "units": 32}}],
+    )
+    blocks: dict[Name, Block] = Field(
+        default_factory=dict,
+        description="Reusable sub-graphs with parameters, instantiated by `block:` nodes.",
+        examples=[
+            {
+                "unit": {
+                    "params": {"width": 32},
+                    "inputs": {"x": None},
+                    "nodes": {"h": {"layer": "Dense", "from": "x", "units": "${width}"}},
+                    "outputs": {"y": "h"},
+                }
+            }
+        ],
+    )
+    nodes: dict[Name, Node] = Field(
+        default_factory=dict,
+        description="The graph: each node has one of layer, use, block, op, expr, sequence.",
+        examples=[{"hidden": {"layer": "Dense", "from": "x", "units": 64}}],
+    )
+    outputs: Annotated[
+        dict[Name, Head],
+        Field(
+            min_length=1,
+            description="The model's outputs (heads): name → node, or `{from, loss, ...}`.",
+            examples=[{"probs": "softmax"}, {"probs": {"from": "logits", "loss": "mse"}}],
+        ),
+    ]
+    compile: Annotated[
+        Compile | None,
+        Field(
+            description="Present: the built model is compiled with this optimizer.",
+            examples=[{"optimizer": "adam"}],
+        ),
+    ] = None
 
     _source: SourceTree | None = PrivateAttr(default=None)
 
-    @field_validator("outputs", mode="before")
+    @field_validator(
+        "outputs",
+        mode="before",
+        json_schema_input_type=Annotated[dict[Name, Ref | Head], Field(min_length=1)],
+    )
     @classmethod
     def _head_shorthand(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
