@@ -10,6 +10,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphspec.analyse.state import Analysis
+from graphspec.catalogue.argument_types import (
+    STRUCTURAL_ARGUMENTS,
+    TYPE_WORDS,
+    expected_type,
+)
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.catalogue.reader import (
     UNSAFE_LAYERS,
@@ -31,18 +36,6 @@ from graphspec.spec.forms import (
 from graphspec.spec.model import Spec
 from graphspec.spec.params import PLACEHOLDER
 
-# Arguments a spec never writes: the node key names the layer, and shapes come from inputs.
-_STRUCTURAL = {
-    "name": "the node's key already names its layer; remove 'name'",
-    "input_shape": "shapes come from 'inputs'; remove 'input_shape'",
-    "input_dim": "shapes come from 'inputs'; remove 'input_dim'",
-    "batch_input_shape": "shapes come from 'inputs'; remove 'batch_input_shape'",
-    "batch_size": "the batch dimension is implicit; remove 'batch_size'",
-    "input_length": "shapes come from 'inputs'; remove 'input_length'",
-    "weights": "weights cannot be given in a spec",
-}
-
-
 _OBJECT_HINT = (
     "give a name Keras knows, or a mapping of that name and its arguments "
     "({name: VarianceScaling, scale: 2.0}); never a class path or a config"
@@ -54,47 +47,6 @@ def _plain_value(value: Any) -> bool:
     if isinstance(value, list):
         return all(_plain_value(v) for v in value)
     return value is None or isinstance(value, str | int | float | bool)
-
-
-# Types of common required arguments, which have no default to learn the type from.
-_REQUIRED_TYPES = {
-    "units": "int",
-    "filters": "int",
-    "kernel_size": "ints",
-    "rate": "float",
-    "input_dim": "int",
-    "output_dim": "int",
-    "num_heads": "int",
-    "key_dim": "int",
-    "n": "int",
-    "target_shape": "ints",
-    "dims": "ints",
-    "scale": "float",
-}
-_TYPE_WORDS = {
-    "bool": "true or false",
-    "int": "an integer",
-    "float": "a number",
-    "str": "a string",
-    "ints": "an integer or a list of integers",
-}
-
-
-def _expected_type(arg: str, default: object, required: bool) -> str | None:
-    """What type an argument takes, judged from its default (or a table for required ones)."""
-    if required:
-        return _REQUIRED_TYPES.get(arg)
-    if isinstance(default, bool):
-        return "bool"
-    if isinstance(default, int):
-        return "ints" if arg.endswith(("size", "strides", "rate", "axis")) else "int"
-    if isinstance(default, float):
-        return "float"
-    if isinstance(default, str):
-        return "str"
-    if isinstance(default, list) and all(isinstance(v, int) for v in default):
-        return "ints"
-    return None
 
 
 def _is_number(text: str) -> bool:
@@ -172,7 +124,7 @@ class _Checker(Reporter):
             args = {k: v for k, v in args.items() if k not in wrapped}
         suggested: set[str] = set()
         for arg, value in args.items():
-            if arg in _STRUCTURAL and arg not in info.args:
+            if arg in STRUCTURAL_ARGUMENTS and arg not in info.args:
                 self.structural(path, layer, arg)
             elif not info.accepts(arg):
                 close = self.closest(arg, [*info.all_args(), "from"])
@@ -246,7 +198,7 @@ class _Checker(Reporter):
             return
         if object_kind(arg) is not None and isinstance(value, str | Mapping):
             return  # a name or {name: ..., args}: check_named_value looks at it
-        kind = _expected_type(arg, about.default, about.required)
+        kind = expected_type(arg, about.default, about.required)
         if kind is None or _has_type(value, kind):
             return
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
@@ -255,7 +207,7 @@ class _Checker(Reporter):
             hint = f"write it without quotes: {arg}: {value}"
         self.error(
             codes.BAD_ARGUMENT_VALUE,
-            f"'{arg}' of {layer} takes {_TYPE_WORDS[kind]}, but received "
+            f"'{arg}' of {layer} takes {TYPE_WORDS[kind]}, but received "
             f"{type(value).__name__} {shown}",
             (*path, arg),
             hint,
@@ -295,12 +247,14 @@ class _Checker(Reporter):
     def structural(self, path: SpecPath, layer: str, arg: str) -> None:
         """An argument a spec never writes (`name`, `input_shape`, ...), at its key."""
         message = f"'{arg}' is not allowed on layer '{layer}'"
-        self.error(codes.UNKNOWN_ARGUMENT, message, (*path, arg), _STRUCTURAL[arg], key=True)
+        self.error(
+            codes.UNKNOWN_ARGUMENT, message, (*path, arg), STRUCTURAL_ARGUMENTS[arg], key=True
+        )
 
     def check_custom(self, path: SpecPath, layer: str, args: Mapping[str, Any]) -> None:
         """An allowed custom layer: its arguments are only ever plain values."""
         for arg, value in args.items():
-            if arg in _STRUCTURAL:
+            if arg in STRUCTURAL_ARGUMENTS:
                 self.structural(path, layer, arg)
             elif not _plain_value(value) and not (
                 object_kind(arg) is not None and isinstance(value, Mapping)

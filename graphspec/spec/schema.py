@@ -25,7 +25,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from graphspec.analyse.arguments import _STRUCTURAL, _expected_type
+from graphspec.catalogue.argument_types import STRUCTURAL_ARGUMENTS, expected_type
 from graphspec.catalogue.reader import (
     UNSAFE_LAYERS,
     ArgInfo,
@@ -147,7 +147,7 @@ def _value_schema(argument: str, arg: ArgInfo) -> dict[str, Any]:
     if object_kind(argument) is not None:
         kinds = [{"type": "string"}, {"type": "object"}]
     else:
-        kind = _expected_type(argument, arg.default, arg.required)
+        kind = expected_type(argument, arg.default, arg.required)
         if kind is None:
             return {} if not arg.required else {"not": {"type": "null"}}
         kinds = [_TYPES[kind]] if kind == "str" else [_TYPES[kind], _PLACEHOLDER]
@@ -169,7 +169,7 @@ def _layer_arguments(catalogue: Catalogue) -> dict[str, Any]:
         for argument in arguments:
             if first in WRAPPERS and argument == "layer":
                 continue
-            if argument in _STRUCTURAL and argument not in own:
+            if argument in STRUCTURAL_ARGUMENTS and argument not in own:
                 continue  # validate refuses it (`name` is a sequence item's own key)
             properties[argument] = _argument(first, catalogue, argument)
         if first in WRAPPERS:
