@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from graphspec.cli import graph, main
+from graphspec.cli import EXIT_BROKEN_PIPE, graph, main
 from graphspec.cli.build import added
 from graphspec.diagnostics import Diagnostic, Location, Severity
 from graphspec.pipeline import check_path
@@ -340,3 +341,26 @@ def test_build_of_invalid_spec_exits_1_before_keras(capsys: pytest.CaptureFixtur
     assert main(["build", str(INVALID / "cycle.yaml"), "-o", str(target)]) == 1
     assert "error[GS203]" in capsys.readouterr().err
     assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "command", [["summary", *SEEDS], ["validate", "--format", "json", *SEEDS], ["schema"]]
+)
+def test_a_closed_pipe_ends_quietly_with_sigpipes_status(command: list[str]) -> None:
+    # `graphspec summary ... | head -1`: the reader is gone before graphspec writes, so every
+    # write fails; the run ends as `git log | head` does (141 = 128 + SIGPIPE), saying nothing.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "graphspec", *command],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == EXIT_BROKEN_PIPE == 141
+    assert result.stderr == ""
