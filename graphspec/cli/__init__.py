@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from graphspec import __version__
 from graphspec.cli import build, diff, export, graph, import_, schema, smoke, summary, validate
 from graphspec.cli.exits import (
     EXIT_BROKEN_PIPE,
@@ -55,6 +56,9 @@ def make_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument(
+        "--version", action="version", version=f"graphspec {__version__}", help="print the version"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parents = [spec_options()]
     for command in COMMANDS:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import graphspec
 from graphspec.cli import EXIT_BROKEN_PIPE, graph, main
 from graphspec.cli.build import added
 from graphspec.diagnostics import Diagnostic, Location, Severity
@@ -364,3 +365,10 @@ def test_a_closed_pipe_ends_quietly_with_sigpipes_status(command: list[str]) -> 
         os.close(write_end)
     assert result.returncode == EXIT_BROKEN_PIPE == 141
     assert result.stderr == ""
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"graphspec {graphspec.__version__}\n"
