@@ -372,3 +372,36 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out == f"graphspec {graphspec.__version__}\n"
+
+
+def test_a_long_cycle_is_shown_by_its_ends_and_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    count = 3000
+    nodes = "".join(
+        f"  n{i}: {{layer: Dense, from: n{(i - 1) % count}, units: 4}}\n" for i in range(count)
+    )
+    spec = tmp_path / "cycle.yaml"
+    spec.write_text(
+        "graphspec: 1\nname: ring\ninputs:\n  x: {shape: [4]}\nnodes:\n"
+        + nodes
+        + "outputs:\n  out: n0\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(spec)]) == 1
+    out = capsys.readouterr().out
+    found = [line for line in out.splitlines() if "has a cycle" in line]
+    assert len(found) == 1, out[:500]
+    line = found[0]
+    assert len(line) < 300, len(line)
+    assert "→ … (2,994 more) →" in line
+    assert line.endswith(line.split("cycle: ", 1)[1].split(" → ", 1)[0])  # back to the start
+
+
+def test_a_short_cycle_is_shown_whole() -> None:
+    from graphspec.analyse.references import cycle_text
+
+    assert cycle_text(["a", "b", "c"]) == "a → b → c → a"
+    names = [f"n{i}" for i in range(9)]
+    assert cycle_text(names) == "n0 → n1 → n2 → … (3 more) → n6 → n7 → n8 → n0"
+    assert cycle_text(names[:8]) == " → ".join([*names[:8], "n0"])
