@@ -134,28 +134,29 @@ def _in_our_words(error: Any, path: SpecPath) -> tuple[str, str | None, bool]:
     context = error.get("ctx") or {}
     inside_block = len(path) >= 3 and path[0] == "blocks"
     field_name = path[2] if inside_block else None
-    if inside_block and field_name == "inputs" and len(path) == 3 and isinstance(shown, list):
+    listed = isinstance(shown, list) and bool(shown)  # an empty list is only "expected ..."
+    if inside_block and field_name == "inputs" and len(path) == 3 and listed:
         names = [str(name) for name in shown if isinstance(name, str)] or ["x"]
         written = ", ".join(f"{name}: {{}}" for name in names)
         return f"{_INPUTS_FORM}: write inputs: {{{written}}}", None, True
-    if inside_block and field_name == "inputs" and len(path) == 4 and isinstance(shown, list):
+    if inside_block and field_name == "inputs" and len(path) == 4 and listed:
         written = f"{path[-1]}: {{shape: {_flow(shown)}}}"
         return f"{_INPUTS_FORM}: write inputs: {{{written}}}", None, True
     if (
         inside_block
         and field_name == "outputs"
         and (
-            (len(path) == 3 and isinstance(shown, list))
-            or (len(path) == 4 and isinstance(shown, Mapping))
+            (len(path) == 3 and listed)
+            or (len(path) == 4 and isinstance(shown, Mapping) and "from" in shown)
         )
     ):
         if isinstance(shown, list):
             pairs = [(f"y{i}" if len(shown) > 1 else "y", ref) for i, ref in enumerate(shown)]
         else:
-            pairs = [(str(path[-1]), shown.get("from", "out"))]
+            pairs = [(str(path[-1]), shown["from"])]
         written = ", ".join(f"{name}: {_plain(ref)}" for name, ref in pairs)
         return f"block outputs map a name to a reference: write outputs: {{{written}}}", None, True
-    if path and path[-1] == "from" and isinstance(shown, list) and kind == "dict_type":
+    if path and path[-1] == "from" and listed and kind == "dict_type":
         letters = "abcdefghijklmnopqrstuvwxyz"
         written = ", ".join(f"{letters[i % 26]}: {_plain(ref)}" for i, ref in enumerate(shown))
         return f"expr binds names: write from: {{{written}}}", None, True

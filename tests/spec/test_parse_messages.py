@@ -59,6 +59,14 @@ _BASE = "graphspec: 1\nname: s\ninputs:\n  x: {shape: [8]}\noutputs:\n  out: x\n
             _BASE + "blocks:\n  b:\n    inputs: {h: {}}\n    nodes: {}\n    outputs: [h]\n",
             "block outputs map a name to a reference: write outputs: {y: h}",
         ),
+        (
+            _BASE + "blocks:\n  b:\n    inputs: {h: {}}\n    nodes: {}\n    outputs: []\n",
+            "'blocks.b.outputs': expected a mapping (received [])",
+        ),
+        (
+            _BASE + "blocks:\n  b:\n    inputs: {h: {}}\n    nodes: {}\n    outputs: {y: {a: h}}\n",
+            "'blocks.b.outputs.y': expected a string",
+        ),
     ],
     ids=[
         "scalar-shape",
@@ -67,6 +75,8 @@ _BASE = "graphspec: 1\nname: s\ninputs:\n  x: {shape: [8]}\noutputs:\n  out: x\n
         "input-as-list",
         "block-input-shape",
         "block-outputs-list",
+        "block-outputs-empty",
+        "block-output-mapping-without-from",
     ],
 )
 def test_no_pydantic_wording_reaches_the_user(text: str, message: str) -> None:
