@@ -77,9 +77,18 @@ def find_cycles(graph: Any) -> list[list[str]]:
     return cycles
 
 
+_CYCLE_ENDS = 3
+"""How many names a long cycle shows at each end; the rest are counted."""
+
+
 def cycle_text(cycle: list[str]) -> str:
-    """``a → b → c → a``."""
-    return " → ".join([*cycle, cycle[0]])
+    """``a → b → c → a``; a long cycle as its first and last few names and the count between
+    (``a → b → c → … (2,994 more) → x → y → z → a``), so a message stays one short line."""
+    if len(cycle) <= 2 * _CYCLE_ENDS + 2:
+        return " → ".join([*cycle, cycle[0]])
+    hidden = len(cycle) - 2 * _CYCLE_ENDS
+    shown = [*cycle[:_CYCLE_ENDS], f"… ({hidden:,} more)", *cycle[-_CYCLE_ENDS:], cycle[0]]
+    return " → ".join(shown)
 
 
 class _Resolver:

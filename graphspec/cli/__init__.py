@@ -10,11 +10,14 @@ without it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
+from graphspec import __version__
 from graphspec.cli import build, diff, export, graph, import_, schema, smoke, summary, validate
 from graphspec.cli.exits import (
+    EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -27,6 +30,7 @@ from graphspec.diagnostics.render import escape
 
 __all__ = [
     "COMMANDS",
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
@@ -46,9 +50,15 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graphspec",
         description="Compile declarative YAML/JSON network specs into Keras 3 functional models.",
-        epilog="Exit codes: 0 valid, 1 invalid spec, 2 usage or I/O error, 3 internal error.",
+        epilog=(
+            "Exit codes: 0 valid, 1 invalid spec, 2 usage or I/O error, 3 internal error, "
+            "141 the output pipe closed early (as `git log | head`)."
+        ),
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument(
+        "--version", action="version", version=f"graphspec {__version__}", help="print the version"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parents = [spec_options()]
     for command in COMMANDS:
@@ -61,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         code: int = args.run(args, options_from(args), sys.stdout, sys.stderr)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except UsageError as error:
         print(f"graphspec: error: {escape(str(error))}", file=sys.stderr)
         return EXIT_USAGE
@@ -77,3 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`... | head -1`): end quietly, as SIGPIPE ends `git log | head`.
+    stdout is pointed at the null device so that the interpreter's own flush at exit does not
+    fail again and print 'Exception ignored ... BrokenPipeError'."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a file (a test's StringIO)
+        pass
+    return EXIT_BROKEN_PIPE

@@ -18,6 +18,10 @@ EXIT_INTERNAL: Final = 3
 """A bug in graphspec."""
 EXIT_INTERRUPTED: Final = 130
 """Ctrl-C, as shells report SIGINT."""
+EXIT_BROKEN_PIPE: Final = 141
+"""The reader of the output went away (`graphspec summary ... | head -1`): 128 + SIGPIPE, the
+status a shell reports for `git log | head -1`, `cat` or `ls`, which SIGPIPE ends. A pipeline
+run with `set -o pipefail` sees it, as it sees theirs; without pipefail only `head` counts."""
 
 
 class UsageError(Exception):

@@ -1,9 +1,12 @@
 """The CLI and the file system: which spec files a command reads, and how it writes outputs.
 
 The policy is for specs that come from someone else (a pull request in CI):
-- spec arguments may be files, directories (every .yaml, .yml and .json below them) or glob
-  patterns a shell left unexpanded; a symbolic link is never read, so a spec cannot be a link
-  to a secret whose lines would then be quoted under a diagnostic;
+- spec arguments may be files, directories or glob patterns a shell left unexpanded; a
+  directory contributes its spec files at any depth (`DIRECTORY_RULE`): every .yaml and .yml,
+  and a .json only when its top level is an object with a "graphspec" key (or it is not valid
+  JSON, so a broken spec is reported, not skipped), so a test's `expected.json` or a JSON
+  schema beside the specs is not read as one; a symbolic link is never read, so a spec cannot
+  be a link to a secret whose lines would then be quoted under a diagnostic;
 - an output is checked before any slow work, never written through a symbolic link, and
   replaced atomically, so a failure leaves the old file (or nothing) behind, never half of one.
 
@@ -13,6 +16,7 @@ Failures are `UsageError`s (exit 2), not tracebacks. Only the standard library i
 from __future__ import annotations
 
 import glob
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,10 +24,29 @@ from pathlib import Path
 from graphspec.atomic import write_text
 from graphspec.cli.exits import UsageError
 
-__all__ = ["SPEC_SUFFIXES", "check_output", "expand", "expand_one", "write_text_atomically"]
+__all__ = [
+    "DIRECTORY_RULE",
+    "SPEC_SUFFIXES",
+    "check_output",
+    "expand",
+    "expand_one",
+    "is_spec_file",
+    "write_text_atomically",
+]
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
-"""What a directory argument contributes: files with these suffixes, at any depth."""
+"""The suffixes a directory argument looks at, at any depth (`is_spec_file` decides)."""
+
+DIRECTORY_RULE = (
+    "a directory contributes every .yaml and .yml file below it, and each .json file whose "
+    'top level has a "graphspec" key or that is not valid JSON (so a broken spec is reported); '
+    "other JSON, such as a test's expected.json, is left alone"
+)
+"""The rule in words, for `validate --help` and the README."""
+
+_JSON_PEEK_BYTES = 16 * 1024 * 1024
+"""A .json file larger than this is not opened to look for the key (not a spec: the reader's
+size cap is the same)."""
 
 
 def expand(paths: Sequence[str]) -> list[Path]:
@@ -40,7 +63,10 @@ def expand(paths: Sequence[str]) -> list[Path]:
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix in SPEC_SUFFIXES and p.is_file() and not p.is_symlink()
+                if p.suffix in SPEC_SUFFIXES
+                and p.is_file()
+                and not p.is_symlink()
+                and is_spec_file(p)
             )
             if not found:
                 raise UsageError(f"{raw}: directory holds no .yaml, .yml or .json spec")
@@ -63,6 +89,21 @@ def expand(paths: Sequence[str]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def is_spec_file(path: Path) -> bool:
+    """Whether a file a directory holds is a spec: .yaml and .yml always; .json when it is an
+    object with a top-level "graphspec" key, or when it cannot be read as JSON at all (then
+    `validate` reports why, rather than a broken spec being skipped unseen)."""
+    if path.suffix != ".json":
+        return True
+    try:
+        if path.stat().st_size > _JSON_PEEK_BYTES:
+            return False
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return True  # unreadable or broken: read it, and report what is wrong
+    return isinstance(data, dict) and "graphspec" in data
 
 
 def expand_one(raw: str, purpose: str) -> Path:

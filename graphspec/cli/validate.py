@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from graphspec.cli.exits import EXIT_INVALID, EXIT_OK
-from graphspec.cli.files import expand
+from graphspec.cli.files import DIRECTORY_RULE, expand
 from graphspec.cli.reports import check_file, print_diagnostics
 from graphspec.diagnostics import Severity
 from graphspec.diagnostics.render import file_json, format_github, run_json
@@ -30,7 +30,12 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
         "reachability. Never imports TensorFlow or Keras. Every problem of every file is "
         "reported in one run.",
     )
-    parser.add_argument("specs", nargs="+", metavar="SPEC", help="spec files or directories")
+    parser.add_argument(
+        "specs",
+        nargs="+",
+        metavar="SPEC",
+        help=f"spec files, directories or glob patterns; {DIRECTORY_RULE}",
+    )
     parser.add_argument(
         "--format",
         choices=FORMATS,

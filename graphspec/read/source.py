@@ -365,6 +365,26 @@ def _diag(
     return Diagnostic(code, Severity.ERROR, message, Location(file, line, column), (), hint)
 
 
+def _syntax_hint(message: str, lines: list[str], line: int, column: int) -> str | None:
+    """What to change for the YAML syntax errors people make most, from PyYAML's message and
+    the line it points at (libyaml and the pure-Python scanner word them slightly apart)."""
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "cannot start any token" in message and (
+        "'\\t'" in message or source[column - 1 : column] == "\t"
+    ):
+        return "YAML indents with spaces, not tabs: replace the tab with spaces"
+    if "did not find expected ',' or" in message and "${" in source:
+        placeholder = re.search(r"\$\{[^}]*\}?", source)
+        written = placeholder.group() if placeholder else "${name}"
+        return f'a placeholder in {{...}} is read as YAML flow syntax: quote it: "{written}"'
+    if "did not find expected key" in message:
+        return (
+            "keys of one mapping start in the same column: align this line with the keys "
+            "above it (indent with spaces, two per level)"
+        )
+    return None
+
+
 def load_text(
     text: str, file: str = "<memory>", limits: Limits = DEFAULT_LIMITS
 ) -> tuple[SourceTree | None, list[Diagnostic]]:
@@ -398,7 +418,8 @@ def load_text(
             message = f"the spec nests deeper than {limits.max_depth} levels"
             hint = "a spec needs only a few levels; the YAML parser stops at 1,000"
             return None, [_diag(file, codes.NESTED_TOO_DEEP, message, line, column, hint)]
-        return None, [_diag(file, codes.SYNTAX, f"invalid YAML: {message}", line, column)]
+        fix = _syntax_hint(message, split_lines(text), line, column)
+        return None, [_diag(file, codes.SYNTAX, f"invalid YAML: {message}", line, column, fix)]
     except yaml.reader.ReaderError as error:
         before = text[: error.position]
         line = len(split_lines(before)) if before else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from graphspec.cli import graph, main
+import graphspec
+from graphspec.cli import EXIT_BROKEN_PIPE, graph, main
 from graphspec.cli.build import added
 from graphspec.diagnostics import Diagnostic, Location, Severity
 from graphspec.pipeline import check_path
@@ -340,3 +342,66 @@ def test_build_of_invalid_spec_exits_1_before_keras(capsys: pytest.CaptureFixtur
     assert main(["build", str(INVALID / "cycle.yaml"), "-o", str(target)]) == 1
     assert "error[GS203]" in capsys.readouterr().err
     assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "command", [["summary", *SEEDS], ["validate", "--format", "json", *SEEDS], ["schema"]]
+)
+def test_a_closed_pipe_ends_quietly_with_sigpipes_status(command: list[str]) -> None:
+    # `graphspec summary ... | head -1`: the reader is gone before graphspec writes, so every
+    # write fails; the run ends as `git log | head` does (141 = 128 + SIGPIPE), saying nothing.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "graphspec", *command],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == EXIT_BROKEN_PIPE == 141
+    assert result.stderr == ""
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"graphspec {graphspec.__version__}\n"
+
+
+def test_a_long_cycle_is_shown_by_its_ends_and_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    count = 3000
+    nodes = "".join(
+        f"  n{i}: {{layer: Dense, from: n{(i - 1) % count}, units: 4}}\n" for i in range(count)
+    )
+    spec = tmp_path / "cycle.yaml"
+    spec.write_text(
+        "graphspec: 1\nname: ring\ninputs:\n  x: {shape: [4]}\nnodes:\n"
+        + nodes
+        + "outputs:\n  out: n0\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(spec)]) == 1
+    out = capsys.readouterr().out
+    found = [line for line in out.splitlines() if "has a cycle" in line]
+    assert len(found) == 1, out[:500]
+    line = found[0]
+    assert len(line) < 300, len(line)
+    assert "→ … (2,994 more) →" in line
+    assert line.endswith(line.split("cycle: ", 1)[1].split(" → ", 1)[0])  # back to the start
+
+
+def test_a_short_cycle_is_shown_whole() -> None:
+    from graphspec.analyse.references import cycle_text
+
+    assert cycle_text(["a", "b", "c"]) == "a → b → c → a"
+    names = [f"n{i}" for i in range(9)]
+    assert cycle_text(names) == "n0 → n1 → n2 → … (3 more) → n6 → n7 → n8 → n0"
+    assert cycle_text(names[:8]) == " → ".join([*names[:8], "n0"])

@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from graphspec.cli import main
 from graphspec.cli.exits import UsageError
-from graphspec.cli.files import check_output, expand, expand_one, write_text_atomically
+from graphspec.cli.files import (
+    DIRECTORY_RULE,
+    check_output,
+    expand,
+    expand_one,
+    write_text_atomically,
+)
 from graphspec.cli.reports import check_file
 from graphspec.settings import Options
 
@@ -225,3 +232,43 @@ def test_a_spec_that_cannot_be_read_is_a_usage_error(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(UsageError, match=r"folder\.yaml: cannot read: Is a directory"):
         check_file(folder, Options())
+
+
+def test_a_directory_reads_json_only_when_it_is_a_spec(tmp_path: Path) -> None:
+    folder = tmp_path / "case"
+    folder.mkdir()
+    files = {
+        "spec.yaml": "graphspec: 1\n",
+        "spec.json": '{"name": "s", "graphspec": 1}',
+        "bom.json": '\ufeff{"graphspec": 1}',
+        "broken.json": '{"graphspec": 1,',  # reported by validate, never skipped unseen
+        "expected.json": '{"status": "valid", "files": []}',
+        "schema.json": '{"properties": {"graphspec": {"const": 1}}}',  # nested: not a spec
+        "list.json": '[{"graphspec": 1}]',
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert sorted(path.name for path in expand([str(folder)])) == [
+        "bom.json",
+        "broken.json",
+        "spec.json",
+        "spec.yaml",
+    ]
+    # named one by one (or by a pattern), a file is always read
+    assert expand([str(folder / "expected.json")]) == [folder / "expected.json"]
+
+
+def test_validate_of_a_folder_with_an_expected_json_beside_its_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = Path(__file__).parents[2] / "specs" / "seeds" / "seed000_siso.yaml"
+    (tmp_path / "model.yaml").write_text(spec.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "expected.json").write_text('{"params": 1234}', encoding="utf-8")
+    assert main(["validate", str(tmp_path)]) == 0
+    assert "checked 1 spec(s): 1 valid" in capsys.readouterr().err
+
+
+def test_validate_help_states_the_directory_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    assert " ".join(DIRECTORY_RULE.split()) in " ".join(capsys.readouterr().out.split())

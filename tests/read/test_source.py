@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graphspec.read.source import load_file, load_text
+from graphspec.read.source import _syntax_hint, load_file, load_text
 
 
 def test_scalars_follow_yaml_1_2() -> None:
@@ -98,3 +98,34 @@ def test_text_from_python_meets_the_size_cap_too() -> None:
         check_text(text, "big.yaml", Options(limits=Limits(max_bytes=200))).diagnostics[0].code
         != "GS017"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "hint"),
+    [
+        ("graphspec: 1\ninputs:\n\tx: {shape: [3]}\n", 3, "YAML indents with spaces, not tabs"),
+        ("graphspec: 1\ninputs:\n  x: {shape: [3]}\n nodes: 1\n", 4, "align this line"),
+        (
+            "graphspec: 1\nnodes:\n  c: {layer: Conv2D, args: {filters: ${filters}}}\n",
+            3,
+            'quote it: "${filters}"',
+        ),
+        ("graphspec: 1\ninputs:\n  x: {shape: [${n}, 3]}\n", 3, 'quote it: "${n}"'),
+    ],
+    ids=["tab", "indentation", "placeholder-in-mapping", "placeholder-in-list"],
+)
+def test_common_yaml_syntax_errors_come_with_a_hint(text: str, line: int, hint: str) -> None:
+    tree, problems = load_text(text, "spec.yaml")
+    assert tree is None
+    [problem] = problems
+    assert problem.code == "GS010"
+    assert problem.location.line == line
+    assert problem.hint is not None and hint in problem.hint, problem
+
+
+def test_the_tab_hint_reads_the_pure_python_scanners_message_too() -> None:
+    message = "found character '\\t' that cannot start any token"
+    assert _syntax_hint(message, ["a:", "  b: 1"], 2, 3) == (
+        "YAML indents with spaces, not tabs: replace the tab with spaces"
+    )
+    assert _syntax_hint("while scanning for the next token", ["a"], 1, 1) is None
