@@ -21,6 +21,7 @@ from graphspec.read.source import split_lines
 
 __all__ = [
     "JSON_VERSION",
+    "TAB_MARKER",
     "diagnostic_json",
     "escape",
     "file_json",
@@ -37,6 +38,10 @@ JSON_VERSION: Final = 1
 # bidirectional formatting characters: none of them may reach a terminal or a CI log raw.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+TAB_MARKER: Final = "\u2192"
+"""What a tab shows as in a quoted source line (→): visible, and one column wide like the tab
+YAML counts, so the caret stays under the right character."""
 
 _WINDOW: Final = 240
 """Longest piece of a source line quoted under a diagnostic, in characters."""
@@ -89,7 +94,7 @@ def format_text(diagnostic: Diagnostic, lines: Sequence[str] | None = None) -> s
         lines = source_lines(location.file) if location.line else []
     if 0 < location.line <= len(lines) and diagnostic.code.quotes_source:
         # A window of the line around the column: long lines stay cheap and readable.
-        whole = lines[location.line - 1].replace("\t", " ")
+        whole = lines[location.line - 1].replace("\t", TAB_MARKER)  # one column, visible
         start = max(0, location.column - 1 - _LEAD)
         source = whole[start : start + _WINDOW]
         gutter = f"{location.line:>5} | "

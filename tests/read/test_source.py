@@ -129,3 +129,14 @@ def test_the_tab_hint_reads_the_pure_python_scanners_message_too() -> None:
         "YAML indents with spaces, not tabs: replace the tab with spaces"
     )
     assert _syntax_hint("while scanning for the next token", ["a"], 1, 1) is None
+
+
+def test_a_tab_shows_as_a_marker_with_the_caret_under_it() -> None:
+    from graphspec.diagnostics.render import TAB_MARKER, format_text
+
+    text = "graphspec: 1\ninputs:\n\tx: {shape: [3]}\n"
+    _, [problem] = load_text(text, "spec.yaml")
+    _, quoted, caret, hint = format_text(problem, text.splitlines()).splitlines()
+    assert quoted == f"    3 | {TAB_MARKER}x: {{shape: [3]}}"
+    assert quoted[caret.index("^")] == TAB_MARKER == "\u2192"
+    assert "not tabs" in hint
