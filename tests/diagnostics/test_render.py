@@ -13,6 +13,7 @@ import pytest
 from graphspec.diagnostics import Diagnostic, Location, Severity
 from graphspec.diagnostics.render import (
     JSON_VERSION,
+    TAB_MARKER,
     diagnostic_json,
     escape,
     file_json,
@@ -109,9 +110,9 @@ def test_text_escapes_message_hint_and_source_and_keeps_the_caret_aligned() -> N
     assert hint == "    hint: \\x1b]0;title\\x07"
 
 
-def test_text_turns_tabs_in_the_source_into_spaces() -> None:
+def test_text_shows_tabs_in_the_source_as_a_visible_marker() -> None:
     _, quoted, caret = format_text(_diagnostic(column=3), ["\t\tx: 1"]).splitlines()
-    assert quoted == "    1 |   x: 1"
+    assert quoted == f"    1 | {TAB_MARKER}{TAB_MARKER}x: 1"
     assert quoted[caret.index("^")] == "x"
 
 
@@ -164,7 +165,7 @@ def test_every_fixture_diagnostic_prints_safely_with_its_caret_on_the_column(
         if not diagnostic.code.quotes_source or not 0 < location.line <= len(lines):
             continue
         quoted, caret = text.splitlines()[1:3]
-        source = lines[location.line - 1].replace("\t", " ")
+        source = lines[location.line - 1].replace("\t", TAB_MARKER)
         if location.column - 1 < len(source):  # the caret stands on the column's character
             expected = escape(source[location.column - 1])[0]
             assert quoted[caret.index("^")] == expected, (quoted, caret)
