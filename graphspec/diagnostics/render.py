@@ -1,4 +1,4 @@
-"""Diagnostics as text for people, GitHub workflow commands for CI, and JSON for tools.
+"""Diagnostics as text for people, GitHub workflow commands for CI, JSON and SARIF for tools.
 
 Shared by every front end (the CLI today; SARIF, pre-commit and an editor later), so none of
 them needs the CLI to print a diagnostic. Everything a spec controls (names, keys, values in
@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Final
+from urllib.parse import quote
 
-from graphspec.diagnostics import Diagnostic, format_path
+from graphspec.diagnostics import Diagnostic, Location, format_path
+from graphspec.diagnostics.codes import Code
 from graphspec.read.source import split_lines
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "format_github",
     "format_text",
     "run_json",
+    "sarif_log",
     "source_lines",
 ]
 
@@ -153,3 +156,111 @@ def run_json(files: Iterable[dict[str, Any]], status: str | None = None) -> dict
         document["status"] = status
     document["files"] = list(files)
     return document
+
+
+SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
+"""The `$schema` of a SARIF log, as GitHub code scanning and the SARIF validators expect it."""
+_SARIF_LEVEL: Final = {"error": "error", "warning": "warning", "info": "note"}
+_DOCS: Final = "docs/diagnostics.md"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces to `-`."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def _artifact_uri(file: str) -> str:
+    """A spec path as a SARIF URI reference: relative as given (``/`` separators,
+    percent-encoded), relative to the working directory when it lies below it, else file:."""
+    path = PurePath(file)
+    if path.is_absolute():
+        try:
+            path = Path(file).relative_to(Path.cwd())
+        except ValueError:
+            return Path(file).as_uri()
+    return quote(path.as_posix(), safe="/-._~!$&'()*+,;=:@")
+
+
+def _sarif_location(location: Location) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(location.file)}}
+    if location.line > 0:
+        region = {"startLine": location.line}
+        if location.column > 0:
+            region["startColumn"] = location.column
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _sarif_rule(code: Code) -> dict[str, Any]:
+    section = f"{_DOCS}#{_anchor(code.group.heading)}"
+    return {
+        "id": code.id,
+        "name": code.id,
+        "shortDescription": {"text": code.title},
+        "help": {
+            "text": f"{code.title}. Fix: {code.fix}. See {section}.",
+            "markdown": f"{code.title}.\n\n**Fix:** {code.fix}.\n\nSee [{code.group.heading}]"
+            f"({section}).",
+        },
+        "defaultConfiguration": {"level": _SARIF_LEVEL[str(code.severity)]},
+        "properties": {"stage": str(code.stage)},
+    }
+
+
+def _sarif_result(diagnostic: Diagnostic, rule_index: int) -> dict[str, Any]:
+    message = diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
+    result: dict[str, Any] = {
+        "ruleId": diagnostic.code.id,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL[str(diagnostic.severity)],
+        "message": {"text": message},
+        "locations": [_sarif_location(diagnostic.location)],
+    }
+    if diagnostic.path:
+        result["locations"][0]["logicalLocations"] = [
+            {"fullyQualifiedName": format_path(diagnostic.path), "kind": "member"}
+        ]
+    if diagnostic.related:
+        result["relatedLocations"] = [
+            {"id": number, **_sarif_location(other), "message": {"text": "see also"}}
+            for number, other in enumerate(diagnostic.related)
+        ]
+    return result
+
+
+def sarif_log(
+    diagnostics: Iterable[Diagnostic], version: str, *, successful: bool = True
+) -> dict[str, Any]:
+    """One SARIF 2.1.0 log for a run: one rule per code used (its title, fix and section of
+    docs/diagnostics.md), one result per diagnostic, in the order given.
+
+    Columns count Unicode code points, as the reader does (`columnKind`). Message text goes
+    out unescaped: JSON encoding makes it safe, and SARIF viewers show `text` as plain text.
+    """
+    rules: dict[str, int] = {}
+    codes: list[Code] = []
+    results = []
+    for diagnostic in diagnostics:
+        code = diagnostic.code
+        if code.id not in rules:
+            rules[code.id] = len(codes)
+            codes.append(code)
+        results.append(_sarif_result(diagnostic, rules[code.id]))
+    driver = {
+        "name": "graphspec",
+        "version": version,
+        "semanticVersion": version,
+        "rules": [_sarif_rule(code) for code in codes],
+    }
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "invocations": [{"executionSuccessful": successful}],
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
