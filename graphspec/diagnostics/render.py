@@ -1,6 +1,6 @@
 """Diagnostics as text for people, GitHub workflow commands for CI, JSON and SARIF for tools.
 
-Shared by every front end (the CLI today; SARIF, pre-commit and an editor later), so none of
+Shared by every front end (the CLI and its SARIF log today; an editor later), so none of
 them needs the CLI to print a diagnostic. Everything a spec controls (names, keys, values in
 messages, file names) is escaped on the way out: a spec must not be able to move a terminal's
 cursor, hide text with bidirectional controls, or forge a `::error::` line in a CI log.
