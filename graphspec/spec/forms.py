@@ -96,7 +96,24 @@ class LayerNode(ArgsModel):
         )
 
 
-class UseNode(SpecModel):
+class _NoArguments:
+    """What a form without Keras constructor arguments says: it declares no layer the catalogue
+    checks, holds no `${param}`, and is the same in every block instance."""
+
+    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        return [(name, ())]
+
+    def declared_layers(self) -> list[LayerDeclaration]:
+        return []
+
+    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
+        return iter(())
+
+    def substituted(self, params: Mapping[str, Any]) -> Self:
+        return self
+
+
+class UseNode(_NoArguments, SpecModel):
     """`{use: encoder, from: x}`: call a shared entry again (same weights)."""
 
     form: ClassVar[str] = "use"
@@ -121,15 +138,6 @@ class UseNode(SpecModel):
 
     def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
         return []  # the shared entry's layer is named after the entry
-
-    def declared_layers(self) -> list[LayerDeclaration]:
-        return []
-
-    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
-        return iter(())
-
-    def substituted(self, params: Mapping[str, Any]) -> Self:
-        return self
 
 
 class BlockNode(SpecModel):
@@ -188,7 +196,7 @@ class BlockNode(SpecModel):
         return self.model_copy(update={"with_": substitute(self.with_, params)})
 
 
-class OpNode(SpecModel):
+class OpNode(_NoArguments, SpecModel):
     """`{op: add, from: [a, b]}`: a merge of two or more tensors."""
 
     form: ClassVar[str] = "op"
@@ -220,20 +228,8 @@ class OpNode(SpecModel):
     def label(self, spec: Spec) -> str:
         return self.op
 
-    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
-        return [(name, ())]
 
-    def declared_layers(self) -> list[LayerDeclaration]:
-        return []
-
-    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
-        return iter(())
-
-    def substituted(self, params: Mapping[str, Any]) -> Self:
-        return self
-
-
-class ExprNode(SpecModel):
+class ExprNode(_NoArguments, SpecModel):
     """`{expr: "(a + b) / 2", from: {a: x, b: y}}`: a safe element-wise expression."""
 
     form: ClassVar[str] = "expr"
@@ -260,18 +256,6 @@ class ExprNode(SpecModel):
 
     def label(self, spec: Spec) -> str:
         return "expr"
-
-    def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
-        return [(name, ())]
-
-    def declared_layers(self) -> list[LayerDeclaration]:
-        return []
-
-    def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
-        return iter(())
-
-    def substituted(self, params: Mapping[str, Any]) -> Self:
-        return self
 
 
 class SequenceItem(ArgsModel):
