@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -96,15 +97,26 @@ def test_caps_are_the_limits() -> None:
         assert f"--{flag.replace('_', '-')}" in text, flag
 
 
-def _relative_links(text: str) -> list[str]:
-    """The targets of the Markdown links outside code that are neither URLs nor anchors."""
+def _link_targets(text: str) -> list[str]:
+    """The targets of the Markdown links outside code."""
     text = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
     text = re.sub(r"`[^`\n]*`", "", text)
-    return [
-        target
-        for target in _LINK.findall(text)
-        if not re.match(r"[a-z][a-z0-9+.-]*:", target) and not target.startswith("#")
-    ]
+    return list(_LINK.findall(text))
+
+
+def _is_url(target: str) -> bool:
+    return re.match(r"[a-z][a-z0-9+.-]*:", target) is not None
+
+
+def _relative_links(text: str) -> list[str]:
+    """The targets of the Markdown links outside code that are neither URLs nor anchors."""
+    return [t for t in _link_targets(text) if not _is_url(t) and not t.startswith("#")]
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
+def test_no_link_leaves_the_repository_by_url(path: Path) -> None:
+    """A clone is all a user has: what README.md and docs/ point to must be in it."""
+    assert [t for t in _link_targets(path.read_text()) if _is_url(t)] == []
 
 
 def test_relative_links_are_found() -> None:
