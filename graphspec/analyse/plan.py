@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphspec.shape import Shape
-from graphspec.spec.forms import BlockNode, Node, SharedBlock, UseNode
+from graphspec.spec.forms import BlockNode, Node, UseNode
 from graphspec.spec.model import Spec
 
 
@@ -134,19 +134,6 @@ class Plan:
         assert isinstance(node, BlockNode)
         calls = self.top_calls if scope is None else scope.calls
         return self.instances[calls[name]]
-
-    def nodes(self, scope: BlockInstance | None) -> Mapping[str, Node]:
-        """The live nodes of a scope in build order, as built (parameters substituted)."""
-        if scope is not None:
-            return scope.nodes
-        return {name: self.spec.nodes[name] for name in self.top.live_order}
-
-    def shared_block(self, node: Node) -> SharedBlock | None:
-        """The shared block entry a `use` node calls (None for anything else)."""
-        if isinstance(node, UseNode):
-            entry = self.spec.shared.get(node.use)
-            return entry if isinstance(entry, SharedBlock) else None
-        return None
 
 
 def _sum_known(values: Iterable[int | None]) -> int | None:
