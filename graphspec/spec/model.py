@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from graphspec.diagnostics import SpecPath
 from graphspec.read.source import SourceTree
@@ -91,6 +98,46 @@ class Block(SpecModel):
         return value
 
 
+class TrainingObject(ArgsModel):
+    """A loss or metric: its name alone, or `{name: ClassName, argument: value, ...}`.
+
+    Written back as the name alone when it has no arguments, so a spec that writes
+    `loss: mse` reads and writes as it always did."""
+
+    name: Annotated[
+        str,
+        Field(
+            description="A Keras name (`mse`, `SparseCategoricalCrossentropy`) or a custom "
+            "object allowed outside the spec (its last import path component).",
+            examples=["mse", "SparseCategoricalCrossentropy"],
+        ),
+    ]
+
+    @model_serializer(mode="wrap")
+    def _name_alone(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return self.name if not self.args else handler(self)
+
+    def __str__(self) -> str:
+        """`mse`, or `SparseCategoricalCrossentropy(from_logits=True)`, for messages."""
+        if not self.args:
+            return self.name
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.args.items())
+        return f"{self.name}({arguments})"
+
+
+class Loss(TrainingObject):
+    """`loss: mse` or `{name: SparseCategoricalCrossentropy, from_logits: true}`."""
+
+
+class Metric(TrainingObject):
+    """`accuracy` or `{name: SparseTopKCategoricalAccuracy, k: 3}`, one entry of `metrics`."""
+
+
+def _named(value: Any) -> Any:
+    """The name shorthand of a loss or metric: `mse` is `{name: mse}`."""
+    return {"name": value} if isinstance(value, str) else value
+
+
 class Head(SpecModel):
     """A named model output with its training settings."""
 
@@ -99,21 +146,41 @@ class Head(SpecModel):
         Field(alias="from", description="The node the output is.", examples=["logits"]),
     ]
     loss: Annotated[
-        str | None,
+        Loss | None,
         Field(
-            description="The Keras loss (by name) when the model is compiled.",
-            examples=["sparse_categorical_crossentropy", "mse"],
+            description="The Keras loss when the model is compiled: a name, or "
+            "`{name: ClassName, argument: value, ...}` with its class's arguments.",
+            examples=[
+                "sparse_categorical_crossentropy",
+                {"name": "SparseCategoricalCrossentropy", "from_logits": True},
+            ],
         ),
     ] = None
     loss_weight: Annotated[
         Annotated[float, Field(ge=0)] | None,
         Field(description="The weight of this head's loss in the total.", examples=[1.0, 0.5]),
     ] = None
-    metrics: list[str] = Field(
+    metrics: list[Metric] = Field(
         default_factory=list,
-        description="Keras metrics (by name) for this head.",
-        examples=[["accuracy"]],
+        description="Keras metrics for this head: names, or `{name: ClassName, argument: "
+        "value, ...}`.",
+        examples=[["accuracy"], ["accuracy", {"name": "SparseTopKCategoricalAccuracy", "k": 3}]],
     )
+
+    @field_validator("loss", mode="before", json_schema_input_type=str | Loss | None)
+    @classmethod
+    def _loss_shorthand(cls, value: Any) -> Any:
+        return _named(value)
+
+    @field_validator("metrics", mode="before", json_schema_input_type=list[str | Metric])
+    @classmethod
+    def _metrics_shorthand(cls, value: Any) -> Any:
+        return [_named(item) for item in value] if isinstance(value, list) else value
+
+    @property
+    def loss_name(self) -> str | None:
+        """The loss's name without its arguments (None when the head has no loss)."""
+        return None if self.loss is None else self.loss.name
 
 
 class Optimizer(ArgsModel):
