@@ -238,6 +238,64 @@ def _names(
     return found
 
 
+def _training_classes(
+    module: Any, root: type, exclude: Iterable[str] = ()
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The loss (or metric) classes of ``module`` with their constructor arguments, and every
+    name ``module.get`` resolves mapped to its class: a class name to itself, a function name
+    (``mse``) to the class that wraps that function (``MeanSquaredError``), where Keras has one.
+    Names in ``exclude`` (``accuracy``, which compile resolves by the output's shape) map to
+    none."""
+    classes: dict[str, Any] = {}
+    wrapped: dict[Any, str] = {}
+    for name in dir(module):
+        cls = getattr(module, name)
+        if not (inspect.isclass(cls) and issubclass(cls, root) and cls is not root):
+            continue
+        if cls.__name__ != name or inspect.isabstract(cls):
+            continue
+        arguments = _constructor_args(cls, object)[0]
+        if any(a["name"] == "fn" and a["required"] for a in arguments):
+            continue  # MeanMetricWrapper: a spec cannot give it a function
+        classes[name] = arguments
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                instance = cls()
+            except Exception:  # a class that needs arguments wraps no function we can see
+                continue
+        function = getattr(instance, "fn", None) or getattr(instance, "_fn", None)
+        if function is not None:
+            wrapped.setdefault(function, name)
+    names: dict[str, str] = {}
+    for name, obj in _names(module, exclude=[root]).items():
+        if name in exclude:
+            continue
+        if inspect.isfunction(obj):
+            target = wrapped.get(obj)
+        else:
+            target = (obj if inspect.isclass(obj) else type(obj)).__name__
+        if target in classes:
+            names[name] = target
+    return classes, names
+
+
+def _training_objects(keras: Any) -> dict[str, Any]:
+    """The catalogue's loss and metric classes (constructor arguments) and which class each
+    loss and metric name stands for: what ``{name: ClassName, argument: value}`` is checked
+    against."""
+    loss_classes, loss_names = _training_classes(keras.losses, keras.losses.Loss)
+    metric_classes, metric_names = _training_classes(
+        keras.metrics, keras.metrics.Metric, COMPILE_METRIC_NAMES
+    )
+    return {
+        "loss_classes": loss_classes,
+        "loss_names": loss_names,
+        "metric_classes": metric_classes,
+        "metric_names": metric_names,
+    }
+
+
 def generate() -> dict[str, Any]:
     """Build the catalogue document from the installed Keras (imports it)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -298,6 +356,7 @@ def generate() -> dict[str, Any]:
         "constraints": sorted(objects["constraints"]),
         "object_names": object_names,
         "object_classes": object_classes,
+        **_training_objects(keras),
     }
 
 

@@ -138,6 +138,21 @@ class Catalogue:
     )
     """Per kind (initializers, regularizers, constraints): constructor arguments per name, for
     the `{name: VarianceScaling, scale: 2.0}` form of those arguments."""
+    loss_args: Mapping[str, Mapping[str, ArgInfo]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Constructor arguments per loss class (`SparseCategoricalCrossentropy`), for the
+    `{name: SparseCategoricalCrossentropy, from_logits: true}` form of a head's loss."""
+    loss_classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The class each loss name stands for: `mse` → `MeanSquaredError` (a class to itself)."""
+    metric_args: Mapping[str, Mapping[str, ArgInfo]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Constructor arguments per metric class, those `get` cannot make alone (`MeanIoU` needs
+    `num_classes`) included."""
+    metric_classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The class each metric name stands for: `auc` → `AUC`; none for `accuracy`, which
+    compile resolves by the output's shape."""
 
     def layer(self, name: str) -> LayerInfo | None:
         """The layer called ``name``, or None when Keras has no such layer."""
@@ -195,6 +210,7 @@ def catalogue_from_dict(data: Mapping[str, Any]) -> Catalogue:
             base_args=info.base_args,
         )
     classes = {k: _args_from_json(v) for k, v in data["optimizer_classes"].items()}
+    training = _training_from_json(data)
     object_classes = {k: _args_from_json(v) for k, v in data["object_classes"].items()}
     return Catalogue(
         keras_version=data["keras_version"],
@@ -219,7 +235,20 @@ def catalogue_from_dict(data: Mapping[str, Any]) -> Catalogue:
                 for kind in OBJECT_KINDS
             }
         ),
+        **training,
     )
+
+
+def _training_from_json(data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The loss and metric classes' arguments and the class of each name, as `Catalogue`
+    fields."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for kind in ("loss", "metric"):
+        found[f"{kind}_args"] = MappingProxyType(
+            {name: _args_from_json(args) for name, args in data[f"{kind}_classes"].items()}
+        )
+        found[f"{kind}_classes"] = MappingProxyType(dict(data[f"{kind}_names"]))
+    return found
 
 
 @functools.cache
