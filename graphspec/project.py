@@ -11,7 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from graphspec.catalogue.custom import CustomLayer, CustomLayerError, CustomLayers
+from graphspec.catalogue.custom import (
+    CustomLayer,
+    CustomLayerError,
+    CustomLayers,
+    CustomObjects,
+)
 
 
 class _Table(BaseModel):
@@ -37,6 +42,12 @@ class ProjectSettings(_Table):
         list[str] | dict[CustomLayerName, str | CustomLayerTable],
         Field(alias="custom-layers", default_factory=list),
     ]
+    custom_objects: Annotated[list[str], Field(alias="custom-objects", default_factory=list)]
+    """Custom losses and metrics: import paths of functions or classes."""
+
+    def objects(self, source: str) -> CustomObjects:
+        """The custom losses and metrics these settings allow (import paths checked)."""
+        return CustomObjects.from_paths(self.custom_objects, source)
 
     def layers(self, source: str) -> CustomLayers:
         """The custom layers these settings allow (import paths and formulas checked)."""

@@ -1,5 +1,5 @@
 """User options, built once: the input caps, `--strict`, the Keras backend to build on, and
-the custom layers allowed outside the spec, from ``[tool.graphspec]`` in the nearest
+the custom layers, losses and metrics allowed outside the spec, from ``[tool.graphspec]`` in the nearest
 ``pyproject.toml`` plus the command line.
 
 The options travel *beside* the `Plan`, never inside it (openapi-python-client keeps its
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from graphspec.catalogue.custom import CustomLayerError, CustomLayers
+from graphspec.catalogue.custom import CustomLayerError, CustomLayers, CustomObjects
 
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 """The Keras 3 backends graphspec builds on, as ``KERAS_BACKEND`` spells them; what each needs
@@ -61,6 +61,12 @@ DEFAULT_LIMITS = Limits()
 def read_project_settings(start: Path | None = None) -> CustomLayers:
     """The custom layers of ``[tool.graphspec]`` in the nearest pyproject.toml from ``start``
     (the working directory) upwards; none when no pyproject.toml declares any."""
+    return read_project(start)[0]
+
+
+def read_project(start: Path | None = None) -> tuple[CustomLayers, CustomObjects]:
+    """The custom layers and the custom losses and metrics of ``[tool.graphspec]`` in the
+    nearest pyproject.toml from ``start`` (the working directory) upwards."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
@@ -73,7 +79,7 @@ def read_project_settings(start: Path | None = None) -> CustomLayers:
             raise CustomLayerError(f"{candidate}: cannot read it: {error}") from None
         table = data.get("tool", {}).get("graphspec")
         if table is None:
-            return CustomLayers()
+            return CustomLayers(), CustomObjects()
         if not isinstance(table, dict):
             raise CustomLayerError(f"{candidate}: [tool.graphspec] must be a table")
         from pydantic import ValidationError
@@ -84,8 +90,8 @@ def read_project_settings(start: Path | None = None) -> CustomLayers:
             settings = ProjectSettings.model_validate(table)
         except ValidationError as error:
             raise settings_error(candidate, error) from None
-        return settings.layers(str(candidate))
-    return CustomLayers()
+        return settings.layers(str(candidate)), settings.objects(str(candidate))
+    return CustomLayers(), CustomObjects()
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,9 @@ class Options:
     """The Keras backend to build on (``--backend``); None: as ``KERAS_BACKEND`` says, else
     TensorFlow. `graphspec.runtime.backend.choose_backend` makes it keras' before the import;
     analysis warns about what builds differently on it (`graphspec.analyse.backends`)."""
+    custom_objects: CustomObjects = field(default_factory=CustomObjects)
+    """Losses and metrics (functions or classes) the user allowed outside the spec; `build`
+    imports them (see `graphspec.catalogue.custom`)."""
 
     def __post_init__(self) -> None:
         if self.backend is not None and self.backend not in KERAS_BACKENDS:
@@ -122,13 +131,19 @@ class Options:
         custom_layers: Iterable[str] = (),
         project: Path | None = None,
         backend: str | None = None,
+        custom_objects: Iterable[str] = (),
     ) -> Options:
         """``[tool.graphspec]`` of the nearest pyproject.toml from ``project`` (the working
-        directory), then the command line's ``--custom-layer`` paths on top."""
-        found = read_project_settings(project).merged(
-            CustomLayers.from_paths(custom_layers, "--custom-layer")
+        directory), then the command line's ``--custom-layer`` and ``--custom-object`` paths
+        on top."""
+        layers, objects = read_project(project)
+        return cls(
+            strict,
+            limits,
+            layers.merged(CustomLayers.from_paths(custom_layers, "--custom-layer")),
+            backend,
+            objects.merged(CustomObjects.from_paths(custom_objects, "--custom-object")),
         )
-        return cls(strict, limits, found, backend)
 
 
 DEFAULT_OPTIONS = Options()

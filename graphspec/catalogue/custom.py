@@ -15,6 +15,14 @@ A spec alone never names Python code. A user who needs a layer class of their ow
 
 Only ``build`` imports the class (and only a listed one); ``validate`` checks a custom layer's
 arguments are plain values and uses its declared rule, if any, for shapes and parameters.
+
+Custom losses and metrics (functions, or `keras.losses.Loss` / `keras.metrics.Metric`
+classes) are allowed the same way, and a spec names them by the path's last component::
+
+    [tool.graphspec]
+    custom-objects = ["mypkg.losses.contrastive_loss"]   # specs may write `loss: contrastive_loss`
+
+    graphspec build --custom-object mypkg.losses.contrastive_loss spec.yaml
 """
 
 from __future__ import annotations
@@ -148,11 +156,9 @@ def _class_name(path: str, source: str) -> str:
     return _checked_path(path, source).rpartition(".")[2]
 
 
-def _checked_path(path: str, source: str) -> str:
+def _checked_path(path: str, source: str, like: str = "package.module.ClassName") -> str:
     if not isinstance(path, str) or not _PATH.match(path):
-        raise CustomLayerError(
-            f"{source}: {path!r} is not an import path like 'package.module.ClassName'"
-        )
+        raise CustomLayerError(f"{source}: {path!r} is not an import path like '{like}'")
     return path
 
 
@@ -196,3 +202,54 @@ def _value(node: ast.expr, args: Mapping[str, Any]) -> int:
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         return _OPERATORS[type(node.op)](_value(node.left, args), _value(node.right, args))
     raise ValueError("not a formula")
+
+
+# --------------------------------------------------------------------------- losses, metrics
+
+
+@dataclass(frozen=True)
+class CustomObject:
+    """One allowed loss or metric: the name specs use (the path's last component) and its
+    import path. Only ``build`` imports it (`graphspec.train.compile`)."""
+
+    name: str
+    path: str
+
+    @property
+    def module(self) -> str:
+        return self.path.rpartition(".")[0]
+
+    @property
+    def attribute(self) -> str:
+        return self.path.rpartition(".")[2]
+
+
+@dataclass(frozen=True)
+class CustomObjects:
+    """The allowed custom losses and metrics, by the name specs use."""
+
+    objects: Mapping[str, CustomObject] = field(default_factory=lambda: MappingProxyType({}))
+    source: str = ""
+    """Where they were declared (for messages)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.objects)
+
+    def get(self, name: str) -> CustomObject | None:
+        return self.objects.get(name)
+
+    def merged(self, other: CustomObjects) -> CustomObjects:
+        return CustomObjects(
+            MappingProxyType({**self.objects, **other.objects}),
+            ", ".join(s for s in (self.source, other.source) if s),
+        )
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[str], source: str = "--custom-object") -> CustomObjects:
+        """From import paths (``mypkg.losses.contrastive_loss``); a usage error
+        (`CustomLayerError`) names a path that is not one."""
+        found = {}
+        for path in paths:
+            checked = _checked_path(path, source, "package.module.function_or_class")
+            found[checked.rpartition(".")[2]] = CustomObject(checked.rpartition(".")[2], checked)
+        return cls(MappingProxyType(found), source if found else "")

@@ -1,5 +1,5 @@
-"""The options every spec-reading command shares (`--strict`, `--custom-layer`, `--backend`, the
-input caps) and the one `Options` a run builds from them and the nearest pyproject.toml."""
+"""The options every spec-reading command shares (`--strict`, `--custom-layer`,
+`--custom-object`, `--backend`, the input caps) and the one `Options` a run builds from them and the nearest pyproject.toml."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def positive(text: str) -> int:
 
 
 def spec_options() -> argparse.ArgumentParser:
-    """The parent parser of every command that reads specs: --strict, --custom-layer and one
-    flag per cap of `Limits.flags()`."""
+    """The parent parser of every command that reads specs: --strict, --custom-layer,
+    --custom-object, --backend and one flag per cap of `Limits.flags()`."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "--strict", action="store_true", help="treat unreachable (pruned) parts as errors"
@@ -42,6 +42,15 @@ def spec_options() -> argparse.ArgumentParser:
         metavar="MODULE.CLASS",
         help="allow specs to use this layer class by its class name (repeatable; adds to "
         "[tool.graphspec] custom-layers in the nearest pyproject.toml)",
+    )
+    parent.add_argument(
+        "--custom-object",
+        action="append",
+        default=[],
+        metavar="MODULE.NAME",
+        help="allow specs to use this loss or metric (a function or class) by its last name "
+        "as `loss:` or in `metrics:`; build imports it (repeatable; adds to [tool.graphspec] "
+        "custom-objects in the nearest pyproject.toml)",
     )
     parent.add_argument(
         "--backend",
@@ -71,7 +80,13 @@ def options_from(args: argparse.Namespace) -> Options:
         return Options()
     limits = Limits(**{name: getattr(args, name) for name in Limits.flags()})
     try:
-        options = Options.from_sources(args.strict, limits, args.custom_layer, backend=args.backend)
+        options = Options.from_sources(
+            args.strict,
+            limits,
+            args.custom_layer,
+            backend=args.backend,
+            custom_objects=args.custom_object,
+        )
     except CustomLayerError as error:
         raise UsageError(str(error)) from error
     return options
