@@ -1,6 +1,6 @@
 """User options, built once: the input caps, `--strict`, the Keras backend to build on, and
-the custom layers, losses and metrics allowed outside the spec, from ``[tool.graphspec]`` in the nearest
-``pyproject.toml`` plus the command line.
+the custom layers, losses and metrics allowed outside the spec, from ``[tool.graphspec]`` in
+the nearest ``pyproject.toml`` plus the command line.
 
 The options travel *beside* the `Plan`, never inside it (openapi-python-client keeps its
 ``Config`` apart from ``GeneratorData`` the same way): the Plan says what the spec means, the

@@ -1,5 +1,6 @@
 """The options every spec-reading command shares (`--strict`, `--custom-layer`,
-`--custom-object`, `--backend`, the input caps) and the one `Options` a run builds from them and the nearest pyproject.toml."""
+`--custom-object`, `--backend`, the input caps) and the one `Options` a run builds from them
+and the nearest pyproject.toml."""
 
 from __future__ import annotations
 

@@ -369,7 +369,7 @@ UNKNOWN_ARGUMENT: Final = _declare(
     "GS302",
     Group.ARGUMENTS,
     Severity.ERROR,
-    "an unknown or forbidden layer or optimizer argument",
+    "an unknown or forbidden layer, optimizer, loss or metric argument",
     example="`filter: 16` on Conv2D; `name:` or `input_shape:` on a node",
     fix="use the documented argument; node keys name layers and `inputs` give shapes",
 )
@@ -377,8 +377,8 @@ MISSING_ARGUMENT: Final = _declare(
     "GS303",
     Group.ARGUMENTS,
     Severity.ERROR,
-    "a required layer argument is missing",
-    example="`{layer: Dense}` without `units`",
+    "a required layer or metric argument is missing",
+    example="`{layer: Dense}` without `units`; `metrics: [MeanIoU]` without `num_classes`",
     fix="add it",
 )
 UNSAFE_EXPRESSION: Final = _declare(
@@ -436,6 +436,30 @@ BAD_ARGUMENT_VALUE: Final = _declare(
     "a layer argument of the wrong type, or a value the layer refuses",
     example='`units: "64"`; `use_bias: 1`; `rate: true`; `padding: on`; `rate: 1.5`',
     fix="write the value with its type (no quotes for numbers) and in its range",
+)
+TRAINING_ARGUMENTS_ON_FUNCTION: Final = _declare(
+    "GS311",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "arguments on a loss or metric named by its function or an alias, not its class",
+    example="`loss: {name: sparse_categorical_crossentropy, from_logits: true}`",
+    fix="name the class: `{name: SparseCategoricalCrossentropy, from_logits: true}`",
+)
+TRAINING_ARGUMENT_VALUE: Final = _declare(
+    "GS312",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a loss or metric argument (a Keras one or a custom one) that is not a plain value: a number, string, boolean, null or a list of those",
+    example="`loss: {name: Huber, delta: {value: 2.0}}`",
+    fix="write the value itself: `delta: 2.0`",
+)
+CUSTOM_OBJECT_IMPORT: Final = _declare(
+    "GS313",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "`build` cannot import a custom loss or metric (`--custom-object`, `[tool.graphspec] custom-objects`), or what it imports is not a function or a Keras Loss or Metric class",
+    example="`custom-objects = [\"mypkg.losses.contrastive_loss\"]` where `mypkg.losses` is not importable",
+    fix="install the package or correct the import path; `validate` never imports it",
 )
 UNREACHABLE: Final = _declare(
     "GS401",

@@ -6,6 +6,7 @@ errors into diagnostics in `graphspec.spec.parse`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
@@ -118,10 +119,10 @@ class TrainingObject(ArgsModel):
         return self.name if not self.args else handler(self)
 
     def __str__(self) -> str:
-        """`mse`, or `SparseCategoricalCrossentropy(from_logits=True)`, for messages."""
+        """`mse`, or `SparseCategoricalCrossentropy(from_logits=true)`, for messages."""
         if not self.args:
             return self.name
-        arguments = ", ".join(f"{key}={value!r}" for key, value in self.args.items())
+        arguments = ", ".join(f"{key}={json.dumps(value)}" for key, value in self.args.items())
         return f"{self.name}({arguments})"
 
 
