@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from graphspec.analyse.plan import Plan
-from graphspec.catalogue.custom import CustomLayers
+from graphspec.catalogue.custom import CustomLayers, CustomObjects
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes, sort_diagnostics
 from graphspec.read.source import SourceTree, gc_paused, load_file, load_text
 from graphspec.settings import DEFAULT_LIMITS, DEFAULT_OPTIONS, Limits, Options
@@ -145,12 +145,18 @@ def _options(
     limits: Limits,
     custom_layers: CustomLayers | Sequence[str] | None,
     backend: str | None = None,
+    custom_objects: CustomObjects | Sequence[str] | None = None,
 ) -> Options:
     """The options of the public API's keyword arguments (no pyproject.toml is read)."""
     if custom_layers is None or isinstance(custom_layers, CustomLayers):
-        return Options(strict, limits, custom_layers or CustomLayers(), backend=backend)
-    layers = CustomLayers.from_paths(custom_layers, "custom_layers")
-    return Options(strict, limits, layers, backend=backend)
+        layers = custom_layers or CustomLayers()
+    else:
+        layers = CustomLayers.from_paths(custom_layers, "custom_layers")
+    if custom_objects is None or isinstance(custom_objects, CustomObjects):
+        objects = custom_objects or CustomObjects()
+    else:
+        objects = CustomObjects.from_paths(custom_objects, "custom_objects")
+    return Options(strict, limits, layers, backend=backend, custom_objects=objects)
 
 
 def check(
@@ -158,13 +164,16 @@ def check(
     strict: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     custom_layers: CustomLayers | Sequence[str] | None = None,
+    custom_objects: CustomObjects | Sequence[str] | None = None,
 ) -> Report:
     """Check a spec (or a spec file) without Keras; the Report holds the Plan when sound.
 
     ``custom_layers``: import paths of layer classes the spec may use by class name
     (``["mypkg.layers.Scale"]``), or a `CustomLayers` read from ``[tool.graphspec]``.
+    ``custom_objects``: import paths of losses and metrics (functions or classes) the spec may
+    name by their last component (``["mypkg.losses.contrastive_loss"]``); never imported here.
     """
-    options = _options(strict, limits, custom_layers)
+    options = _options(strict, limits, custom_layers, custom_objects=custom_objects)
     if isinstance(spec, Spec):
         return analyse(spec, options)
     return check_path(spec, options)
@@ -186,7 +195,7 @@ def build_report(report: Report, options: Options = DEFAULT_OPTIONS) -> tuple[An
     with deep_recursion(plan_layer_bound(report.plan)):  # Keras recurses once per chained layer
         model, problems = emit_model(report.plan, options)
         if model is not None:
-            problems = compile_model(model, report.plan)
+            problems = compile_model(model, report.plan, options)
     if problems:
         model = None
         diagnostics = _capped(options.limits, sort_diagnostics([*report.diagnostics, *problems]))
@@ -200,12 +209,15 @@ def build(
     limits: Limits = DEFAULT_LIMITS,
     custom_layers: CustomLayers | Sequence[str] | None = None,
     backend: str | None = None,
+    custom_objects: CustomObjects | Sequence[str] | None = None,
 ) -> Any:
     """Build the keras.Model of a spec or spec file; raises `SpecError` on any error.
 
     ``backend``: ``tensorflow``, ``jax`` or ``torch`` (default: ``KERAS_BACKEND``, else
-    TensorFlow); it must be chosen before keras is first imported in the process."""
-    options = _options(strict, limits, custom_layers, backend)
+    TensorFlow); it must be chosen before keras is first imported in the process.
+    ``custom_objects``: the losses and metrics the spec may name (import paths, as `check`
+    takes them); imported here, and passed to ``model.compile``."""
+    options = _options(strict, limits, custom_layers, backend, custom_objects)
     report = analyse(spec, options) if isinstance(spec, Spec) else check_path(spec, options)
     model, report = build_report(report, options)
     if model is None:

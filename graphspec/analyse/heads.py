@@ -13,7 +13,7 @@ from graphspec.catalogue.custom import CustomObjects
 from graphspec.catalogue.reader import ArgInfo, Catalogue, load_catalogue
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
-from graphspec.spec.model import TrainingObject
+from graphspec.spec.model import TrainingObject, plain_value
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,6 @@ class _Kind:
     @classmethod
     def metrics(cls, catalogue: Catalogue) -> _Kind:
         return cls("metric", catalogue.metrics, catalogue.metric_args, catalogue.metric_classes)
-
-
-def _plain(value: Any) -> bool:
-    """A literal value: no mapping, so nothing can name a class, a module or a config."""
-    if isinstance(value, list):
-        return all(_plain(item) for item in value)
-    return value is None or isinstance(value, str | int | float | bool)
 
 
 class _HeadChecker:
@@ -73,7 +66,7 @@ class _HeadChecker:
 
     def plain_values(self, label: str, args: Mapping[str, Any], path: SpecPath) -> None:
         for arg, value in args.items():
-            if not _plain(value):
+            if not plain_value(value):
                 self.report.error(
                     codes.TRAINING_ARGUMENT_VALUE,
                     f"argument '{arg}' of the {label} must be a number, string, boolean, null "

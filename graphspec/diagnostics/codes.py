@@ -458,7 +458,7 @@ CUSTOM_OBJECT_IMPORT: Final = _declare(
     Group.ARGUMENTS,
     Severity.ERROR,
     "`build` cannot import a custom loss or metric (`--custom-object`, `[tool.graphspec] custom-objects`), or what it imports is not a function or a Keras Loss or Metric class",
-    example="`custom-objects = [\"mypkg.losses.contrastive_loss\"]` where `mypkg.losses` is not importable",
+    example='`custom-objects = ["mypkg.losses.contrastive_loss"]` where `mypkg.losses` is not importable',
     fix="install the package or correct the import path; `validate` never imports it",
 )
 UNREACHABLE: Final = _declare(

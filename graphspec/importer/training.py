@@ -5,9 +5,12 @@ A ``.keras`` file keeps how its model was compiled beside the model config (``co
 the optimizer serialised with its whole config, the losses, loss weights and metrics as
 strings or serialised objects, per output as a list or keyed by output name). The spec writes
 what `graphspec.train.compile` gives back: the optimizer by name with the arguments that differ
-from Keras' defaults (the catalogue's), losses and metrics by name. A setting the language
-cannot write yet (a loss object with ``from_logits=True``, a learning-rate schedule,
-``weighted_metrics``, a head without a loss) is a GS705 error, never dropped in silence;
+from Keras' defaults (the catalogue's), losses and metrics by name, or a Keras loss or metric
+object as ``{name: ClassName, ...}`` with the arguments that differ from its class's defaults
+(``{name: SparseCategoricalCrossentropy, from_logits: true}``). A setting the language cannot
+write (a custom or renamed loss or metric, an argument that is an object, a learning-rate
+schedule, ``weighted_metrics``, a head without a loss) is a GS705 error, never dropped in
+silence;
 execution settings that change no result (``run_eagerly``, ``steps_per_execution``) become
 notes. Nothing here imports Keras.
 """
@@ -20,31 +23,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphspec.catalogue.reader import COMPILE_METRIC_NAMES, Catalogue
+from graphspec.catalogue.reader import COMPILE_METRIC_NAMES, ArgInfo, Catalogue
 from graphspec.diagnostics import SpecPath, codes
 from graphspec.importer.keras_config import ImportProblem, problem, short
+from graphspec.spec.model import Loss, Metric, plain_value
 
 __all__ = ["Training", "read_training"]
 
-_OBJECT_DEFAULTS: Mapping[str, Any] = {
-    "reduction": "sum_over_batch_size",
-    "from_logits": False,
-    "label_smoothing": 0.0,
-    "axis": -1,
-    "dtype": None,
-}
-"""Config entries of Keras loss and metric objects at the values their names give: an object
-whose config holds only these (and its default name) is written by its class name."""
 _METRIC_DTYPES = (None, "float32")
+"""A metric's config holds its variables' dtype: float32 is what no `dtype` argument gives."""
 
 
 @dataclass(frozen=True)
 class HeadTraining:
     """One head's training settings."""
 
-    loss: str | None = None
+    loss: Loss | None = None
     loss_weight: float | None = None
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[Metric, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,23 +165,25 @@ class _Reader:
             return dict.fromkeys(self.heads, value)
         raise self.malformed(f"compile_config {key} is {short(value)}")
 
-    def loss(self, value: Any, head: str) -> str:
+    def loss(self, value: Any, head: str) -> Loss:
         path: SpecPath = ("compile_config", "loss", head)
         if isinstance(value, str):
             if value not in self.catalogue.losses:
                 raise self.fail(f"the loss '{value}' of head '{head}' is not a Keras loss", path)
-            return value
-        return self.named_object(value, "loss", head, self.catalogue.losses, path)
+            return Loss(name=value)
+        name, args = self.named_object(value, "loss", head, self.catalogue.loss_args, path)
+        return Loss(name=name, **args)
 
-    def metric(self, value: Any, head: str) -> str:
+    def metric(self, value: Any, head: str) -> Metric:
         path: SpecPath = ("compile_config", "metrics", head)
         if isinstance(value, str):
             if value not in self.catalogue.metrics and value not in COMPILE_METRIC_NAMES:
                 raise self.fail(
                     f"the metric '{value}' of head '{head}' is not a Keras metric", path
                 )
-            return value
-        return self.named_object(value, "metric", head, self.catalogue.metrics, path)
+            return Metric(name=value)
+        name, args = self.named_object(value, "metric", head, self.catalogue.metric_args, path)
+        return Metric(name=name, **args)
 
     def metric_list(self, value: Any, head: str) -> list[Any]:
         if value is None:
@@ -195,34 +193,55 @@ class _Reader:
         return [value]
 
     def named_object(
-        self, value: Any, what: str, head: str, known: frozenset[str], path: SpecPath
-    ) -> str:
-        """A serialised loss or metric object, by its class name when its config is its
-        class's defaults; GS705 naming the arguments otherwise."""
+        self,
+        value: Any,
+        what: str,
+        head: str,
+        classes: Mapping[str, Mapping[str, ArgInfo]],
+        path: SpecPath,
+    ) -> tuple[str, dict[str, Any]]:
+        """A serialised Keras loss or metric object: its class name and the arguments that
+        differ from the class's defaults (the catalogue's); GS705 for a custom class, a name
+        of its own, or a setting the class does not take or a spec cannot write."""
         if not isinstance(value, Mapping) or not isinstance(value.get("class_name"), str):
             raise self.fail(f"the {what} of head '{head}' is {short(value)}", path)
         cls = value["class_name"]
         module = str(value.get("module") or "")
-        if value.get("registered_name") or not module.startswith("keras") or cls not in known:
+        if value.get("registered_name") or not module.startswith("keras") or cls not in classes:
             raise self.fail(
                 f"the {what} of head '{head}' is {module}.{cls}, which a spec cannot name", path
             )
         config = value.get("config") or {}
-        extra = {
-            key: item
-            for key, item in (config.items() if isinstance(config, Mapping) else ())
-            if not (key == "name" and item == _snake(cls))
-            and not (key in _OBJECT_DEFAULTS and item == _OBJECT_DEFAULTS[key])
-            and not (key == "dtype" and item in _METRIC_DTYPES)
-        }
-        if extra:
-            arguments = ", ".join(f"{k}={short(v)}" for k, v in extra.items())
-            raise self.fail(
-                f"the {what} of head '{head}' is {cls}({arguments}); a spec names a {what} "
-                "without arguments",
-                path,
-            )
-        return str(cls)
+        if not isinstance(config, Mapping):
+            raise self.fail(f"the {what} of head '{head}' is {short(value)}", path)
+        accepted = classes[cls]
+        args: dict[str, Any] = {}
+        for key, item in config.items():
+            if self.at_default(key, item, cls, accepted):
+                continue
+            if key == "name":
+                raise self.fail(
+                    f"the {what} of head '{head}' is {cls} named '{item}'; a spec writes a "
+                    f"{what} without a name of its own",
+                    path,
+                )
+            if key not in accepted or not plain_value(item):
+                raise self.fail(
+                    f"the {what} of head '{head}' is {cls}({key}={short(item)}), a setting a "
+                    "spec cannot write",
+                    path,
+                )
+            args[key] = item
+        return str(cls), args
+
+    def at_default(self, key: str, item: Any, cls: str, accepted: Mapping[str, ArgInfo]) -> bool:
+        """Whether a config entry is what the class gives without the argument."""
+        if key == "name" and item == _snake(cls):
+            return True
+        if key == "dtype" and item in _METRIC_DTYPES:
+            return True
+        info = accepted.get(key)
+        return info is not None and info.default_repr is None and item == info.default
 
     def weight(self, value: Any, head: str) -> float | None:
         if value is None:

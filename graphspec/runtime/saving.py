@@ -4,8 +4,9 @@
 Keras error leaves the old file (or none), never a truncated one; a compiled model's optimizer
 is built first, so the file loads without Keras' optimizer warning. What is saved needs no
 graphspec to load: plain `keras.saving.load_model` in safe mode reads it. `load_model` is that
-loader with the user's allowed custom layers passed, the recursion limit raised for deep chains
-(`graphspec.emit.recursion`), and graphspec's old expression layer registered for older files.
+loader with the user's allowed custom layers, losses and metrics passed, the recursion limit
+raised for deep chains (`graphspec.emit.recursion`), and graphspec's old expression layer
+registered for older files.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from graphspec.atomic import replacing
 
 if TYPE_CHECKING:
-    from graphspec.catalogue.custom import CustomLayers
+    from graphspec.catalogue.custom import CustomLayers, CustomObjects
 
 
 def save_model_atomically(model: Any, path: str | Path) -> None:
@@ -50,6 +51,7 @@ def load_model(
     *,
     compile: bool = True,
     custom_layers: CustomLayers | Sequence[str] | None = None,
+    custom_objects: CustomObjects | Sequence[str] | None = None,
 ) -> Any:
     """Load a model that `graphspec build` saved, however deep, with Keras' safe mode on.
 
@@ -60,24 +62,42 @@ def load_model(
     ``ExpressionLayer``, load here too (the layer is registered).
     ``custom_layers``: the layer classes the spec was allowed to use (import paths or a
     `CustomLayers`), passed to Keras as custom objects.
+    ``custom_objects``: the custom losses and metrics the spec was allowed (import paths or a
+    `CustomObjects`), imported and passed by the names the spec writes, as plain Keras takes
+    them: ``keras.saving.load_model(path, custom_objects={"contrastive_loss": fn})``.
     """
     from graphspec.emit.recursion import deep_recursion, saved_layer_bound
     from graphspec.runtime.backend import import_keras
 
     layers = saved_layer_bound(path)
     keras = import_keras()  # registers graphspec's expression layer
-    objects = {}
+    objects: dict[str, Any] = {}
     if custom_layers:
         from graphspec.catalogue.custom import CustomLayers
-        from graphspec.emit.custom_layers import custom_objects
+        from graphspec.emit.custom_layers import custom_objects as layer_objects
 
         allowed = (
             custom_layers
             if isinstance(custom_layers, CustomLayers)
             else CustomLayers.from_paths(custom_layers, "custom_layers")
         )
-        objects = custom_objects(allowed, keras)
+        objects = layer_objects(allowed, keras)
+    if custom_objects:
+        objects.update(_training_objects(custom_objects, keras))
     with deep_recursion(layers):
         return keras.saving.load_model(
             path, compile=compile, safe_mode=True, custom_objects=objects or None
         )
+
+
+def _training_objects(allowed: CustomObjects | Sequence[str], keras: Any) -> dict[str, Any]:
+    """The custom losses and metrics, imported, by the names the spec writes."""
+    from graphspec.catalogue.custom import CustomObjects
+    from graphspec.train.compile import custom_objects
+
+    objects = (
+        allowed
+        if isinstance(allowed, CustomObjects)
+        else CustomObjects.from_paths(allowed, "custom_objects")
+    )
+    return custom_objects(objects, keras)

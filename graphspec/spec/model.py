@@ -118,6 +118,16 @@ class TrainingObject(ArgsModel):
     def _name_alone(self, handler: SerializerFunctionWrapHandler) -> Any:
         return self.name if not self.args else handler(self)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to its name when it has no arguments, as when `loss` was a string: code that
+        compares `head.loss == "mse"` keeps working."""
+        if isinstance(other, str):
+            return not self.args and self.name == other
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
     def __str__(self) -> str:
         """`mse`, or `SparseCategoricalCrossentropy(from_logits=true)`, for messages."""
         if not self.args:
@@ -132,6 +142,14 @@ class Loss(TrainingObject):
 
 class Metric(TrainingObject):
     """`accuracy` or `{name: SparseTopKCategoricalAccuracy, k: 3}`, one entry of `metrics`."""
+
+
+def plain_value(value: Any) -> bool:
+    """A literal argument value (a number, string, boolean, null or a list of those): no
+    mapping, so nothing can name a class, a module or a serialised config."""
+    if isinstance(value, list):
+        return all(plain_value(item) for item in value)
+    return value is None or isinstance(value, str | int | float | bool)
 
 
 def _named(value: Any) -> Any:

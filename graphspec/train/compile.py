@@ -5,39 +5,175 @@ Compiling is its own step, after emit, because a model trained under a distribut
 must be built *and* compiled inside ``strategy.scope()`` (TensorFlow keeps the scope per
 thread): the caller enters the scope, emits, then calls `compile_model` there. `graphspec
 build` and `graphspec.build` emit then compile in one go (`graphspec.pipeline.build_report`).
+
+A loss or metric is a Keras name (passed to Keras as the name), a Keras class with arguments
+(`{name: SparseCategoricalCrossentropy, from_logits: true}`, made here as
+``keras.losses.SparseCategoricalCrossentropy(from_logits=True)``), or a custom object the user
+allowed (`graphspec.catalogue.custom`), imported here and only here. Custom objects are not
+registered with Keras: Keras saves a function as its bare name and an unregistered class as
+its class name, so ``keras.saving.load_model(path, custom_objects={"contrastive_loss":
+contrastive_loss})`` (the names the spec writes) loads the file in plain Keras, and
+`graphspec.load_model` passes exactly that mapping.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+import inspect
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 from graphspec.analyse.plan import Plan
-from graphspec.diagnostics import Diagnostic
+from graphspec.catalogue.custom import CustomObject, CustomObjects
+from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.model import keras_rejected
 from graphspec.runtime.backend import import_keras
 from graphspec.runtime.saving import build_optimizer
-from graphspec.spec.model import Spec
+from graphspec.settings import DEFAULT_OPTIONS, Options
+from graphspec.spec.model import Spec, TrainingObject
+
+Kind = Literal["loss", "metric"]
 
 
-def compile_model(model: Any, spec: Spec | Plan) -> list[Diagnostic]:
+class CustomObjectError(ImportError):
+    """An allowed custom loss or metric cannot be imported, or is no function or Keras class."""
+
+
+def load_custom_object(entry: CustomObject, keras: Any) -> Any:
+    """Import one allowed custom object: a function, or a `keras.losses.Loss` or
+    `keras.metrics.Metric` class (`CustomObjectError` otherwise, naming the module)."""
+    try:
+        module = importlib.import_module(entry.module)
+    except Exception as error:  # any failure while importing is the user's module's
+        raise CustomObjectError(
+            f"cannot import module '{entry.module}' for the custom object '{entry.name}' "
+            f"({entry.path}): {type(error).__name__}: {error}"
+        ) from None
+    value = getattr(module, entry.attribute, None)
+    if value is None:
+        raise CustomObjectError(
+            f"module '{entry.module}' has no '{entry.attribute}' (custom object {entry.path})"
+        )
+    bases = (keras.losses.Loss, keras.metrics.Metric)
+    if inspect.isclass(value) and issubclass(value, bases):
+        return value
+    if callable(value) and not inspect.isclass(value):  # a function, or a Loss instance
+        return value
+    raise CustomObjectError(
+        f"custom object {entry.path} is {type(value).__name__}, not a function or a Keras "
+        "Loss or Metric class"
+    )
+
+
+def custom_objects(objects: CustomObjects, keras: Any, names: Iterable[str] = ()) -> dict[str, Any]:
+    """The allowed custom objects by the names specs use, imported (only ``names`` when
+    given): what `model.compile` is given and `keras.saving.load_model` needs."""
+    wanted = set(names)
+    return {
+        name: load_custom_object(entry, keras)
+        for name, entry in objects.objects.items()
+        if not wanted or name in wanted
+    }
+
+
+def training_object(
+    entry: TrainingObject, kind: Kind, keras: Any, custom: Mapping[str, Any]
+) -> Any:
+    """What `model.compile` takes for one loss or metric: a Keras name as itself, a Keras class
+    with arguments made, a custom function as itself (wrapped with its arguments as Keras
+    wraps its own functions), a custom class made with its arguments."""
+    value = custom.get(entry.name)
+    if value is None:
+        if not entry.args:
+            return entry.name
+        module = keras.losses if kind == "loss" else keras.metrics
+        return getattr(module, entry.name)(**entry.args)
+    if inspect.isclass(value):
+        return value(**entry.args)
+    if not entry.args:
+        return value
+    if kind == "metric":
+        return keras.metrics.MeanMetricWrapper(value, name=entry.name, **entry.args)
+    from keras.src.losses.losses import LossFunctionWrapper  # not exported by keras.losses
+
+    return LossFunctionWrapper(value, name=entry.name, **entry.args)
+
+
+def _used_custom(spec: Spec, objects: CustomObjects) -> dict[str, SpecPath]:
+    """Each allowed custom object the spec names, at its first place."""
+    used: dict[str, SpecPath] = {}
+    for head, entry in spec.outputs.items():
+        places: list[tuple[TrainingObject | None, SpecPath]] = [
+            (entry.loss, ("outputs", head, "loss"))
+        ]
+        places += [(m, ("outputs", head, "metrics", i)) for i, m in enumerate(entry.metrics)]
+        for item, path in places:
+            if item is not None and objects.get(item.name) is not None:
+                used.setdefault(item.name, path)
+    return used
+
+
+def import_custom_objects(
+    spec: Spec, options: Options, keras: Any
+) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """The custom objects the spec uses, imported; a GS313 diagnostic at the first use of each
+    one that cannot be."""
+    found: dict[str, Any] = {}
+    problems: list[Diagnostic] = []
+    at = Locator(spec.source)
+    for name, path in _used_custom(spec, options.custom_objects).items():
+        entry = options.custom_objects.objects[name]
+        try:
+            found[name] = load_custom_object(entry, keras)
+        except CustomObjectError as error:
+            problems.append(
+                Diagnostic(
+                    codes.CUSTOM_OBJECT_IMPORT,
+                    Severity.ERROR,
+                    f"import problem: {error}",
+                    at.at(path),
+                    path,
+                    f"make '{entry.module}' importable (installed, or on PYTHONPATH), or correct "
+                    f"the path in {options.custom_objects.source or '--custom-object'}",
+                )
+            )
+    return found, problems
+
+
+def head_losses(spec: Spec, keras: Any, custom: Mapping[str, Any]) -> dict[str, Any]:
+    """Each head's loss as `model.compile` takes it (heads without one left out)."""
+    return {
+        head: training_object(entry.loss, "loss", keras, custom)
+        for head, entry in spec.outputs.items()
+        if entry.loss is not None
+    }
+
+
+def compile_model(
+    model: Any, spec: Spec | Plan, options: Options = DEFAULT_OPTIONS
+) -> list[Diagnostic]:
     """Compile an emitted model as its spec's ``compile`` section says, in place.
 
     Losses, loss weights and metrics are keyed by head name (the model's output names). A
-    head without ``loss_weight`` weighs 1.0 when another head has one. What Keras rejects (an
+    head without ``loss_weight`` weighs 1.0 when another head has one. A custom loss or metric
+    that cannot be imported is a GS313 diagnostic at its first use; what Keras rejects (an
     unknown optimizer argument, say) comes back as one GS501 diagnostic at ``compile``; the
-    model is then not fit to train. A spec without a ``compile`` section leaves the model untouched
-    and gives no diagnostic. The optimizer's variables are made now (`build_optimizer`), so
-    that a model saved before training loads without Keras' warning.
+    model is then not fit to train. A spec without a ``compile`` section leaves the model
+    untouched and gives no diagnostic. The optimizer's variables are made now
+    (`build_optimizer`), so that a model saved before training loads without Keras' warning.
 
     >>> model, problems = emit_model(plan)  # doctest: +SKIP
-    >>> problems = problems or compile_model(model, plan)  # doctest: +SKIP
+    >>> problems = problems or compile_model(model, plan, options)  # doctest: +SKIP
     """
     if isinstance(spec, Plan):
         spec = spec.spec
     if spec.compile is None:
         return []
     keras = import_keras()
+    custom, problems = import_custom_objects(spec, options, keras)
+    if problems:
+        return problems
     settings = spec.compile.optimizer
     heads = spec.outputs
     try:
@@ -45,11 +181,16 @@ def compile_model(model: Any, spec: Spec | Plan) -> list[Diagnostic]:
         if settings.args:
             optimizer = type(optimizer)(**settings.args)
         weights = {h: e.loss_weight for h, e in heads.items() if e.loss_weight is not None}
+        metrics = {
+            h: [training_object(m, "metric", keras, custom) for m in e.metrics]
+            for h, e in heads.items()
+            if e.metrics
+        }
         model.compile(
             optimizer=optimizer,
-            loss={h: e.loss for h, e in heads.items()},
+            loss=head_losses(spec, keras, custom),
             loss_weights={h: weights.get(h, 1.0) for h in heads} if weights else None,
-            metrics={h: list(e.metrics) for h, e in heads.items() if e.metrics} or None,
+            metrics=metrics or None,
         )
         build_optimizer(model)
     except Exception as error:  # Keras raises many types; each becomes the one diagnostic

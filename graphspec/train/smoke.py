@@ -345,10 +345,11 @@ def weight_owners(model: Any, plan: Plan) -> dict[int, str]:
 
 
 def dead_weights(
-    model: Any, plan: Plan, x: Any, targets: Sequence[Any], losses: Sequence[str | None]
+    model: Any, plan: Plan, x: Any, targets: Sequence[Any], losses: Sequence[Any]
 ) -> tuple[DeadWeights, ...] | None:
     """The entries whose trainable variables get no gradient from the sum of the heads'
-    losses on one batch; None on a backend other than TensorFlow."""
+    losses (names, functions or Loss objects; None for a head without) on one batch; None on
+    a backend other than TensorFlow."""
     from graphspec.runtime.backend import import_keras
 
     keras = import_keras()
@@ -400,6 +401,17 @@ def _finite(value: Any) -> float:
     return number
 
 
+def _loss_objects(spec: Spec, options: Options) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Each head's loss as Keras takes it (arguments and custom objects resolved), or the
+    GS313 diagnostics of custom objects that cannot be imported."""
+    from graphspec.runtime.backend import import_keras
+    from graphspec.train.compile import head_losses, import_custom_objects
+
+    keras = import_keras()
+    custom, problems = import_custom_objects(spec, options, keras)
+    return ({} if problems else head_losses(spec, keras, custom)), problems
+
+
 def smoke_report(
     report: Report,
     options: Options = DEFAULT_OPTIONS,
@@ -429,12 +441,15 @@ def smoke_report(
         if model is None:
             return SmokeResult(report.file, name, "invalid", built.diagnostics, batch_size, inputs)
         heads = list(spec.outputs)
-        losses: list[str | None]
+        losses: list[str | None] = [spec.outputs[h].loss_name for h in heads]
+        loss_objects, problems = _loss_objects(spec, options)
+        if problems:
+            found = (*built.diagnostics, *problems)
+            return SmokeResult(report.file, name, "invalid", found, batch_size, inputs)
         if spec.compile is None:
-            losses = [spec.outputs[h].loss or DEFAULT_LOSS for h in heads]
-            model.compile(optimizer=DEFAULT_OPTIMIZER, loss=dict(zip(heads, losses, strict=True)))
-        else:
-            losses = [spec.outputs[h].loss for h in heads]
+            losses = [loss or DEFAULT_LOSS for loss in losses]
+            loss_objects = {h: loss_objects.get(h, DEFAULT_LOSS) for h in heads}
+            model.compile(optimizer=DEFAULT_OPTIMIZER, loss=loss_objects)
         if eager:
             model.run_eagerly = True
         arrays = [drawn[t.name][0] for t in model.inputs]
@@ -457,7 +472,7 @@ def smoke_report(
             ]
             y: Any = dict(zip(heads, targets, strict=True)) if len(heads) > 1 else targets[0]
             step = "gradients"
-            dead = dead_weights(model, plan, x, targets, losses)
+            dead = dead_weights(model, plan, x, targets, [loss_objects.get(h) for h in heads])
             step = "train"
             with warnings.catch_warnings():  # dead weights are reported above, not warned of
                 warnings.filterwarnings("ignore", "Gradients do not exist", UserWarning)

@@ -53,7 +53,7 @@ def summary_rows(plan: Plan) -> list[SummaryRow]:
         rows.append(SummaryRow(name, info.layer, format_shape(info.shape, batch=True), params, ""))
     for head, entry in spec.outputs.items():
         shape = format_shape(plan.head_shapes.get(head), batch=True)
-        rows.append(SummaryRow(head, f"head <- {entry.from_}", shape, "0", entry.loss or ""))
+        rows.append(SummaryRow(head, f"head <- {entry.from_}", shape, "0", str(entry.loss or "")))
     return rows
 
 
