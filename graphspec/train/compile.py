@@ -9,7 +9,9 @@ build` and `graphspec.build` emit then compile in one go (`graphspec.pipeline.bu
 A loss or metric is a Keras name (passed to Keras as the name), a Keras class with arguments
 (`{name: SparseCategoricalCrossentropy, from_logits: true}`, made here as
 ``keras.losses.SparseCategoricalCrossentropy(from_logits=True)``), or a custom object the user
-allowed (`graphspec.catalogue.custom`), imported here and only here. Custom objects are not
+allowed (`graphspec.catalogue.custom`), imported here and only here: a function as itself
+(it takes no arguments, as Keras' own functions take none), a class made with the spec's
+arguments. Custom objects are not
 registered with Keras: Keras saves a function as its bare name and an unregistered class as
 its class name, so ``keras.saving.load_model(path, custom_objects={"contrastive_loss":
 contrastive_loss})`` (the names the spec writes) loads the file in plain Keras, and
@@ -81,8 +83,8 @@ def training_object(
     entry: TrainingObject, kind: Kind, keras: Any, custom: Mapping[str, Any]
 ) -> Any:
     """What `model.compile` takes for one loss or metric: a Keras name as itself, a Keras class
-    with arguments made, a custom function as itself (wrapped with its arguments as Keras
-    wraps its own functions), a custom class made with its arguments."""
+    with arguments made, a custom function as itself, a custom class made with its arguments
+    (`import_custom_objects` has refused arguments on a custom function)."""
     value = custom.get(entry.name)
     if value is None:
         if not entry.args:
@@ -91,54 +93,63 @@ def training_object(
         return getattr(module, entry.name)(**entry.args)
     if inspect.isclass(value):
         return value(**entry.args)
-    if not entry.args:
-        return value
-    if kind == "metric":
-        return keras.metrics.MeanMetricWrapper(value, name=entry.name, **entry.args)
-    from keras.src.losses.losses import LossFunctionWrapper  # not exported by keras.losses
-
-    return LossFunctionWrapper(value, name=entry.name, **entry.args)
+    return value
 
 
-def _used_custom(spec: Spec, objects: CustomObjects) -> dict[str, SpecPath]:
-    """Each allowed custom object the spec names, at its first place."""
-    used: dict[str, SpecPath] = {}
+def _custom_uses(spec: Spec, objects: CustomObjects) -> list[tuple[TrainingObject, SpecPath]]:
+    """Every loss and metric of the spec that names an allowed custom object, with its path."""
+    uses: list[tuple[TrainingObject, SpecPath]] = []
     for head, entry in spec.outputs.items():
-        places: list[tuple[TrainingObject | None, SpecPath]] = [
-            (entry.loss, ("outputs", head, "loss"))
-        ]
-        places += [(m, ("outputs", head, "metrics", i)) for i, m in enumerate(entry.metrics)]
-        for item, path in places:
-            if item is not None and objects.get(item.name) is not None:
-                used.setdefault(item.name, path)
-    return used
+        if entry.loss is not None:
+            uses.append((entry.loss, ("outputs", head, "loss")))
+        uses += [(m, ("outputs", head, "metrics", i)) for i, m in enumerate(entry.metrics)]
+    return [(item, path) for item, path in uses if objects.get(item.name) is not None]
 
 
 def import_custom_objects(
     spec: Spec, options: Options, keras: Any
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """The custom objects the spec uses, imported; a GS313 diagnostic at the first use of each
-    one that cannot be."""
+    """The custom objects the spec uses, imported: a GS313 diagnostic at the first use of each
+    one that cannot be, a GS311 at each use of a custom function with arguments (a function
+    takes none: Keras saves the function alone, and its wrapper of a metric function with
+    arguments does not load again)."""
     found: dict[str, Any] = {}
     problems: list[Diagnostic] = []
     at = Locator(spec.source)
-    for name, path in _used_custom(spec, options.custom_objects).items():
-        entry = options.custom_objects.objects[name]
-        try:
-            found[name] = load_custom_object(entry, keras)
-        except CustomObjectError as error:
+    source = options.custom_objects.source or "--custom-object"
+    for item, path in _custom_uses(spec, options.custom_objects):
+        entry = options.custom_objects.objects[item.name]
+        if item.name not in found:
+            try:
+                found[item.name] = load_custom_object(entry, keras)
+            except CustomObjectError as error:
+                hint = (
+                    f"make '{entry.module}' importable (installed, or on PYTHONPATH), or "
+                    f"correct the path in {source}"
+                )
+                message = f"import problem: {error}"
+                problems.append(
+                    Diagnostic(
+                        codes.CUSTOM_OBJECT_IMPORT, Severity.ERROR, message, at.at(path), path, hint
+                    )
+                )
+                found[item.name] = None
+                continue
+        value = found[item.name]
+        if value is not None and item.args and not inspect.isclass(value):
             problems.append(
                 Diagnostic(
-                    codes.CUSTOM_OBJECT_IMPORT,
+                    codes.TRAINING_ARGUMENTS_ON_FUNCTION,
                     Severity.ERROR,
-                    f"import problem: {error}",
+                    f"the custom object '{item.name}' ({entry.path}) is a function, which "
+                    "takes no arguments",
                     at.at(path),
                     path,
-                    f"make '{entry.module}' importable (installed, or on PYTHONPATH), or correct "
-                    f"the path in {options.custom_objects.source or '--custom-object'}",
+                    "give the function's parameters defaults, or write a keras.losses.Loss "
+                    "(keras.metrics.Metric) subclass that takes them",
                 )
             )
-    return found, problems
+    return {name: value for name, value in found.items() if value is not None}, problems
 
 
 def head_losses(spec: Spec, keras: Any, custom: Mapping[str, Any]) -> dict[str, Any]:
