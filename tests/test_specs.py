@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from graphspec.pipeline import build, check_path
-from tests.conftest import expected_figures, spec_files
+from tests.conftest import expected_figures, spec_files, spec_options
 
 FIGURES = expected_figures()
-SPECS = spec_files()
+SPECS = spec_files(custom=True)
 
 
 def test_every_spec_has_figures() -> None:
@@ -21,7 +21,7 @@ def test_every_spec_has_figures() -> None:
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 def test_spec_validates(path: Path) -> None:
-    report = check_path(path)
+    report = check_path(path, spec_options(path))
     assert report.ok, [d.format() for d in report.diagnostics]
     codes = sorted(d.code for d in report.diagnostics)
     assert codes == sorted(FIGURES[path].get("warnings", []))
@@ -32,7 +32,7 @@ def test_static_figures_equal_the_keras_figures(path: Path) -> None:
     """Shapes and parameters inferred without Keras match what Keras builds (expected.toml)."""
     from graphspec.shape import format_shape
 
-    plan = check_path(path).plan
+    plan = check_path(path, spec_options(path)).plan
     assert plan is not None
     row = FIGURES[path]
     assert plan.trainable == row["trainable"]
@@ -43,7 +43,7 @@ def test_static_figures_equal_the_keras_figures(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def built(keras: Any) -> dict[Path, Any]:
-    return {path: build(path) for path in SPECS}
+    return {path: build(path, custom_objects=FIGURES[path].get("custom_objects")) for path in SPECS}
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)

@@ -14,10 +14,10 @@ from graphspec.analyse.plan import NodeStatic, Plan, ScopePlan
 from graphspec.pipeline import check, check_path, load, loads
 from graphspec.spec.model import Spec
 from graphspec.views.drawing import FORMATS, render, render_dot, render_mermaid
-from tests.conftest import SPECS
+from tests.conftest import SPECS, spec_files
 
 SEEDS = SPECS / "seeds"
-ALL_SPECS = sorted(SPECS.rglob("*.yaml"))
+ALL_SPECS = spec_files()
 
 
 def plan_of(spec: Spec | Path) -> Plan:
