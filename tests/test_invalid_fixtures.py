@@ -7,6 +7,8 @@ is one new file, not new test code.
 - ``notes/*.yaml``: ``# expect: CODE@LINE:SEVERITY ...`` (``GS401@9:warning``): the spec is
   valid, and these are its warnings and info notes. Same ``# strict:`` and ``# limits:`` lines,
   and ``# backend: torch`` (the backend a build would use, `--backend`).
+- Any spec fixture may allow custom losses and metrics: ``# custom-objects: PATH ...``
+  (`--custom-object`).
 - ``build_errors/*.yaml``: as ``invalid/``, but `validate` passes and the errors come from
   building the model with Keras (one small build each). Not ``build/``: .gitignore skips that.
 - ``import/*.json``: Keras model configs. ``GSnnn_what.json`` fails `graphspec import` with
@@ -29,6 +31,7 @@ from typing import Any
 import pytest
 
 import graphspec
+from graphspec.catalogue.custom import CustomObjects
 from graphspec.cli import main
 from graphspec.diagnostics import Diagnostic, Severity, SpecError
 from graphspec.diagnostics.codes import Stage
@@ -59,10 +62,14 @@ class Fixture:
     strict: bool = False
     limits: Limits = DEFAULT_LIMITS
     backend: str | None = None
+    custom_objects: tuple[str, ...] = ()
 
     @property
     def options(self) -> Options:
-        return Options(strict=self.strict, limits=self.limits, backend=self.backend)
+        objects = CustomObjects.from_paths(self.custom_objects, "# custom-objects:")
+        return Options(
+            strict=self.strict, limits=self.limits, backend=self.backend, custom_objects=objects
+        )
 
 
 def header_text(path: Path) -> str:
@@ -92,6 +99,7 @@ def _spec_fixture(path: Path, kind: str) -> Fixture:
     settings = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", caps[1])} if caps else {}
     strict = re.search(r"^# strict: true$", text, re.M) is not None
     backend = re.search(r"^# backend: (\w+)$", text, re.M)
+    objects = re.search(r"^# custom-objects: (.+)$", text, re.M)
     return Fixture(
         path,
         kind,
@@ -99,6 +107,7 @@ def _spec_fixture(path: Path, kind: str) -> Fixture:
         strict,
         replace(DEFAULT_LIMITS, **settings),
         backend[1] if backend else None,
+        tuple(objects[1].split()) if objects else (),
     )
 
 
@@ -143,6 +152,8 @@ def _cli_flags(fixture: Fixture) -> list[str]:
     flags = ["--strict"] if fixture.strict else []
     if fixture.backend is not None:
         flags += ["--backend", fixture.backend]
+    for path in fixture.custom_objects:
+        flags += ["--custom-object", path]
     for name in Limits.flags():
         flags += [f"--{name.replace('_', '-')}", str(getattr(fixture.limits, name))]
     return flags

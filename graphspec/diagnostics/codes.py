@@ -569,9 +569,9 @@ INEXPRESSIBLE_TRAINING: Final = _declare(
     "GS705",
     Group.IMPORT,
     Severity.ERROR,
-    "a training setting of the compiled model that a spec cannot write yet",
-    example="a head's loss `BinaryCrossentropy(from_logits=True)`; a learning-rate schedule; `weighted_metrics`",
-    fix="compile with losses, metrics and optimizer arguments a spec names (`binary_crossentropy` on a sigmoid output), or import the uncompiled model (`model.to_json()` holds no training settings)",
+    "a training setting of the compiled model that a spec cannot write: a custom loss or metric, one with a name of its own or an object as an argument, a learning-rate schedule, `weighted_metrics`",
+    example="a head's loss `contrastive_loss` (a function of the user's); `MeanSquaredError(name='l2')`; a learning-rate schedule",
+    fix="compile with Keras losses and metrics (`BinaryCrossentropy(from_logits=True)` imports as `{name: BinaryCrossentropy, from_logits: true}`) and plain optimizer arguments, or import the uncompiled model (`model.to_json()` holds no training settings); a custom loss is then allowed with `--custom-object`",
 )
 EXPORT_REFUSED: Final = _declare(
     "GS901",

@@ -207,6 +207,12 @@ class _Reader:
             raise self.fail(f"the {what} of head '{head}' is {short(value)}", path)
         cls = value["class_name"]
         module = str(value.get("module") or "")
+        if cls == "function":
+            raise self.fail(
+                f"the {what} of head '{head}' is the custom function {short(value.get('config'))}"
+                f"; import writes Keras {what}es, and a spec allows custom ones only outside it",
+                path,
+            )
         if value.get("registered_name") or not module.startswith("keras") or cls not in classes:
             raise self.fail(
                 f"the {what} of head '{head}' is {module}.{cls}, which a spec cannot name", path
@@ -298,9 +304,9 @@ class _Reader:
 
 
 def _is_object(value: Mapping[str, Any]) -> bool:
-    """A serialised Keras object (`{module, class_name, config, registered_name}`), not a
-    mapping keyed by output name."""
-    return isinstance(value.get("class_name"), str) and isinstance(value.get("config"), Mapping)
+    """A serialised Keras object (`{module, class_name, config, registered_name}`; a
+    function's config is its name), not a mapping keyed by output name."""
+    return isinstance(value.get("class_name"), str) and "config" in value
 
 
 def _single(value: list[Any], malformed: Any, key: str) -> Any:

@@ -87,17 +87,55 @@ def test_learning_rates_come_back_as_written() -> None:
     assert _float32_text(0.5) == 0.5
 
 
-def test_a_loss_with_arguments_is_gs705(keras: Any) -> None:
+def test_a_loss_and_metric_with_arguments_import_with_them(keras: Any) -> None:
+    """`BinaryCrossentropy(from_logits=True)` is `{name: BinaryCrossentropy, from_logits:
+    true}`: the arguments that differ from the class's defaults, and the rebuilt model compiles
+    as the original."""
     model = _two_heads(keras)
     model.compile(
         optimizer="adam",
-        loss=["mse", keras.losses.BinaryCrossentropy(from_logits=True)],
+        loss=["mse", keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1)],
+        metrics=[[keras.metrics.TopKCategoricalAccuracy(k=1)], ["accuracy"]],
     )
+    imported = import_config(model_config(model))
+    b = imported.spec.outputs["b"]
+    assert b.loss is not None and b.loss.name == "BinaryCrossentropy"
+    assert b.loss.args == {"from_logits": True, "label_smoothing": 0.1}
+    assert imported.spec.outputs["a"].metrics[0].args == {"k": 1}
+    assert "{name: BinaryCrossentropy, from_logits: true, label_smoothing: 0.1}" in imported.text
+    rebuilt = graphspec.build(graphspec.loads(imported.text))
+    assert list(rebuilt.get_compile_config()["loss"].values()) == model.get_compile_config()["loss"]
+
+
+@pytest.mark.parametrize(
+    ("loss", "match"),
+    [
+        ({"module": "builtins", "class_name": "function", "config": "contrastive_loss"}, "custom"),
+        (
+            {"module": "keras.losses", "class_name": "MeanSquaredError", "config": {"name": "l2"}},
+            "named 'l2'",
+        ),
+        (
+            {
+                "module": "keras.losses",
+                "class_name": "Huber",
+                "config": {"delta": {"class_name": "Constant", "config": {}}},
+            },
+            "delta=",
+        ),
+    ],
+    ids=["custom_function", "renamed", "object_argument"],
+)
+def test_a_loss_a_spec_cannot_write_is_gs705(keras: Any, loss: Any, match: str) -> None:
+    data = {
+        **model_config(_two_heads(keras)),
+        "compile_config": {"optimizer": "adam", "loss": ["mse", loss]},
+    }
     with pytest.raises(SpecError) as caught:
-        import_config(model_config(model))
+        import_config(data)
     (diagnostic,) = caught.value.diagnostics
-    assert diagnostic.code == "GS705"
-    assert "head 'b'" in diagnostic.message and "from_logits=True" in diagnostic.message
+    assert diagnostic.code == "GS705" and "head 'b'" in diagnostic.message
+    assert match in diagnostic.message
 
 
 def test_a_loss_object_at_its_defaults_is_its_class_name(keras: Any) -> None:
