@@ -76,3 +76,38 @@ def test_bad_settings_are_a_usage_error(
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "s.yaml"]) == 2
     assert "[tool.graphspec] custom-layers" in capsys.readouterr().err
+
+
+def test_custom_objects_from_pyproject_and_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.graphspec]\ncustom-objects = ["mypkg.losses.contrastive_loss"]\n'
+    )
+    options = Options.from_sources(project=tmp_path, custom_objects=["mypkg.metrics.Top"])
+    objects = options.custom_objects.objects
+    assert sorted(objects) == ["Top", "contrastive_loss"]
+    assert objects["contrastive_loss"].module == "mypkg.losses"
+    assert str(tmp_path / "pyproject.toml") in options.custom_objects.source
+
+
+@pytest.mark.parametrize(
+    "settings", ['custom-objects = ["contrastive_loss"]', "custom-objects = [3]"]
+)
+def test_a_bad_custom_object_is_a_usage_error(tmp_path: Path, settings: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.graphspec]\n{settings}\n")
+    with pytest.raises(CustomLayerError, match="custom-objects|import path"):
+        Options.from_sources(project=tmp_path)
+
+
+def test_the_custom_object_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "graphspec: 1\nname: s\ninputs: {x: {shape: [2]}}\n"
+        "outputs: {x: {from: x, loss: contrastive_loss}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", str(spec)]) == 1
+    assert "--custom-object" in capsys.readouterr().out
+    assert main(["validate", "--custom-object", "nowhere.contrastive_loss", str(spec)]) == 0
+    assert main(["validate", "--custom-object", "contrastive_loss", str(spec)]) == 2
