@@ -94,7 +94,7 @@ def test_custom_objects_from_pyproject_and_the_command_line(tmp_path: Path) -> N
 )
 def test_a_bad_custom_object_is_a_usage_error(tmp_path: Path, settings: str) -> None:
     (tmp_path / "pyproject.toml").write_text(f"[tool.graphspec]\n{settings}\n")
-    with pytest.raises(CustomLayerError, match="custom-objects|import path"):
+    with pytest.raises(CustomLayerError, match=r"custom-objects|import path"):
         Options.from_sources(project=tmp_path)
 
 
