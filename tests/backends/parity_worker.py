@@ -65,8 +65,9 @@ def _targets(spec: Any, names: list[str], outputs: list[Any], rng: Any) -> list[
     targets = []
     for name, output in zip(names, outputs, strict=True):
         head = spec.outputs.get(name)
-        loss = (head.loss if head is not None else None) or "mse"
-        if loss.startswith("sparse_categorical"):
+        name = (head.loss_name if head is not None else None) or "mse"
+        loss = name.lower().replace("_", "")  # SparseCategoricalCrossentropy as the function
+        if loss.startswith("sparsecategorical"):
             targets.append(rng.integers(0, output.shape[-1], size=output.shape[:-1]))
         elif loss.startswith("categorical"):
             labels = rng.integers(0, output.shape[-1], size=output.shape[:-1])
