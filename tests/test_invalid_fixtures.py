@@ -6,7 +6,8 @@ is one new file, not new test code.
   case, any `Limits` field).
 - ``notes/*.yaml``: ``# expect: CODE@LINE:SEVERITY ...`` (``GS401@9:warning``): the spec is
   valid, and these are its warnings and info notes. Same ``# strict:`` and ``# limits:`` lines,
-  and ``# backend: torch`` (the backend a build would use, `--backend`).
+  and ``# backend: torch`` (the backend a build would use, `--backend`). Any fixture may
+  allow custom layers with ``# custom-layer: module.Class`` lines.
 - ``build_errors/*.yaml``: as ``invalid/``, but `validate` passes and the errors come from
   building the model with Keras (one small build each). Not ``build/``: .gitignore skips that.
 - ``import/*.json``: Keras model configs. ``GSnnn_what.json`` fails `graphspec import` with
@@ -29,6 +30,7 @@ from typing import Any
 import pytest
 
 import graphspec
+from graphspec.catalogue.custom import CustomLayers
 from graphspec.cli import main
 from graphspec.diagnostics import Diagnostic, Severity, SpecError
 from graphspec.diagnostics.codes import Stage
@@ -59,10 +61,12 @@ class Fixture:
     strict: bool = False
     limits: Limits = DEFAULT_LIMITS
     backend: str | None = None
+    custom_layers: tuple[str, ...] = ()
 
     @property
     def options(self) -> Options:
-        return Options(strict=self.strict, limits=self.limits, backend=self.backend)
+        custom = CustomLayers.from_paths(self.custom_layers, "--custom-layer")
+        return Options(self.strict, self.limits, custom, backend=self.backend)
 
 
 def header_text(path: Path) -> str:
@@ -92,6 +96,7 @@ def _spec_fixture(path: Path, kind: str) -> Fixture:
     settings = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", caps[1])} if caps else {}
     strict = re.search(r"^# strict: true$", text, re.M) is not None
     backend = re.search(r"^# backend: (\w+)$", text, re.M)
+    custom = re.findall(r"^# custom-layer: (\S+)$", text, re.M)
     return Fixture(
         path,
         kind,
@@ -99,6 +104,7 @@ def _spec_fixture(path: Path, kind: str) -> Fixture:
         strict,
         replace(DEFAULT_LIMITS, **settings),
         backend[1] if backend else None,
+        tuple(custom),
     )
 
 

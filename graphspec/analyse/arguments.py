@@ -25,6 +25,7 @@ from graphspec.catalogue.reader import (
 )
 from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
+from graphspec.diagnostics.suggest import unknown_layer_hint
 from graphspec.shape import is_int
 from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
 from graphspec.spec.forms import (
@@ -114,7 +115,7 @@ class _Checker(Reporter):
                 codes.UNKNOWN_LAYER,
                 f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such layer)",
                 (*path, "layer"),
-                self.hint(layer, self.catalogue.safe_layer_names()),
+                unknown_layer_hint(layer, self.catalogue.safe_layer_names()),
             )
             return
         args = keras_arguments(layer, args)

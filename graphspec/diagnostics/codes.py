@@ -269,6 +269,22 @@ UNSUPPORTED_VERSION: Final = _declare(
     example="`graphspec: 2`",
     fix="write `graphspec: 1`",
 )
+PYTHON_TUPLE: Final = _declare(
+    "GS107",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "a Python tuple where YAML needs a list",
+    example="`kernel_size: (3, 3)`",
+    fix="write `kernel_size: [3, 3]`: YAML reads `(3, 3)` as a string, or in `{...}` as two keys",
+)
+PYTHON_NONE: Final = _declare(
+    "GS108",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "Python's `None` where YAML needs `null`",
+    example="`{layer: Dense, units: 8, activation: None}`",
+    fix="write `null` (or leave the argument out for its default): `None` is the string 'None' in YAML",
+)
 UNKNOWN_REFERENCE: Final = _declare(
     "GS201",
     Group.GRAPH,
@@ -460,6 +476,14 @@ BACKEND_DIFFERENCE: Final = _declare(
     "a layer that Keras itself computes differently on the chosen backend (`--backend`, else `KERAS_BACKEND`) than on TensorFlow: the same weights predict other values",
     example="`{layer: AveragePooling2D, pool_size: 3, strides: 2, padding: same}` with `--backend torch`: PyTorch counts copies of the edge in the border averages",
     fix="build on TensorFlow or JAX, or avoid the setting (`padding: valid`, or a pool size and strides whose `same` padding is even)",
+)
+CUSTOM_IMPORT_FAILED: Final = _declare(
+    "GS503",
+    Group.BUILD,
+    Severity.ERROR,
+    "an allowed custom layer whose module cannot be imported, or that is not a Keras layer",
+    example="`--custom-layer mypkg.layers.Scale` when `mypkg` is not installed",
+    fix="check the import path (`module.Class`), install the package or put its folder on PYTHONPATH",
 )
 NO_SHAPE_RULE: Final = _declare(
     "GS601",

@@ -14,6 +14,7 @@ from typing import Any
 
 from graphspec.analyse.names import built_layer_names, final_layer_name
 from graphspec.analyse.plan import BlockInstance, Plan
+from graphspec.catalogue.custom import CustomLayerError
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.arguments import keras_values
@@ -43,6 +44,14 @@ def keras_rejected(at: Locator, path: SpecPath, error: Exception) -> Diagnostic:
     if len(detail) > 300:
         detail = detail[:297] + "..."
     name = ".".join(str(p) for p in path)
+    if isinstance(error, CustomLayerError):  # an import problem, not Keras refusing the node
+        hint = (
+            "an allowed class is named module.Class; its module must import in this Python: "
+            "install its package, or add its folder to PYTHONPATH"
+        )
+        return Diagnostic(
+            codes.CUSTOM_IMPORT_FAILED, Severity.ERROR, detail, at.at_key(path), path, hint
+        )
     message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
     return Diagnostic(codes.KERAS_REFUSED, Severity.ERROR, message, at.at_key(path), path)
 
