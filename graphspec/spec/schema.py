@@ -108,12 +108,26 @@ def _layer_name(catalogue: Catalogue, description: str) -> dict[str, Any]:
     return {
         "description": description,
         "anyOf": [
-            {"enum": list(catalogue.safe_layer_names())},
+            {
+                "enum": list(catalogue.safe_layer_names()),
+                "enumDescriptions": _layer_descriptions(catalogue),
+            },
             {"type": "string", "pattern": IDENTIFIER},
         ],
         "not": {"enum": sorted({*unsafe, *UNSAFE_LAYERS})},
         "examples": ["Dense", "Conv2D", "LSTM"],
     }
+
+
+def _layer_descriptions(catalogue: Catalogue) -> list[str]:
+    """What each offered layer is, in the order of `safe_layer_names` (`enumDescriptions`, the
+    editors' parallel list; "MaxPool2D": "Alias of MaxPooling2D. Max pooling ...")."""
+    texts = []
+    for name in catalogue.safe_layer_names():
+        info = catalogue.layers[name]
+        alias = f"Alias of {info.canonical}. " if info.alias else ""
+        texts.append(f"{alias}{info.description or ''}".strip())
+    return texts
 
 
 def _layer_entry(
@@ -132,13 +146,24 @@ def _argument(layer: str, catalogue: Catalogue, argument: str) -> dict[str, Any]
     info = catalogue.layers[layer]
     arg = info.args.get(argument)
     if arg is None:
-        return {"description": f"Keras Layer argument `{argument}` (every layer takes it)."}
-    if arg.required:
-        description = f"{info.canonical} argument `{argument}` (required)."
+        base = catalogue.base_arguments.get(argument)
+        return {"description": _argument_text(argument, "any layer", base)}
+    return {
+        "description": _argument_text(argument, info.canonical, arg),
+        **_value_schema(argument, arg),
+    }
+
+
+def _argument_text(argument: str, owner: str, arg: ArgInfo | None) -> str:
+    """An argument's description: its name, whose it is, its default, and the first sentence
+    Keras' docstring gives it ("`units` (Dense, required): Positive integer, ...")."""
+    if arg is None or arg.required:
+        facts = f"{owner}, required" if arg is not None else owner
     else:
         default = arg.default_repr if arg.default_repr is not None else json.dumps(arg.default)
-        description = f"{info.canonical} argument `{argument}`, default {default}."
-    return {"description": description, **_value_schema(argument, arg)}
+        facts = f"{owner}, default {default}"
+    described = f": {arg.description}" if arg is not None and arg.description else "."
+    return f"`{argument}` ({facts}){described}"
 
 
 def _value_schema(argument: str, arg: ArgInfo) -> dict[str, Any]:
