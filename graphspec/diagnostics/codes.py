@@ -267,7 +267,7 @@ UNSUPPORTED_VERSION: Final = _declare(
     Severity.ERROR,
     "an unsupported format version",
     example="`graphspec: 2`",
-    fix="write `graphspec: 1`",
+    fix="write `graphspec: 1`, or `graphspec: 1.1` for a spec that uses what 1.1 adds",
 )
 PYTHON_TUPLE: Final = _declare(
     "GS107",

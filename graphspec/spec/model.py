@@ -144,7 +144,14 @@ class Compile(SpecModel):
 class Spec(SpecModel):
     """A whole spec file, as the user wrote it."""
 
-    graphspec: Annotated[Literal[1], Field(description="The spec language version.", examples=[1])]
+    graphspec: Annotated[
+        Literal[1, 1.1],
+        Field(
+            description="The spec language version: 1, or 1.1 for a spec that uses what 1.1 "
+            "adds (an older graphspec then says it needs a newer one).",
+            examples=[1, 1.1],
+        ),
+    ]
     name: Annotated[
         Name, Field(description="The model's name (keras.Model name).", examples=["classifier"])
     ]
