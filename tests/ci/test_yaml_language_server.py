@@ -120,13 +120,22 @@ def words(text: str) -> set[str]:
 
 
 def argument_description(schema: dict[str, Any], layer: str, argument: str) -> str:
-    """The description the schema gives `argument` of `layer` (in `LayerArguments`)."""
-    for rule in schema["$defs"]["LayerArguments"]["allOf"]:
-        named = rule["if"]["properties"]["layer"]
-        if layer == named.get("const") or layer in named.get("enum", ()):
-            description: str = rule["then"]["properties"][argument]["description"]
-            return description
-    raise AssertionError(f"{layer} is not in LayerArguments")
+    """The description the schema gives `argument` of `layer`: in the rule (anywhere in the
+    schema) `if: {layer: layer} then: {properties: {argument: ...}}`."""
+    found = []
+    stack: list[Any] = [schema]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+            named = value.get("if", {}).get("properties", {}).get("layer", {})
+            if layer == named.get("const") or layer in named.get("enum", ()):
+                found.append(value["then"]["properties"][argument]["description"])
+    (description,) = found
+    assert isinstance(description, str)
+    return description
 
 
 @pytest.mark.parametrize("path", spec_files(), ids=lambda path: path.stem)
