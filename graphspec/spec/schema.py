@@ -233,7 +233,7 @@ def _by_first_letter(
     The same keys are allowed and refused as with one flat `allOf` of the rules, but a
     validator tests about 20 outer conditions and one bucket's rules per entry instead of all
     ~140 rules: yaml-language-server's schema work on the largest spec after each edit falls
-    from ~45 ms to ~5 ms (benchmarks/bench_editor.py).
+    from ~25 ms to ~8 ms (measured as benchmarks/bench_editor.py measures it).
     """
     buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for names, rule in rules:
