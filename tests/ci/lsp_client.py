@@ -45,7 +45,7 @@ class Notification:
 
 def encode(message: dict[str, Any]) -> bytes:
     """One JSON-RPC message with its `Content-Length` header (the length in bytes)."""
-    body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
@@ -293,19 +293,18 @@ class LspClient:
     # -- life --------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """`shutdown` and `exit` if the server still answers; killed if it does not stop."""
+        """`shutdown` and `exit` if the server still answers, else (or if it does not stop)
+        killed; its pipes closed."""
+        grace = min(5.0, self.timeout_s)
         try:
             if self._process.poll() is None:
-                self.request("shutdown", None, timeout_s=5)
+                self.request("shutdown", None, timeout_s=grace)
                 self.notify("exit", None)
-        except LspError:
-            pass
+                self._process.wait(timeout=grace)
+        except (LspError, subprocess.TimeoutExpired):
+            self._process.kill()
+            self._process.wait(timeout=grace)
         finally:
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=5)
             for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
                 if stream is not None:
                     stream.close()

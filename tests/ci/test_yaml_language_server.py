@@ -20,18 +20,21 @@ checks that a file really got the schema: a file without one gets no diagnostics
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
 import re
 import shutil
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.ci.lsp_client import LspClient
+from tests.ci.lsp_client import LspClient, LspError, encode, read_message
 from tests.conftest import FIXTURES, ROOT, spec_files
 
 SERVER = ROOT / "tests" / "ci" / "node" / "node_modules" / "yaml-language-server"
@@ -268,3 +271,34 @@ def test_hover_on_a_top_level_key_shows_its_description(
     shown = server.hover(hovered, line_of(HOVERED, "inputs:"), 2)
     expected = words(schema["properties"]["inputs"]["description"])
     assert expected and expected <= words(shown), shown
+
+
+# The client itself, against stand-in servers (no Node needed): framing counts bytes, and a
+# server that hangs or dies fails the call within its timeout instead of hanging the tests.
+
+
+def test_a_message_is_framed_by_its_length_in_bytes() -> None:
+    message = {"jsonrpc": "2.0", "method": "m", "params": {"text": "größe ‸"}}
+    framed = encode(message)
+    header, body = framed.split(b"\r\n\r\n", 1)
+    assert header == b"Content-Length: %d" % len(body)
+    assert len(body) > len(body.decode("utf-8"))  # ö, ß and ‸ take more than a byte
+    assert read_message(io.BytesIO(framed + framed)) == message
+
+
+@pytest.mark.parametrize(
+    ("server", "error"),
+    [
+        ("import time; time.sleep(60)", "no answer to initialize within 1"),
+        ("import sys; sys.stderr.write('boom'); sys.exit(3)", "exited while waiting"),
+    ],
+    ids=["hung", "dead"],
+)
+def test_a_hung_or_dead_server_fails_the_call(server: str, error: str) -> None:
+    started = time.monotonic()
+    with (
+        LspClient([sys.executable, "-c", server], cwd=ROOT, timeout_s=1) as client,
+        pytest.raises(LspError, match=error),
+    ):
+        client.initialize(ROOT, SETTINGS)
+    assert time.monotonic() - started < 20
