@@ -209,7 +209,10 @@ def main() -> int:
     schema_ms = statistics.median(paired)
     delay_ms = validation_delay_ms()
     results: dict[str, Any] = {
-        "machine": {**machine(), "node": subprocess.check_output([node, "--version"], text=True)},
+        "machine": {
+            **machine(),
+            "node": subprocess.check_output([node, "--version"], text=True).strip(),
+        },
         "yaml_language_server": version,
         "spec": spec.relative_to(ROOT).as_posix(),
         "spec_bytes": spec.stat().st_size,
