@@ -76,6 +76,7 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/bench_smoke.py
 	$(BIN)/python benchmarks/bench_predict.py
 	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/bench_editor.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

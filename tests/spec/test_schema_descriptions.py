@@ -22,8 +22,10 @@ def cat() -> Catalogue:
 
 
 def _arguments(schema: dict[str, Any], layer: str) -> dict[str, Any]:
-    """The `then` properties of the `LayerArguments` rule that applies to ``layer``."""
-    for rule in schema["$defs"]["LayerArguments"]["allOf"]:
+    """The `then` properties of the `LayerArguments` rule that applies to ``layer`` (the rules
+    are grouped by first letter: `LayerArguments_D` holds Dense's)."""
+    group = schema["$defs"].get(f"LayerArguments_{layer[0]}", schema["$defs"]["LayerArguments"])
+    for rule in group["allOf"]:
         condition = rule["if"]["properties"]["layer"]
         if condition.get("const") == layer or layer in condition.get("enum", ()):
             properties: dict[str, Any] = rule["then"]["properties"]
