@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, Field, PlainValidator, PrivateAttr, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from graphspec.diagnostics import SpecPath
 from graphspec.read.source import SourceTree
@@ -141,11 +142,24 @@ class Compile(SpecModel):
         return {"name": value} if isinstance(value, str) else value
 
 
+LANGUAGE_VERSIONS = (1, 1.1)
+"""The spec language versions this graphspec reads (docs/language.md, "Versions")."""
+
+
+def _known_version(value: Any) -> float:
+    """1 or 1.1, as written (1 stays an int, so a spec is written back as it was)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value not in (1, 1.1):
+        raise PydanticCustomError("literal_error", "expected 1 or 1.1", {"expected": "1 or 1.1"})
+    return value
+
+
 class Spec(SpecModel):
     """A whole spec file, as the user wrote it."""
 
     graphspec: Annotated[
-        Literal[1, 1.1],
+        float,
+        PlainValidator(_known_version),
+        WithJsonSchema({"enum": list(LANGUAGE_VERSIONS)}),
         Field(
             description="The spec language version: 1, or 1.1 for a spec that uses what 1.1 "
             "adds (an older graphspec then says it needs a newer one).",
