@@ -195,3 +195,18 @@ def test_ctrl_c_while_build_saves_leaves_nothing(
     assert main(["build", str(SPEC), "-o", str(out)]) == 130
     assert "graphspec: interrupted" in capsys.readouterr().err
     assert os.listdir(tmp_path) == []
+
+
+@needs("saved_model")
+def test_a_saved_models_folders_follow_the_umask_not_tensorflows_0755(
+    model: Path, tmp_path: Path
+) -> None:
+    previous = os.umask(0o002)
+    try:
+        assert (
+            main(["export", str(SPEC), "--format", "saved_model", "-o", str(tmp_path / "sm")]) == 0
+        )
+    finally:
+        os.umask(previous)
+    assert _mode(tmp_path / "sm") == 0o775
+    assert _modes_inside(tmp_path / "sm") == {("file", 0o664), ("dir", 0o775)}
