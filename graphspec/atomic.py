@@ -111,14 +111,16 @@ def _settle_tree(root: Path) -> None:
     mask = _umask()
     for folder, directories, files in os.walk(root):
         for name in directories:
-            os.chmod(os.path.join(folder, name), DIRECTORY_DEFAULT & ~mask)
+            directory = Path(folder, name)
+            if not directory.is_symlink():  # a link's target is not the writer's to change
+                os.chmod(directory, DIRECTORY_DEFAULT & ~mask)
+                _fsync_directory(directory)
         for name in files:
             file = Path(folder, name)
-            executable = file.stat().st_mode & 0o111
-            os.chmod(file, (DIRECTORY_DEFAULT if executable else FILE_DEFAULT) & ~mask)
-            _fsync_file(file)
-        for name in directories:
-            _fsync_directory(Path(folder, name))
+            if not file.is_symlink():
+                executable = file.stat().st_mode & 0o111
+                os.chmod(file, (DIRECTORY_DEFAULT if executable else FILE_DEFAULT) & ~mask)
+                _fsync_file(file)
 
 
 def _swap_in(new: Path, path: Path) -> None:

@@ -101,7 +101,11 @@ def test_a_new_directory_and_its_tree_get_the_umask_defaults(
     tmp_path: Path, umask_002: int
 ) -> None:
     target = tmp_path / "saved"
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the writer's")
+    outside.chmod(0o600)
     with replacing_directory(target) as temporary:
+        (temporary / "link").symlink_to(outside)
         os.mkdir(temporary / "variables", 0o755)  # as TensorFlow makes its folders
         (temporary / "variables" / "data").write_bytes(b"weights")
         (temporary / "saved_model.pb").write_bytes(b"graph")
@@ -110,7 +114,8 @@ def test_a_new_directory_and_its_tree_get_the_umask_defaults(
     assert _mode(target / "variables") == 0o775
     assert _mode(target / "variables" / "data") == 0o664
     assert _mode(target / "saved_model.pb") == 0o664
-    assert os.listdir(tmp_path) == ["saved"]
+    assert _mode(outside) == 0o600  # a link's target is left alone
+    assert sorted(os.listdir(tmp_path)) == ["outside.txt", "saved"]
 
 
 def test_a_replaced_directory_keeps_its_mode_and_the_old_tree_goes(tmp_path: Path) -> None:
