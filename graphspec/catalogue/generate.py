@@ -427,10 +427,10 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], object] = print
         out(f"{path} is current")
         return 0
     document = generate()
+    from graphspec.atomic import write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(document), encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, render(document))  # atomic, with the replaced file's mode (graphspec.atomic)
     out(
         f"wrote {path}: keras {document['keras_version']}, {len(document['layers'])} layers "
         f"+ {len(document['layer_aliases'])} aliases"
