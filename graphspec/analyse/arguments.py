@@ -41,6 +41,7 @@ from graphspec.spec.arithmetic import (
     holds_arithmetic,
     is_arithmetic_placeholder,
     is_bare_arithmetic,
+    parse,
     placeholder_body,
     resolve,
 )
@@ -312,9 +313,12 @@ class _Checker(Reporter):
                     if key in self.checked or kind not in _NUMERIC_KINDS:
                         continue
                     self.checked.add(key)
+                    bodies = [placeholder_body(text) or text for text in texts]
+                    if not all(_parses(body) for body in bodies):
+                        continue  # GS321 once, at the text (`check_calls`)
                     try:
-                        for text in texts:
-                            evaluate(placeholder_body(text) or text, params)
+                        for body in bodies:
+                            evaluate(body, params)
                     except ArithmeticProblem as problem:
                         self.error(
                             codes.BAD_ARITHMETIC,
@@ -335,7 +339,8 @@ class _Checker(Reporter):
         if block is None:
             return  # the graph check reports the unknown block
         params = instance_params(block.params, arguments)
-        for param, default in block.params.items():
+        outer = any(isinstance(v, str) and "${" in v for v in arguments.values())
+        for param, default in block.params.items() if not outer else ():
             value = params[param]
             if param in arguments or not isinstance(default, str) or value != default:
                 continue
@@ -506,6 +511,14 @@ def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, A
             copies = min((len(values) for values in node.each.values()), default=1)
             for copy in range(min(copies, node.repeat)):
                 yield (*base, "nodes", name), node.block, node.repetition_arguments(copy)
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse(text)
+    except ArithmeticProblem:
+        return False
+    return True
 
 
 def _strings_in(value: Any) -> list[str]:

@@ -35,6 +35,7 @@ from graphspec.catalogue.reader import (
 )
 from graphspec.spec.base import IDENTIFIER, NODE_FORMS, WRAPPERS
 from graphspec.spec.model import Spec
+from graphspec.spec.arithmetic import BARE, WHOLE_PLACEHOLDER
 from graphspec.spec.params import PLACEHOLDER
 
 LAYER_ENTRIES = {
@@ -47,7 +48,11 @@ besides the other form keys (`name` is the node's key; only a sequence item has 
 _ARGUMENTS = "LayerArguments"
 _WRAPPED = "WrappedLayer"
 _INTS = "IntOrInts"
-_PLACEHOLDER = {"type": "string", "pattern": PLACEHOLDER.pattern}
+_PLACEHOLDER = {
+    "type": "string",
+    "pattern": f"{PLACEHOLDER.pattern}|{WHOLE_PLACEHOLDER.pattern}|{BARE.pattern}",
+}
+"""A `${param}`, `${...}` arithmetic, or numbers with operators (`1/255`) where a value goes."""
 _TYPES: dict[str, dict[str, Any]] = {
     "bool": {"type": "boolean"},
     "int": {"type": "integer"},
