@@ -25,10 +25,9 @@ MAX_EXPONENT: Final = 64
 MAX_MAGNITUDE: Final = 10.0**15
 """Largest result (and intermediate) accepted, in absolute value."""
 
-BARE: Final = re.compile(r"^[\s0-9.+\-*/%()]*[0-9][\s0-9.+\-*/%()]*$")
-"""A string made of numbers and operators only: `1/255`, `7 * 7 * 64` (no names: those are
-written inside ``${...}``)."""
-_OPERATOR = re.compile(r"[+\-*/%]")
+BARE: Final = re.compile(r"^[\s0-9.+\-*/%()]*[0-9.)]\s*[+\-*/%][\s0-9.+\-*/%()]*$")
+"""Numbers and operators only, an operator after a number: `1/255`, `7 * 7 * 64` (not `64`,
+`-1` or `same`; names are written inside ``${...}``)."""
 WHOLE_PLACEHOLDER: Final = re.compile(r"^\$\{([^{}]*)\}$")
 """A whole-string ``${...}``: a parameter (``${units}``) or arithmetic (``${units * 4}``)."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -55,8 +54,15 @@ class ArithmeticProblem(ValueError):
 
 
 def is_bare_arithmetic(text: str) -> bool:
-    """Numbers with at least one operator, no names: `1/255` (not `64`, not `same`)."""
-    return bool(BARE.match(text)) and bool(_OPERATOR.search(text.strip()[1:]))
+    """Numbers with at least one operator, no names, that parse as arithmetic: `1/255` (not
+    `64`, not `same`, not the date `2024-01-01`, which is no Python number)."""
+    if not BARE.match(text):
+        return False
+    try:
+        parse(text)
+    except ArithmeticProblem:
+        return False
+    return True
 
 
 def placeholder_body(text: str) -> str | None:
