@@ -27,14 +27,6 @@ from graphspec.catalogue.reader import (
 from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes, format_path
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.shape import is_int
-from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
-from graphspec.spec.forms import (
-    BlockNode,
-    ExprNode,
-    SharedBlock,
-    SharedLayer,
-)
-from graphspec.spec.model import Spec
 from graphspec.spec.arithmetic import (
     ArithmeticProblem,
     evaluate,
@@ -45,6 +37,14 @@ from graphspec.spec.arithmetic import (
     placeholder_body,
     resolve,
 )
+from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
+from graphspec.spec.forms import (
+    BlockNode,
+    ExprNode,
+    SharedBlock,
+    SharedLayer,
+)
+from graphspec.spec.model import Spec
 from graphspec.spec.params import PLACEHOLDER, instance_params
 
 _NUMERIC_KINDS = ("int", "float", "ints")

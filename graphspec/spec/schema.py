@@ -33,9 +33,9 @@ from graphspec.catalogue.reader import (
     load_catalogue,
     object_kind,
 )
+from graphspec.spec.arithmetic import BARE, WHOLE_PLACEHOLDER
 from graphspec.spec.base import IDENTIFIER, NODE_FORMS, WRAPPERS
 from graphspec.spec.model import Spec
-from graphspec.spec.arithmetic import BARE, WHOLE_PLACEHOLDER
 from graphspec.spec.params import PLACEHOLDER
 
 LAYER_ENTRIES = {

@@ -66,10 +66,18 @@ def test_inline_layers_are_named_instance_node(plan: Plan) -> None:
 def test_repetitions_are_numbered_and_patterns_apply(plan: Plan) -> None:
     spec = plan.spec
     assert node_layer_names(spec, "stack", spec.nodes["stack"]) == [
-        "stack_1_up", "stack_1_down", "stack_2_up", "stack_2_down", "stack_3_up", "stack_3_down"
+        "stack_1_up",
+        "stack_1_down",
+        "stack_2_up",
+        "stack_2_down",
+        "stack_3_up",
+        "stack_3_down",
     ]
     assert node_layer_names(spec, "named", spec.nodes["named"]) == [
-        "layer1_up", "layer1_down", "layer2_up", "layer2_down"
+        "layer1_up",
+        "layer1_down",
+        "layer2_up",
+        "layer2_down",
     ]
 
 
@@ -84,7 +92,9 @@ def test_each_gives_one_instance_per_repetition(plan: Plan) -> None:
 
 def test_shapes_and_parameters_are_inferred_per_repetition(plan: Plan) -> None:
     # units 8, 16, 8: Dense 8→16→8, 8→32→16, 16→16→8
-    expected = (8 * 16 + 16 + 16 * 8 + 8) + (8 * 32 + 32 + 32 * 16 + 16) + (16 * 16 + 16 + 16 * 8 + 8)
+    first, second = (8 * 16 + 16) + (16 * 8 + 8), (8 * 32 + 32) + (32 * 16 + 16)
+    third = (16 * 16 + 16) + (16 * 8 + 8)
+    expected = first + second + third
     assert plan.static["stack"].trainable == expected
     assert plan.static["stack"].shape == (8,)
 
@@ -126,11 +136,11 @@ outputs:
 
 
 def test_a_collision_with_a_later_inline_instance_is_gs216() -> None:
-    nodes = "  u_dense: {layer: Dense, from: x, units: 8}\n  last: {block: unit, from: u_dense, inline: true}"
-    # `last_dense` does not collide; rename the instance to collide:
-    assert _codes(_spec(nodes)) == []
-    nodes = "  last_dense: {layer: Dense, from: x, units: 8}\n  last: {block: unit, from: last_dense, inline: true}"
-    assert _codes(_spec(nodes)) == ["GS216"]
+    inline = "\n  last: {block: unit, from: first, inline: true}"
+    text = _spec("  first: {layer: Dense, from: x, units: 8}" + inline)
+    assert _codes(text) == []
+    text = text.replace("first", "last_dense")
+    assert _codes(text) == ["GS216"]
 
 
 def test_an_inline_name_a_head_takes_is_gs210() -> None:

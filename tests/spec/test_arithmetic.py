@@ -88,8 +88,17 @@ def test_names_lists_the_parameters_read() -> None:
 
 @pytest.mark.parametrize(
     ("text", "bare"),
-    [("1/255", True), ("7 * 7 * 64", True), ("(1 + 2)", True), ("64", False), ("-1", False),
-     ("same", False), ("1e-3", False), ("channels_last", False), ("${units}", False)],
+    [
+        ("1/255", True),
+        ("7 * 7 * 64", True),
+        ("(1 + 2)", True),
+        ("64", False),
+        ("-1", False),
+        ("same", False),
+        ("1e-3", False),
+        ("channels_last", False),
+        ("${units}", False),
+    ],
 )
 def test_bare_arithmetic_is_numbers_with_an_operator(text: str, bare: bool) -> None:
     assert is_bare_arithmetic(text) is bare
