@@ -349,8 +349,8 @@ class _Checker(Reporter):
                 try:
                     evaluate(body, params)
                 except ArithmeticProblem as problem:
-                    where = ("blocks", block_name, "params", param)
-                    self.error(codes.BAD_ARITHMETIC, problem.message, where, problem.hint)
+                    at: SpecPath = ("blocks", block_name, "params", param)
+                    self.error(codes.BAD_ARITHMETIC, problem.message, at, problem.hint)
         self.check_instance_arithmetic(instance, block_name, params)
         declared = (entry for node in block.nodes.values() for entry in node.declared_layers())
         for _, layer, args in declared:
