@@ -94,3 +94,14 @@ def test_each_and_arithmetic_reach_the_layers_as_numbers(flat: Any) -> None:
     assert flat.get_layer("p_inner_up").units == 8
     assert flat.get_layer("p_inner_drop").rate == pytest.approx(0.1)
     assert flat.get_layer("scaled").scale == pytest.approx(1 / 255)
+
+
+def test_the_recursion_bound_counts_every_inline_layer() -> None:
+    from graphspec.emit.recursion import plan_layer_bound
+    from graphspec.pipeline import check
+
+    text = SPEC.replace("INLINE", "inline: true").replace("units: [16, 8]", "units: [8] * 1")
+    text = text.replace("each: {units: [8] * 1}", "repeat: 300")
+    plan = check(graphspec.loads(text, "deep.yaml")).plan
+    assert plan is not None
+    assert plan_layer_bound(plan) > 300 * 3  # three layers per repetition of `unit`
