@@ -164,7 +164,7 @@ def check_names(analysis: Analysis) -> list[Diagnostic]:
     for section, entries in sections:
         for name, entry in entries.items():
             names: list[tuple[str, SpecPath]] = [(name, ())]
-            if section == "nodes":
+            if section == "nodes" and not spec.is_inline(entry):  # inline: check_inline_names
                 names += [n for n in entry.layer_names(name) if n[0] != name]
             for layer_name, sub in names:
                 path = (section, name, *sub)

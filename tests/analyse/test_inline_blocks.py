@@ -196,3 +196,12 @@ def test_an_arithmetic_with_value_is_checked_per_instance() -> None:
 
 def test_a_top_level_arithmetic_placeholder_is_outside_any_block() -> None:
     assert _codes(_spec('  last: {layer: Dense, from: x, units: "${a * 2}"}')) == ["GS209"]
+
+
+def test_a_repeated_inline_instance_makes_no_layers_named_after_it() -> None:
+    nodes = (
+        "  s: {block: unit, from: x, inline: true, repeat: 2}\n"
+        "  s_1: {layer: Dense, from: s, units: 8}\n"
+        "  last: {layer: Dense, from: s_1, units: 8}"
+    )
+    assert _codes(_spec(nodes)) == []
