@@ -373,6 +373,22 @@ BLOCKS_TOO_DEEP: Final = _declare(
     example="500 blocks each wrapping the next",
     fix="flatten the nesting",
 )
+INLINE_NAME_TAKEN: Final = _declare(
+    "GS216",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a layer an inline block instance makes (`<instance>_<node>`) has the name of another layer, or its `names:` pattern cannot give distinct names",
+    example='`{block: unit, inline: true}` as node `s` beside a node `s_conv`; `names: "{node}"` with `repeat: 2`',
+    fix="rename the instance or the other node; give `names:` both {n} (with repeat) and {node}",
+)
+EACH_MISMATCH: Final = _declare(
+    "GS217",
+    Group.GRAPH,
+    Severity.ERROR,
+    "per-repetition parameters (`each:`) of unequal lengths, a length other than `repeat`, or also given in `with:`",
+    example="`each: {filters: [64, 128], kernel: [3]}`; `repeat: 3` with `each: {filters: [64, 128]}`",
+    fix="give every `each:` list one value per repetition",
+)
 UNKNOWN_LAYER: Final = _declare(
     "GS301",
     Group.ARGUMENTS,
@@ -452,6 +468,38 @@ BAD_ARGUMENT_VALUE: Final = _declare(
     "a layer argument of the wrong type, or a value the layer refuses",
     example='`units: "64"`; `use_bias: 1`; `rate: true`; `padding: on`; `rate: 1.5`',
     fix="write the value with its type (no quotes for numbers) and in its range",
+)
+BAD_ARITHMETIC: Final = _declare(
+    "GS321",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "arithmetic that is not numbers, parameters, `+ - * / // % **` and parentheses, or that cannot be computed (division by zero, a non-numeric parameter, too large)",
+    example='`units: "${units * 2 + foo()}"`; `scale: 1/0`; `${padding * 2}` with padding `same`',
+    fix="write numbers and numeric parameters with + - * / // % ** and parentheses",
+)
+ARITHMETIC_NOT_ACCEPTED: Final = _declare(
+    "GS322",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "arithmetic on an argument that takes no number (the message lists the layer's arguments that do), or on a shared entry",
+    example="`padding: 1/2` on Conv2D",
+    fix="write arithmetic only on numeric arguments: units, filters, rate, scale, ...",
+)
+ARITHMETIC_NOT_INT: Final = _declare(
+    "GS323",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "arithmetic that gives a fraction where the argument takes an integer",
+    example="`units: 10/3`",
+    fix="use `//` for whole-number division, or numbers that divide evenly",
+)
+PARAMETER_ORDER: Final = _declare(
+    "GS324",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a block parameter's default computed from itself or from a parameter declared after it",
+    example='`params: {wide: "${filters * 2}", filters: 32}`',
+    fix="declare the parameters a default reads before it",
 )
 UNREACHABLE: Final = _declare(
     "GS401",

@@ -51,7 +51,8 @@ class BlockInput(SpecModel):
 
 
 class Block(SpecModel):
-    """A reusable sub-graph; each instance is a nested keras Model."""
+    """A reusable sub-graph; each instance is a nested keras Model, or expanded in place into
+    the graph that uses it when `inline` (the instance's own `inline:` wins)."""
 
     params: dict[Name, Any] = Field(
         default_factory=dict,
@@ -79,6 +80,15 @@ class Block(SpecModel):
             examples=[{"y": "out"}],
         ),
     ]
+    inline: Annotated[
+        bool,
+        Field(
+            description="Instances expand in place into the graph that uses them (flat layer "
+            "names `<instance>_<node>`) instead of nested keras.Models; an instance's own "
+            "`inline:` wins. Shared entries are always nested models.",
+            examples=[True],
+        ),
+    ] = False
 
     @field_validator(
         "inputs",
@@ -249,6 +259,16 @@ class Spec(SpecModel):
             if isinstance(entry, SharedBlock):
                 return entry.block
         return None
+
+    def is_inline(self, node: BaseModel) -> bool:
+        """Whether a node is a block instance expanded in place: its own `inline:`, else its
+        block's."""
+        if not isinstance(node, BlockNode):
+            return False
+        if node.inline is not None:
+            return node.inline
+        block = self.blocks.get(node.block)
+        return block is not None and block.inline
 
     def block_outputs(self, node: BaseModel) -> list[str]:
         """The output names of the block a node instantiates ([] for any other node)."""

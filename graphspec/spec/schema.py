@@ -37,6 +37,7 @@ from graphspec.catalogue.reader import (
     load_catalogue,
     object_kind,
 )
+from graphspec.spec.arithmetic import BARE, WHOLE_PLACEHOLDER
 from graphspec.spec.base import IDENTIFIER, NODE_FORMS, WRAPPERS
 from graphspec.spec.model import Spec
 from graphspec.spec.params import PLACEHOLDER
@@ -51,7 +52,11 @@ besides the other form keys (`name` is the node's key; only a sequence item has 
 _ARGUMENTS = "LayerArguments"
 _WRAPPED = "WrappedLayer"
 _INTS = "IntOrInts"
-_PLACEHOLDER = {"type": "string", "pattern": PLACEHOLDER.pattern}
+_PLACEHOLDER = {
+    "type": "string",
+    "pattern": f"{PLACEHOLDER.pattern}|{WHOLE_PLACEHOLDER.pattern}|{BARE.pattern}",
+}
+"""A `${param}`, `${...}` arithmetic, or numbers with operators (`1/255`) where a value goes."""
 _TYPES: dict[str, dict[str, Any]] = {
     "bool": {"type": "boolean"},
     "int": {"type": "integer"},
