@@ -28,10 +28,29 @@ $(VENV)/.stamp-dev: pyproject.toml constraints.txt tests/ci/node/package-lock.js
 	$(BIN)/python -m compileall -q graphspec
 	touch $(VENV)/.stamp-build $@
 
+# The demo: build every example spec (one table row each), then one diagnostic, a static
+# summary, a graph and a diff, and where the files are. It installs only the build extra.
+DEMO := build/demo
 demo: $(VENV)/.stamp-build
-	$(BIN)/graphspec validate specs/seeds/*.yaml specs/gallery/*.yaml
-	@mkdir -p build/demo
-	$(BIN)/graphspec build specs/seeds/*.yaml specs/gallery/*.yaml --output-dir build/demo --force
+	@mkdir -p $(DEMO)
+	@echo "== graphspec build: every spec under specs/ (validated, built, saved) =="
+	@$(BIN)/graphspec build specs/seeds specs/gallery --output-dir $(DEMO) --force --quiet
+	@echo
+	@echo "== graphspec validate: a spec with three mistakes (exit status 1) =="
+	@$(BIN)/graphspec validate docs/examples/demo/mistake.yaml; test $$? -eq 1
+	@echo
+	@echo "== graphspec summary: shapes and parameters inferred without TensorFlow =="
+	@$(BIN)/graphspec summary specs/seeds/seed002_residual.yaml
+	@echo
+	@echo "== graphspec graph: Mermaid to paste into Markdown (also written to $(DEMO)) =="
+	@$(BIN)/graphspec graph specs/seeds/seed002_inception.yaml -o $(DEMO)/seed002_inception.mmd
+	@head -n 12 $(DEMO)/seed002_inception.mmd; echo "    ..."
+	@echo
+	@echo "== graphspec diff: what a change does to shapes and parameters =="
+	@$(BIN)/graphspec diff specs/seeds/seed002_dense.yaml docs/examples/demo/dense_wider.yaml; test $$? -eq 1
+	@echo
+	@echo "Models: $(DEMO)/*.keras (load with keras.saving.load_model). Graph: $(DEMO)/seed002_inception.mmd."
+	@echo "Next: make test; the language is described in docs/language.md."
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check graphspec tests benchmarks
@@ -57,6 +76,7 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/bench_smoke.py
 	$(BIN)/python benchmarks/bench_predict.py
 	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/bench_editor.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

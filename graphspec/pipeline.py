@@ -16,6 +16,7 @@ from graphspec.catalogue.custom import CustomLayers, CustomObjects
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes, sort_diagnostics
 from graphspec.read.source import SourceTree, gc_paused, load_file, load_text
 from graphspec.settings import DEFAULT_LIMITS, DEFAULT_OPTIONS, Limits, Options
+from graphspec.spec.habits import Habits, find_habits
 from graphspec.spec.model import Spec
 from graphspec.spec.parse import parse_spec
 
@@ -55,10 +56,21 @@ def _capped(limits: Limits, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, 
 
 def analyse(spec: Spec, options: Options = DEFAULT_OPTIONS) -> Report:
     """Run every check that needs no Keras on a parsed spec (`graphspec.analyse.passes`)."""
+    habits = find_habits(spec.source) if spec.source is not None else Habits()
+    return _analysed(spec, options, habits)
+
+
+def _analysed(spec: Spec, options: Options, habits: Habits) -> Report:
+    """The passes' findings, with what the habits already said in the project's words left
+    out (`graphspec.spec.habits`); a habit is an error, so such a spec has no Plan."""
     from graphspec.analyse.passes import run_passes
 
     file = spec.source.file if spec.source else "<spec>"
     plan, diagnostics = run_passes(spec, options)
+    if habits.diagnostics:
+        kept = [d for d in diagnostics if d.path is None or not habits.covers(d.path)]
+        diagnostics = [*habits.diagnostics, *kept]
+        plan = None
     return Report(file, _capped(options.limits, sort_diagnostics(diagnostics)), spec, plan)
 
 
@@ -96,10 +108,13 @@ def _from_source(
     if too_many is not None:
         return Report(file, (too_many,))
     with gc_paused():
+        habits = find_habits(source)
         spec, problems = parse_spec(source)
         if spec is None:
-            return Report(file, _capped(options.limits, sort_diagnostics(problems)))
-        return analyse(spec, options)
+            kept = [d for d in problems if d.path is None or not habits.covers(d.path)]
+            found = [*habits.diagnostics, *kept]
+            return Report(file, _capped(options.limits, sort_diagnostics(found)))
+        return _analysed(spec, options, habits)
 
 
 def check_path(path: str | Path, options: Options = DEFAULT_OPTIONS) -> Report:

@@ -6,9 +6,9 @@ is one new file, not new test code.
   case, any `Limits` field).
 - ``notes/*.yaml``: ``# expect: CODE@LINE:SEVERITY ...`` (``GS401@9:warning``): the spec is
   valid, and these are its warnings and info notes. Same ``# strict:`` and ``# limits:`` lines,
-  and ``# backend: torch`` (the backend a build would use, `--backend`).
-- Any spec fixture may allow custom losses and metrics: ``# custom-objects: PATH ...``
-  (`--custom-object`).
+  and ``# backend: torch`` (the backend a build would use, `--backend`). Any fixture may
+  allow custom layers with ``# custom-layer: module.Class`` lines, and custom losses and
+  metrics with ``# custom-object: module.name`` lines (`--custom-object`).
 - ``build_errors/*.yaml``: as ``invalid/``, but `validate` passes and the errors come from
   building the model with Keras (one small build each). Not ``build/``: .gitignore skips that.
 - ``import/*.json``: Keras model configs. ``GSnnn_what.json`` fails `graphspec import` with
@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 import graphspec
-from graphspec.catalogue.custom import CustomObjects
+from graphspec.catalogue.custom import CustomLayers, CustomObjects
 from graphspec.cli import main
 from graphspec.diagnostics import Diagnostic, Severity, SpecError
 from graphspec.diagnostics.codes import Stage
@@ -62,13 +62,15 @@ class Fixture:
     strict: bool = False
     limits: Limits = DEFAULT_LIMITS
     backend: str | None = None
+    custom_layers: tuple[str, ...] = ()
     custom_objects: tuple[str, ...] = ()
 
     @property
     def options(self) -> Options:
-        objects = CustomObjects.from_paths(self.custom_objects, "# custom-objects:")
+        custom = CustomLayers.from_paths(self.custom_layers, "--custom-layer")
+        objects = CustomObjects.from_paths(self.custom_objects, "--custom-object")
         return Options(
-            strict=self.strict, limits=self.limits, backend=self.backend, custom_objects=objects
+            self.strict, self.limits, custom, backend=self.backend, custom_objects=objects
         )
 
 
@@ -99,7 +101,8 @@ def _spec_fixture(path: Path, kind: str) -> Fixture:
     settings = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", caps[1])} if caps else {}
     strict = re.search(r"^# strict: true$", text, re.M) is not None
     backend = re.search(r"^# backend: (\w+)$", text, re.M)
-    objects = re.search(r"^# custom-objects: (.+)$", text, re.M)
+    custom = re.findall(r"^# custom-layer: (\S+)$", text, re.M)
+    objects = re.findall(r"^# custom-object: (\S+)$", text, re.M)
     return Fixture(
         path,
         kind,
@@ -107,7 +110,8 @@ def _spec_fixture(path: Path, kind: str) -> Fixture:
         strict,
         replace(DEFAULT_LIMITS, **settings),
         backend[1] if backend else None,
-        tuple(objects[1].split()) if objects else (),
+        tuple(custom),
+        tuple(objects),
     )
 
 
@@ -152,6 +156,8 @@ def _cli_flags(fixture: Fixture) -> list[str]:
     flags = ["--strict"] if fixture.strict else []
     if fixture.backend is not None:
         flags += ["--backend", fixture.backend]
+    for path in fixture.custom_layers:
+        flags += ["--custom-layer", path]
     for path in fixture.custom_objects:
         flags += ["--custom-object", path]
     for name in Limits.flags():

@@ -6,6 +6,7 @@ installed Keras (`python -m graphspec.catalogue`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,9 +24,20 @@ from graphspec.catalogue.reader import (
     load_catalogue,
     object_kind,
 )
-from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes
+from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes, format_path
 from graphspec.diagnostics.reporter import Reporter
+from graphspec.diagnostics.suggest import unknown_layer_hint
 from graphspec.shape import is_int
+from graphspec.spec.arithmetic import (
+    ArithmeticProblem,
+    evaluate,
+    holds_arithmetic,
+    is_arithmetic_placeholder,
+    is_bare_arithmetic,
+    parse,
+    placeholder_body,
+    resolve,
+)
 from graphspec.spec.base import LAYER_VALUED_ARGS, WRAPPERS, keras_arguments
 from graphspec.spec.forms import (
     BlockNode,
@@ -34,7 +46,10 @@ from graphspec.spec.forms import (
     SharedLayer,
 )
 from graphspec.spec.model import Spec
-from graphspec.spec.params import PLACEHOLDER
+from graphspec.spec.params import PLACEHOLDER, instance_params
+
+_NUMERIC_KINDS = ("int", "float", "ints")
+"""The argument types that take arithmetic (`units: 7 * 7 * 64`, `scale: 1/255`)."""
 
 _OBJECT_HINT = (
     "give a name Keras knows, or a mapping of that name and its arguments "
@@ -114,7 +129,7 @@ class _Checker(Reporter):
                 codes.UNKNOWN_LAYER,
                 f"unknown layer '{layer}' (Keras {self.catalogue.keras_version} has no such layer)",
                 (*path, "layer"),
-                self.hint(layer, self.catalogue.safe_layer_names()),
+                unknown_layer_hint(layer, self.catalogue.safe_layer_names()),
             )
             return
         args = keras_arguments(layer, args)
@@ -194,11 +209,15 @@ class _Checker(Reporter):
                     f"give '{arg}' a value",
                 )
             return
+        kind = expected_type(arg, about.default, about.required)
+        if holds_arithmetic(value):
+            value = self.check_arithmetic(path, layer, arg, value, kind)
+            if value is None:
+                return
         if isinstance(value, str) and PLACEHOLDER.search(value):
             return
         if object_kind(arg) is not None and isinstance(value, str | Mapping):
             return  # a name or {name: ..., args}: check_named_value looks at it
-        kind = expected_type(arg, about.default, about.required)
         if kind is None or _has_type(value, kind):
             return
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
@@ -213,6 +232,106 @@ class _Checker(Reporter):
             hint,
         )
 
+    def check_arithmetic(
+        self, path: SpecPath, layer: str, arg: str, value: Any, kind: str | None
+    ) -> Any:
+        """Arithmetic on an argument: only where a number goes (GS322), computable (GS321),
+        an integer where one is required (GS323). Returns the value computed, or None when
+        reported or left to each block instance (`${...}` reads parameters)."""
+        where = (*path, arg)
+        if path[0] == "shared" and "with" not in path:
+            self.error(
+                codes.ARITHMETIC_NOT_ACCEPTED,
+                f"'{arg}' of shared entry '{path[1]}' is written as arithmetic; shared entries "
+                "take plain values",
+                where,
+                "compute the value and write the number",
+            )
+            return None
+        if kind not in _NUMERIC_KINDS:
+            self.error(
+                codes.ARITHMETIC_NOT_ACCEPTED,
+                f"'{arg}' of {layer} takes {TYPE_WORDS.get(kind or '', 'no number')}, not "
+                f"arithmetic; {self.numeric_arguments(layer)}",
+                where,
+                "arithmetic computes numbers; write this value as it is",
+            )
+            return None
+        if any(is_arithmetic_placeholder(text) for text in _strings_in(value)):
+            return None  # reads parameters: computed per instance (check_parameters)
+        for text in _strings_in(value):
+            if is_bare_arithmetic(text):
+                try:
+                    evaluate(text, {})
+                except ArithmeticProblem as problem:
+                    self.error(codes.BAD_ARITHMETIC, problem.message, where, problem.hint)
+                    return None
+        computed = resolve(value, {})
+        if kind in ("int", "ints") and _has_fraction(computed):
+            self.not_int(where, layer, arg, value, computed)
+            return None
+        return computed
+
+    def not_int(self, where: SpecPath, layer: str, arg: str, written: Any, computed: Any) -> None:
+        self.error(
+            codes.ARITHMETIC_NOT_INT,
+            f"'{arg}' of {layer} takes an integer, but {written!r} gives {computed!r}",
+            where,
+            "use // for whole-number division, or numbers that divide evenly",
+        )
+
+    def numeric_arguments(self, layer: str) -> str:
+        """The layer's arguments that take arithmetic, for GS322's message."""
+        info = self.catalogue.layer(layer)
+        numeric = [
+            name
+            for name, about in (info.args.items() if info else ())
+            if expected_type(name, about.default, about.required) in _NUMERIC_KINDS
+        ]
+        if not numeric:
+            return f"{layer} has no numeric argument"
+        return f"arithmetic is accepted by {layer}'s numeric arguments: {', '.join(numeric)}"
+
+    def check_instance_arithmetic(
+        self, instance: SpecPath, block_name: str, params: Mapping[str, Any]
+    ) -> None:
+        """Each `${...}` arithmetic in a block's layers, computed with one instance's
+        parameters: computable (GS321) and an integer where one is required (GS323)."""
+        block = self.spec.blocks[block_name]
+        if any(isinstance(v, str) and "${" in v for v in params.values()):
+            return  # an outer block's parameter: its own instances are checked
+        for node_name, node in block.nodes.items():
+            for sub, layer, args in node.declared_layers():
+                info = self.catalogue.layer(layer)
+                for arg, written in args.items():
+                    texts = [t for t in _strings_in(written) if is_arithmetic_placeholder(t)]
+                    if not texts or info is None or arg not in info.args:
+                        continue
+                    about = info.args[arg]
+                    kind = expected_type(arg, about.default, about.required)
+                    where = ("blocks", block_name, "nodes", node_name, *sub, arg)
+                    key = (where, json_key(params), "")
+                    if key in self.checked or kind not in _NUMERIC_KINDS:
+                        continue
+                    self.checked.add(key)
+                    bodies = [placeholder_body(text) or text for text in texts]
+                    if not all(_parses(body) for body in bodies):
+                        continue  # GS321 once, at the text (`check_calls`)
+                    try:
+                        for body in bodies:
+                            evaluate(body, params)
+                    except ArithmeticProblem as problem:
+                        self.error(
+                            codes.BAD_ARITHMETIC,
+                            f"{problem.message} (instance '{format_path(instance)}')",
+                            where,
+                            problem.hint,
+                        )
+                        continue
+                    computed = resolve(written, params)
+                    if kind in ("int", "ints") and _has_fraction(computed):
+                        self.not_int(where, layer, arg, written, computed)
+
     def check_parameters(
         self, instance: SpecPath, block_name: str, arguments: Mapping[str, Any]
     ) -> None:
@@ -220,7 +339,20 @@ class _Checker(Reporter):
         block = self.spec.blocks.get(block_name)
         if block is None:
             return  # the graph check reports the unknown block
-        params = {**block.params, **arguments}
+        params = instance_params(block.params, arguments)
+        outer = any(isinstance(v, str) and "${" in v for v in arguments.values())
+        for param, default in block.params.items() if not outer else ():
+            value = params[param]
+            if param in arguments or not isinstance(default, str) or value != default:
+                continue
+            body = placeholder_body(default)
+            if body is not None and is_arithmetic_placeholder(default):
+                try:
+                    evaluate(body, params)
+                except ArithmeticProblem as problem:
+                    at: SpecPath = ("blocks", block_name, "params", param)
+                    self.error(codes.BAD_ARITHMETIC, problem.message, at, problem.hint)
+        self.check_instance_arithmetic(instance, block_name, params)
         declared = (entry for node in block.nodes.values() for entry in node.declared_layers())
         for _, layer, args in declared:
             info = self.catalogue.layer(layer)
@@ -232,7 +364,7 @@ class _Checker(Reporter):
                     continue
                 param = whole.group(1)
                 value = params[param]
-                if isinstance(value, str) and PLACEHOLDER.search(value):
+                if isinstance(value, str) and "${" in value:
                     continue  # an outer block's parameter: checked at that block's instances
                 where = (
                     (*instance, "with", param)
@@ -370,13 +502,42 @@ class _Checker(Reporter):
 
 
 def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
-    """Every place a block is instantiated: (spec path, block name, `with` arguments)."""
+    """Every place a block is instantiated: (spec path, block name, `with` arguments), once
+    per distinct repetition of a node with `each:`."""
     for name, shared in spec.shared.items():
         if isinstance(shared, SharedBlock):
             yield ("shared", name), shared.block, shared.with_
     for base, name, node in spec.walk():
         if isinstance(node, BlockNode):
-            yield (*base, "nodes", name), node.block, node.with_
+            copies = min((len(values) for values in node.each.values()), default=1)
+            for copy in range(min(copies, node.repeat)):
+                yield (*base, "nodes", name), node.block, node.repetition_arguments(copy)
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse(text)
+    except ArithmeticProblem:
+        return False
+    return True
+
+
+def _strings_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings_in(item)]
+    return []
+
+
+def _has_fraction(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_fraction(item) for item in value)
+    return isinstance(value, float)
+
+
+def json_key(params: Mapping[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=repr)
 
 
 def check_arguments(analysis: Analysis) -> list[Diagnostic]:

@@ -4,7 +4,8 @@ passes the right inputs and known parameters, and each instance's parameters are
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -13,9 +14,13 @@ from graphspec.analyse.plan import BlockInstance
 from graphspec.analyse.state import Analysis, Instances
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
+from graphspec.spec.arithmetic import ArithmeticProblem, names, placeholder_body
 from graphspec.spec.forms import BlockNode, Node, OpNode, SharedBlock, UseNode
 from graphspec.spec.model import Block, Spec
-from graphspec.spec.params import PLACEHOLDER, strings
+from graphspec.spec.params import PLACEHOLDER, instance_params, strings
+
+ANY_PLACEHOLDER = re.compile(r"\$\{([^{}]*)\}")
+"""`${units}` or `${units * 4}`: anything a block parameter may stand in."""
 
 MAX_BLOCK_NESTING = 32
 """Blocks within blocks, at most this deep (GS211): deeper nesting is never a real model."""
@@ -127,7 +132,11 @@ def _check_call(spec: Spec, report: Reporter, path: SpecPath, node: Node) -> Non
         elif isinstance(entry, SharedBlock):
             _check_block_call(spec, report, path, entry.block, len(node.from_), {}, 1)
     elif isinstance(node, BlockNode):
-        _check_block_call(spec, report, path, node.block, len(node.from_), node.with_, node.repeat)
+        arguments = {**node.with_, **node.each}
+        _check_block_call(
+            spec, report, path, node.block, len(node.from_), arguments, node.repeat, node.each
+        )
+        _check_each(report, path, node)
     elif isinstance(node, OpNode) and len(node.from_) < 2:
         report.error(
             codes.MERGE_ARITY,
@@ -151,6 +160,7 @@ def _check_block_call(
     arity: int,
     arguments: Mapping[str, Any],
     repeat: int,
+    each: Collection[str] = (),
 ) -> None:
     block = spec.blocks.get(block_name)
     if block is None:
@@ -176,37 +186,108 @@ def _check_block_call(
         )
     for key in arguments:
         if key not in block.params:
+            field = "each" if key in each else "with"
             report.error(
                 codes.UNKNOWN_PARAMETER,
                 f"block '{block_name}' has no parameter '{key}'",
-                (*path, "with", key),
+                (*path, field, key),
                 report.hint(key, block.params) or _param_list(block),
                 key=True,
             )
 
 
+def _check_each(report: Reporter, path: SpecPath, node: BlockNode) -> None:
+    """`each:` lists give one value per repetition: equal lengths, `repeat` long, and a
+    parameter is given per repetition or for all (`with:`), not both."""
+    for key, values in node.each.items():
+        if key in node.with_:
+            report.error(
+                codes.EACH_MISMATCH,
+                f"parameter '{key}' is given both in 'with' (every repetition) and in 'each' "
+                "(one value per repetition)",
+                (*path, "each", key),
+                key=True,
+                hint="keep one of the two",
+            )
+        elif len(values) != node.repeat:
+            report.error(
+                codes.EACH_MISMATCH,
+                f"'each.{key}' gives {len(values)} value(s), but the instance repeats "
+                f"{node.repeat} time(s)",
+                (*path, "each", key),
+                hint="give one value per repetition; without 'repeat' the first list sets it",
+            )
+
+
 def _check_placeholders(report: Reporter, name: str, block: Block) -> None:
-    """Every `${param}` inside a block names one of its params; defaults are plain values."""
-    for param, default in block.params.items():
+    """Every `${param}` inside a block names one of its params, and its arithmetic parses; a
+    default reads only the parameters declared before it."""
+    declared = list(block.params)
+    for position, (param, default) in enumerate(block.params.items()):
+        earlier = declared[:position]
         for sub, value in strings(default):
-            if PLACEHOLDER.search(value):
-                report.error(
-                    codes.UNKNOWN_PARAMETER,
-                    f"the default of parameter '{param}' of block '{name}' refers to a "
-                    "parameter; defaults must be plain values",
-                    ("blocks", name, "params", param, *sub),
-                    "write the value itself; instances can still override it with 'with:'",
-                )
+            where = ("blocks", name, "params", param, *sub)
+            for text in _placeholder_texts(report, value, where):
+                for used in _names_or_report(report, text, where):
+                    if used in earlier:
+                        continue
+                    known = used in block.params
+                    code = codes.PARAMETER_ORDER if known else codes.UNKNOWN_PARAMETER
+                    what = (
+                        "itself"
+                        if used == param
+                        else "which is declared after it"
+                        if known
+                        else "which is not a parameter"
+                    )
+                    report.error(
+                        code,
+                        f"the default of parameter '{param}' of block '{name}' reads '{used}', "
+                        + what,
+                        where,
+                        "a default may read only the parameters declared before it",
+                    )
     for node_name, node in block.nodes.items():
         for sub, value in node.placeholder_strings():
-            for match in PLACEHOLDER.finditer(value) if "${" in value else ():
-                if match.group(1) not in block.params:
-                    report.error(
-                        codes.UNKNOWN_PARAMETER,
-                        f"'${{{match.group(1)}}}' is not a parameter of block '{name}'",
-                        ("blocks", name, "nodes", node_name, *sub),
-                        report.hint(match.group(1), block.params) or _param_list(block),
-                    )
+            where = ("blocks", name, "nodes", node_name, *sub)
+            for text in _placeholder_texts(report, value, where):
+                for used in _names_or_report(report, text, where):
+                    if used not in block.params:
+                        report.error(
+                            codes.UNKNOWN_PARAMETER,
+                            f"'{used}' in '{value}' is not a parameter of block '{name}'",
+                            where,
+                            report.hint(used, block.params) or _param_list(block),
+                        )
+
+
+def _placeholder_texts(report: Reporter, value: str, where: SpecPath) -> list[str]:
+    """The text of each `${...}` in a string; arithmetic only as the whole string (GS321)."""
+    if "${" not in value:
+        return []
+    body = placeholder_body(value)
+    if body is not None:
+        return [body]
+    texts = [match.group(1) for match in ANY_PLACEHOLDER.finditer(value)]
+    for text in texts:
+        if not PLACEHOLDER.fullmatch(f"${{{text}}}"):
+            report.error(
+                codes.BAD_ARITHMETIC,
+                f"'${{{text}}}' inside the longer string '{value}': arithmetic must be the "
+                "whole value",
+                where,
+                f'write the value as "${{{text}}}" alone',
+            )
+    return [text for text in texts if PLACEHOLDER.fullmatch(f"${{{text}}}")]
+
+
+def _names_or_report(report: Reporter, text: str, where: SpecPath) -> list[str]:
+    """The parameter names arithmetic text reads; GS321 when it is no arithmetic."""
+    try:
+        return names(text)
+    except ArithmeticProblem as error:
+        report.error(codes.BAD_ARITHMETIC, error.message, where, error.hint)
+        return []
 
 
 def _check_top_level_placeholders(spec: Spec, report: Reporter) -> None:
@@ -221,7 +302,7 @@ def _check_top_level_placeholders(spec: Spec, report: Reporter) -> None:
         base: SpecPath = ("with",) if isinstance(entry, SharedBlock) else ()
         found += [(("shared", name), (*base, *sub), value) for sub, value in strings(written)]
     for path, sub, value in found:
-        match = PLACEHOLDER.search(value) if "${" in value else None
+        match = ANY_PLACEHOLDER.search(value) if "${" in value else None
         if match:
             report.error(
                 codes.UNKNOWN_PARAMETER,
@@ -241,15 +322,16 @@ def _param_list(block: Block) -> str:
 
 
 def resolve_instances(analysis: Analysis) -> list[Diagnostic]:
-    """Every block instance the model builds, its parameters substituted into its nodes
-    (instances with equal block and parameters are resolved once)."""
+    """Every block instance the model builds, its parameters substituted into its nodes, one
+    per repetition (instances with equal block and parameters are resolved once); and the
+    top level's nodes with their arithmetic computed."""
     spec, scopes = analysis.spec, analysis.scopes
     assert scopes is not None
     instances: dict[str, BlockInstance] = {}
 
     def instance(block_name: str, arguments: Mapping[str, Any]) -> str:
         block = spec.blocks[block_name]
-        params = {**block.params, **arguments}
+        params = instance_params(block.params, arguments)
         key = f"{block_name}{json.dumps(params, sort_keys=True, default=repr)}"
         if key not in instances:
             nodes = {
@@ -259,9 +341,11 @@ def resolve_instances(analysis: Analysis) -> list[Diagnostic]:
             instances[key] = BlockInstance(key, block_name, params, nodes, calls_of(nodes))
         return key
 
-    def calls_of(nodes: Mapping[str, Node]) -> dict[str, str]:
+    def calls_of(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
         return {
-            name: instance(node.block, node.with_)
+            name: tuple(
+                instance(node.block, node.repetition_arguments(copy)) for copy in range(node.repeat)
+            )
             for name, node in nodes.items()
             if isinstance(node, BlockNode)
         }
@@ -271,6 +355,7 @@ def resolve_instances(analysis: Analysis) -> list[Diagnostic]:
         for name, entry in spec.shared.items()
         if isinstance(entry, SharedBlock) and name not in scopes.pruned_shared
     }
-    top_calls = calls_of({name: spec.nodes[name] for name in scopes.top.live_order})
-    analysis.instances = Instances(instances, top_calls, shared)
+    top_nodes = {name: spec.nodes[name].substituted({}) for name in scopes.top.live_order}
+    top_calls = calls_of(top_nodes)
+    analysis.instances = Instances(instances, top_calls, shared, top_nodes)
     return []

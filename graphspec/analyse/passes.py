@@ -73,5 +73,6 @@ def run_passes(spec: Spec, options: Options) -> tuple[Plan | None, list[Diagnost
         instances.shared_instances,
         shapes.static,
         shapes.head_shapes,
+        instances.top_nodes,
     )
     return plan, analysis.diagnostics

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphspec.shape import Shape
-from graphspec.spec.forms import BlockNode, Node, UseNode
+from graphspec.spec.forms import Node, UseNode
 from graphspec.spec.model import Spec
 
 
@@ -64,8 +64,9 @@ class BlockInstance:
     """The block's defaults overridden by the caller's `with:`, substituted."""
     nodes: Mapping[str, Node]
     """The block's live nodes in build order, with `${param}` replaced by its value."""
-    calls: Mapping[str, str]
-    """Node name → the key of the instance it builds, for the nodes that are blocks."""
+    calls: Mapping[str, tuple[str, ...]]
+    """Node name → the keys of the instances it builds, one per repetition, for the nodes
+    that are blocks."""
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,16 @@ class Plan:
     heads get an Identity layer of their name (`graphspec.analyse.names` decides)."""
     instances: Mapping[str, BlockInstance]
     """Every block instance the model builds, by key."""
-    top_calls: Mapping[str, str]
-    """Top-level node name → the key of the instance it builds, for the nodes that are blocks."""
+    top_calls: Mapping[str, tuple[str, ...]]
+    """Top-level node name → the keys of the instances it builds (one per repetition), for
+    the nodes that are blocks."""
     shared_instances: Mapping[str, str]
     """Shared block entry → the key of its one instance."""
     static: Mapping[str, NodeStatic]
     """Per live top-level node and input: inferred shape and parameters."""
     head_shapes: Mapping[str, Shape | None]
+    nodes: Mapping[str, Node] = field(default_factory=dict)
+    """The top level's live nodes as built: arithmetic (`scale: 1/255`) computed."""
 
     @property
     def trainable(self) -> int | None:
@@ -131,9 +135,13 @@ class Plan:
         """The block instance a node builds: its own block, or the shared block it uses."""
         if isinstance(node, UseNode):
             return self.instances[self.shared_instances[node.use]]
-        assert isinstance(node, BlockNode)
+        return self.repetitions(scope, name)[0]
+
+    def repetitions(self, scope: BlockInstance | None, name: str) -> tuple[BlockInstance, ...]:
+        """The instances a block node builds, one per repetition, in order (`each:` gives
+        them different parameters)."""
         calls = self.top_calls if scope is None else scope.calls
-        return self.instances[calls[name]]
+        return tuple(self.instances[key] for key in calls[name])
 
 
 def _sum_known(values: Iterable[int | None]) -> int | None:

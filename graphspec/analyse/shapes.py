@@ -201,12 +201,12 @@ class _Inferer(Reporter):
         if isinstance(node, UseNode):
             return self.use(path, where, node, inputs)
         assert isinstance(node, BlockNode)
-        instance = self.instance(scope, name)
+        repetitions = self.repetitions(scope, name)
         result = _Result(tuple(s for _, s in inputs), 0, 0)
         block_trainable: int | None = 0
         block_frozen: int | None = 0
         feed: list[Shape | None] = [shape for _, shape in inputs]
-        for copy in range(node.repeat):
+        for copy, instance in enumerate(repetitions):
             label = f"block instance '{name}'" + (f" #{copy + 1}" if node.repeat > 1 else "")
             result = self.block(path, instance, feed, label)
             block_trainable = _add(block_trainable, result.trainable)
@@ -214,9 +214,10 @@ class _Inferer(Reporter):
             feed = list(result.outputs)
         return _Result(result.outputs, block_trainable, block_frozen)
 
-    def instance(self, scope: BlockInstance | None, name: str) -> BlockInstance:
+    def repetitions(self, scope: BlockInstance | None, name: str) -> list[BlockInstance]:
+        """The instances a block node builds, one per repetition (`each:` differs them)."""
         calls = self.instances.top_calls if scope is None else scope.calls
-        return self.instances.instances[calls[name]]
+        return [self.instances.instances[key] for key in calls[name]]
 
     def merge(
         self, path: SpecPath, where: str, node: OpNode, inputs: Sequence[tuple[str, Shape | None]]
@@ -352,7 +353,7 @@ class _Inferer(Reporter):
             shapes[name] = tuple(spec.inputs[name].shape)
             static[name] = NodeStatic("Input", shapes[name])
         for name in top.live_order:
-            node = spec.nodes[name]
+            node = self.instances.top_nodes[name]
             result = self.node((), name, node, shapes, None, "")
             self.record(name, node, result, shapes)
             outputs = spec.block_outputs(node)

@@ -9,6 +9,7 @@ from graphspec.analyse.plan import BlockInstance, NodeStatic, ScopePlan
 from graphspec.diagnostics import Diagnostic
 from graphspec.settings import Options
 from graphspec.shape import Shape
+from graphspec.spec.forms import Node
 from graphspec.spec.model import Spec
 
 
@@ -28,8 +29,10 @@ class Instances:
     """Every block instance with its parameters substituted (see `BlockInstance`)."""
 
     instances: Mapping[str, BlockInstance]
-    top_calls: Mapping[str, str]
+    top_calls: Mapping[str, tuple[str, ...]]
     shared_instances: Mapping[str, str]
+    top_nodes: Mapping[str, Node]
+    """The top level's live nodes with their arithmetic computed."""
 
 
 @dataclass

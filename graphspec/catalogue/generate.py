@@ -181,6 +181,59 @@ def _layers(keras: Any) -> tuple[dict[str, Any], dict[str, str]]:
     return layers, aliases
 
 
+_UNDOCUMENTED = {
+    "quantization_config": "Optional quantization config (`keras.quantizers.QuantizationConfig`) "
+    "the layer uses when it is quantized.",
+    "bounding_box_format": "String, the format of the bounding boxes the layer also transforms "
+    '(such as `"xyxy"`); None when it gets no bounding boxes.',
+}
+"""graphspec's own words for arguments many layers take and no Keras docstring documents."""
+
+
+def _describe_layers(keras: Any, layers: dict[str, Any], base: list[dict[str, Any]]) -> None:
+    """Add one-line descriptions from Keras' docstrings to each layer, its arguments and the
+    base `Layer` arguments (`graphspec.catalogue.docstrings` reads the text).
+
+    An argument takes its entry in the class's docstring, else in a base class's along the
+    MRO. One no class there documents (`data_format` of most image augmentation layers)
+    takes the description most layers documenting that name agree on, when at least
+    `docstrings.QUORUM` of them do. A base `Layer` argument `Layer`'s docstring lacks takes
+    the same agreed description, else the entry of `Layer.add_weight` (`autocast`). Last,
+    `_UNDOCUMENTED` holds graphspec's own words for the few that remain common.
+    """
+    from graphspec.catalogue import docstrings
+
+    root = keras.layers.Layer
+    said: dict[str, list[str]] = {}
+    """Per argument name, the description of every layer documenting it."""
+    for key, entry in layers.items():
+        cls = getattr(keras.layers, key)
+        summary = docstrings.class_summary(cls)
+        if summary is not None:
+            entry["description"] = summary
+        docstrings.describe_arguments(entry["args"], docstrings.class_argument_docs(cls, root))
+        for arg in entry["args"]:
+            if "description" in arg:
+                said.setdefault(arg["name"], []).append(arg["description"])
+    agreed = {name: docstrings.consensus(texts) for name, texts in sorted(said.items())}
+    agreed.update({k: v for k, v in _UNDOCUMENTED.items() if agreed.get(k) is None})
+    for entry in layers.values():
+        for arg in entry["args"]:
+            if "description" not in arg and agreed.get(arg["name"]) is not None:
+                arg["description"] = agreed[arg["name"]]
+    own = docstrings.class_argument_docs(root, root)
+    weights = docstrings.docstring_arguments(root.add_weight.__doc__)
+    for arg in base:
+        name = arg["name"]
+        text = (
+            docstrings.summarise(own.get(name))
+            or agreed.get(name)
+            or docstrings.summarise(weights.get(name))
+        )
+        if text is not None:
+            arg["description"] = text
+
+
 def _deprecated_layer_args(keras: Any) -> list[str]:
     """Keras 2 keywords the installed base `Layer` still accepts (with a warning)."""
     accepted = []
@@ -307,6 +360,7 @@ def generate() -> dict[str, Any]:
         for p in inspect.signature(keras.layers.Layer.__init__).parameters.values()
         if p.name != "self" and p.kind not in _VAR_KINDS
     ]
+    _describe_layers(keras, layers, base)
     optimizers = _names(keras.optimizers, exclude=[keras.optimizers.Optimizer])
     optimizer_classes: dict[str, Any] = {}
     optimizer_names: dict[str, str] = {}
@@ -432,10 +486,10 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], object] = print
         out(f"{path} is current")
         return 0
     document = generate()
+    from graphspec.atomic import write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(document), encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, render(document))  # atomic, with the replaced file's mode (graphspec.atomic)
     out(
         f"wrote {path}: keras {document['keras_version']}, {len(document['layers'])} layers "
         f"+ {len(document['layer_aliases'])} aliases"

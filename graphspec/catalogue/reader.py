@@ -74,6 +74,8 @@ class ArgInfo:
     """The default's `repr` when it is not a JSON value (then `default` is None)."""
     inherited_from: str | None = None
     """The base class whose ``__init__`` takes the argument when it arrives through **kwargs."""
+    description: str | None = None
+    """One line from Keras' docstrings (the first sentence of the argument's entry)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,9 @@ class LayerInfo:
     merge: bool
     base_args: frozenset[str] = field(default_factory=frozenset)
     """Base `Layer` keywords (``name``, ``trainable``, ...) that reach `Layer.__init__`."""
+    description: str | None = None
+    """The first sentence of the class's docstring ("Just your regular densely-connected NN
+    layer.")."""
 
     def accepts(self, arg: str) -> bool:
         """Whether ``arg`` is a valid keyword for this layer: its own or a base `Layer` one."""
@@ -129,6 +134,9 @@ class Catalogue:
     base_layer_args: frozenset[str]
     deprecated_layer_args: frozenset[str] = frozenset()
     """Keywords base `Layer` still swallows with a warning (``input_shape``, ``input_dim``)."""
+    base_arguments: Mapping[str, ArgInfo] = field(default_factory=lambda: MappingProxyType({}))
+    """The base `Layer` arguments (names in `base_layer_args`) with their defaults and
+    descriptions."""
     optimizer_args: Mapping[str, Mapping[str, ArgInfo]] = field(
         default_factory=lambda: MappingProxyType({})
     )
@@ -158,6 +166,23 @@ class Catalogue:
         """The layer called ``name``, or None when Keras has no such layer."""
         return self.layers.get(name)
 
+    def layer_description(self, layer: str) -> str | None:
+        """One line saying what ``layer`` is (from its Keras docstring); None when unknown."""
+        info = self.layers.get(layer)
+        return info.description if info is not None else None
+
+    def argument_description(self, layer: str, argument: str) -> str | None:
+        """One line saying what ``argument`` of ``layer`` is, from Keras' docstrings: the
+        layer's own entry, else the base `Layer`'s when the layer takes that keyword; None
+        when the layer does not take it or nothing documents it."""
+        info = self.layers.get(layer)
+        if info is None:
+            return None
+        if argument in info.args:
+            return info.args[argument].description
+        base = self.base_arguments.get(argument)
+        return base.description if base is not None and argument in info.base_args else None
+
     def safe_layer_names(self) -> tuple[str, ...]:
         """Sorted names a spec may use: all but `UNSAFE_LAYERS` and their aliases."""
         return tuple(sorted(n for n, info in self.layers.items() if info.safe))
@@ -171,6 +196,7 @@ def _arg_from_json(raw: Mapping[str, Any]) -> ArgInfo:
         default=raw.get("default"),
         default_repr=raw.get("default_repr"),
         inherited_from=raw.get("inherited_from"),
+        description=raw.get("description"),
     )
 
 
@@ -197,6 +223,7 @@ def catalogue_from_dict(data: Mapping[str, Any]) -> Catalogue:
             accepts_kwargs=raw["accepts_kwargs"],
             merge=raw["merge"],
             base_args=base if raw["base_args"] else frozenset(),
+            description=raw.get("description"),
         )
     for alias, target in data["layer_aliases"].items():
         info = layers[target]
@@ -208,6 +235,7 @@ def catalogue_from_dict(data: Mapping[str, Any]) -> Catalogue:
             accepts_kwargs=info.accepts_kwargs,
             merge=info.merge,
             base_args=info.base_args,
+            description=info.description,
         )
     classes = {k: _args_from_json(v) for k, v in data["optimizer_classes"].items()}
     training = _training_from_json(data)
@@ -224,6 +252,7 @@ def catalogue_from_dict(data: Mapping[str, Any]) -> Catalogue:
         constraints=frozenset(data["constraints"]),
         base_layer_args=base,
         deprecated_layer_args=frozenset(data["deprecated_layer_args"]),
+        base_arguments=_args_from_json(data["base_layer_args"]),
         optimizer_args=MappingProxyType(
             {name: classes[cls] for name, cls in data["optimizers"].items()}
         ),

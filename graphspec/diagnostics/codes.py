@@ -267,7 +267,23 @@ UNSUPPORTED_VERSION: Final = _declare(
     Severity.ERROR,
     "an unsupported format version",
     example="`graphspec: 2`",
-    fix="write `graphspec: 1`",
+    fix="write `graphspec: 1`, or `graphspec: 1.1` for a spec that uses what 1.1 adds",
+)
+PYTHON_TUPLE: Final = _declare(
+    "GS107",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "a Python tuple where YAML needs a list",
+    example="`kernel_size: (3, 3)`",
+    fix="write `kernel_size: [3, 3]`: YAML reads `(3, 3)` as a string, or in `{...}` as two keys",
+)
+PYTHON_NONE: Final = _declare(
+    "GS108",
+    Group.LANGUAGE,
+    Severity.ERROR,
+    "Python's `None` where YAML needs `null`",
+    example="`{layer: Dense, units: 8, activation: None}`",
+    fix="write `null` (or leave the argument out for its default): `None` is the string 'None' in YAML",
 )
 UNKNOWN_REFERENCE: Final = _declare(
     "GS201",
@@ -356,6 +372,22 @@ BLOCKS_TOO_DEEP: Final = _declare(
     "blocks nest deeper than 32 levels (a block using a block using a block ...)",
     example="500 blocks each wrapping the next",
     fix="flatten the nesting",
+)
+INLINE_NAME_TAKEN: Final = _declare(
+    "GS216",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a layer an inline block instance makes (`<instance>_<node>`) has the name of another layer, or its `names:` pattern cannot give distinct names",
+    example='`{block: unit, inline: true}` as node `s` beside a node `s_conv`; `names: "{node}"` with `repeat: 2`',
+    fix="rename the instance or the other node; give `names:` both {n} (with repeat) and {node}",
+)
+EACH_MISMATCH: Final = _declare(
+    "GS217",
+    Group.GRAPH,
+    Severity.ERROR,
+    "per-repetition parameters (`each:`) of unequal lengths, a length other than `repeat`, or also given in `with:`",
+    example="`each: {filters: [64, 128], kernel: [3]}`; `repeat: 3` with `each: {filters: [64, 128]}`",
+    fix="give every `each:` list one value per repetition",
 )
 UNKNOWN_LAYER: Final = _declare(
     "GS301",
@@ -461,6 +493,38 @@ CUSTOM_OBJECT_IMPORT: Final = _declare(
     example='`custom-objects = ["mypkg.losses.contrastive_loss"]` where `mypkg.losses` is not importable',
     fix="install the package or correct the import path; `validate` never imports it",
 )
+BAD_ARITHMETIC: Final = _declare(
+    "GS321",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "arithmetic that is not numbers, parameters, `+ - * / // % **` and parentheses, or that cannot be computed (division by zero, a non-numeric parameter, too large)",
+    example='`units: "${units * 2 + foo()}"`; `scale: 1/0`; `${padding * 2}` with padding `same`',
+    fix="write numbers and numeric parameters with + - * / // % ** and parentheses",
+)
+ARITHMETIC_NOT_ACCEPTED: Final = _declare(
+    "GS322",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "arithmetic on an argument that takes no number (the message lists the layer's arguments that do), or on a shared entry",
+    example="`padding: 1/2` on Conv2D",
+    fix="write arithmetic only on numeric arguments: units, filters, rate, scale, ...",
+)
+ARITHMETIC_NOT_INT: Final = _declare(
+    "GS323",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "arithmetic that gives a fraction where the argument takes an integer",
+    example="`units: 10/3`",
+    fix="use `//` for whole-number division, or numbers that divide evenly",
+)
+PARAMETER_ORDER: Final = _declare(
+    "GS324",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a block parameter's default computed from itself or from a parameter declared after it",
+    example='`params: {wide: "${filters * 2}", filters: 32}`',
+    fix="declare the parameters a default reads before it",
+)
 UNREACHABLE: Final = _declare(
     "GS401",
     Group.REACHABILITY,
@@ -484,6 +548,14 @@ BACKEND_DIFFERENCE: Final = _declare(
     "a layer that Keras itself computes differently on the chosen backend (`--backend`, else `KERAS_BACKEND`) than on TensorFlow: the same weights predict other values",
     example="`{layer: AveragePooling2D, pool_size: 3, strides: 2, padding: same}` with `--backend torch`: PyTorch counts copies of the edge in the border averages",
     fix="build on TensorFlow or JAX, or avoid the setting (`padding: valid`, or a pool size and strides whose `same` padding is even)",
+)
+CUSTOM_IMPORT_FAILED: Final = _declare(
+    "GS503",
+    Group.BUILD,
+    Severity.ERROR,
+    "an allowed custom layer whose module cannot be imported, or that is not a Keras layer",
+    example="`--custom-layer mypkg.layers.Scale` when `mypkg` is not installed",
+    fix="check the import path (`module.Class`), install the package or put its folder on PYTHONPATH",
 )
 NO_SHAPE_RULE: Final = _declare(
     "GS601",

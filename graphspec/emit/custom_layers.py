@@ -18,10 +18,12 @@ def load_class(layer: CustomLayer, keras: Any) -> type:
     try:
         module = importlib.import_module(layer.module)
     except ImportError as error:
-        raise CustomLayerError(f"custom layer {layer.path}: cannot import it: {error}") from None
+        raise CustomLayerError(
+            f"cannot import custom layer '{layer.path}': module '{layer.module}': {error}"
+        ) from None
     cls = getattr(module, layer.class_name, None)
     if not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer):
-        raise CustomLayerError(f"custom layer {layer.path} is not a keras Layer class")
+        raise CustomLayerError(f"custom layer '{layer.path}' is not a keras Layer class")
     return cls
 
 

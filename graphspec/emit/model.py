@@ -12,8 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from graphspec.analyse.names import built_layer_names, final_layer_name
+from graphspec.analyse.names import (
+    Rename,
+    built_layer_names,
+    final_layer_name,
+    inline_rename,
+    keep,
+)
 from graphspec.analyse.plan import BlockInstance, Plan
+from graphspec.catalogue.custom import CustomLayerError
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.arguments import keras_values
@@ -43,6 +50,14 @@ def keras_rejected(at: Locator, path: SpecPath, error: Exception) -> Diagnostic:
     if len(detail) > 300:
         detail = detail[:297] + "..."
     name = ".".join(str(p) for p in path)
+    if isinstance(error, CustomLayerError):  # an import problem, not Keras refusing the node
+        hint = (
+            "an allowed class is named module.Class; its module must import in this Python: "
+            "install its package, or add its folder to PYTHONPATH"
+        )
+        return Diagnostic(
+            codes.CUSTOM_IMPORT_FAILED, Severity.ERROR, detail, at.at_key(path), path, hint
+        )
     message = f"Keras rejected '{name}': {type(error).__name__}: {detail}"
     return Diagnostic(codes.KERAS_REFUSED, Severity.ERROR, message, at.at_key(path), path)
 
@@ -81,6 +96,9 @@ class _Builder:
         self.keras = keras
         self.at = Locator(plan.spec.source)
         self.shared: dict[str, Any] = {}
+        self.rename: Rename = keep
+        """How the scope being built names its layers: as written, or as an inline instance
+        renames them (`graphspec.analyse.names.inline_rename`)."""
 
     def fail(self, path: SpecPath, error: Exception) -> _NodeFailed:
         return _NodeFailed(keras_rejected(self.at, path, error))
@@ -140,16 +158,57 @@ class _Builder:
             dtype = spec.dtype or (caller.dtype if caller is not None else "float32")
             tensors[name] = keras.Input(shape=shape, dtype=dtype, name=name)
             model_inputs.append(tensors[name])
-        base: SpecPath = ("blocks", instance.block)
-        for node_name, node in instance.nodes.items():
-            final = final_layer_name(node_name, node)
-            self.build_node(base, node_name, node, tensors, instance, final)
-        outputs = [tensors[ref] for ref in block.outputs.values()]
+        outputs = self.block_body(instance, tensors, keep)
         return keras.Model(
             inputs=model_inputs if len(model_inputs) > 1 else model_inputs[0],
             outputs=outputs if len(outputs) > 1 else outputs[0],
             name=model_name,
         )
+
+    def block_body(
+        self, instance: BlockInstance, tensors: dict[str, Any], rename: Rename
+    ) -> list[Any]:
+        """Build one block instance's nodes over `tensors` (its inputs, by name), their layers
+        named by `rename`; returns the block's outputs."""
+        outer, self.rename = self.rename, rename
+        try:
+            for node_name, node in instance.nodes.items():
+                final = rename(final_layer_name(node_name, node))
+                base: SpecPath = ("blocks", instance.block)
+                self.build_node(base, node_name, node, tensors, instance, final)
+        finally:
+            self.rename = outer
+        block = self.spec.blocks[instance.block]
+        return [tensors[ref] for ref in block.outputs.values()]
+
+    def block_instances(
+        self,
+        name: str,
+        node: BlockNode,
+        inputs: list[Any],
+        scope: BlockInstance | None,
+        final_name: str,
+    ) -> Any:
+        """A block node's repetitions, chained: nested models, or expanded in place (inline)."""
+        repetitions = self.plan.repetitions(scope, name)
+        current = inputs
+        output: Any = None
+        if self.spec.is_inline(node):
+            block = self.spec.blocks[node.block]
+            for copy, instance in enumerate(repetitions):
+                tensors = dict(zip(block.inputs, current, strict=True))
+                rename = inline_rename(name, node, copy, self.rename)
+                outputs = self.block_body(instance, tensors, rename)
+                output = outputs if len(outputs) > 1 else outputs[0]
+                current = outputs
+            return output
+        names = [self.rename(model_name) for model_name in built_layer_names(name, node)]
+        names[-1] = final_name
+        for model_name, instance in zip(names, repetitions, strict=True):
+            model = self.block_model(instance, model_name, current)
+            output = self.call(model, current)
+            current = [output]
+        return output
 
     # ---- nodes -----------------------------------------------------------------------------
 
@@ -190,16 +249,7 @@ class _Builder:
             positional = isinstance(entry, SharedLayer) and entry.layer in _POSITIONAL_INPUTS
             return self.call(self.shared_entry(node.use, inputs), inputs, positional)
         if isinstance(node, BlockNode):
-            instance = self.plan.instance(scope, name, node)
-            names = built_layer_names(name, node)
-            names[-1] = final_name
-            current = inputs
-            output: Any = None
-            for model_name in names:
-                model = self.block_model(instance, model_name, current)
-                output = self.call(model, current)
-                current = [output]
-            return output
+            return self.block_instances(name, node, inputs, scope, final_name)
         if isinstance(node, OpNode):
             cls = getattr(keras.layers, MERGE_LAYERS[node.op])
             if node.op == "concatenate":
@@ -222,7 +272,7 @@ class _Builder:
             bound = dict(zip(node.from_, inputs, strict=True))
             return emit_expression(keras, node.expr, bound, final_name)
         assert isinstance(node, SequenceNode)
-        names = built_layer_names(name, node)
+        names = [self.rename(layer_name) for layer_name in built_layer_names(name, node)]
         names[-1] = final_name
         current = inputs
         output = None
@@ -257,7 +307,7 @@ class _Builder:
             model_inputs.append(tensors[name])
         head_of = {node: head for head, node in plan.head_layers.items()}
         for name in plan.top.live_order:
-            node = spec.nodes[name]
+            node = plan.nodes.get(name) or spec.nodes[name]
             final = final_layer_name(name, node, head_of.get(name))
             self.build_node((), name, node, tensors, None, final)
         outputs = []

@@ -70,10 +70,14 @@ def deep_recursion(layers: int) -> Iterator[None]:
 
 
 def plan_layer_bound(plan: Plan) -> int:
-    """At most how many layers one model of the plan chains: every layer of every scope."""
+    """At most how many layers one model of the plan chains: every layer of every scope,
+    inline instances expanded."""
+    from graphspec.analyse.names import node_layer_names
+
     spec = plan.spec
-    # A `use` makes no layer of its own but is one call on the path, hence the max(1, ...).
-    calls = sum(max(1, len(node.layer_names(name))) for _, name, node in spec.walk())
+    # A `use` makes no layer of its own but is one call on the path, hence the max(1, ...);
+    # an inline instance counts every layer it expands into, repetitions included.
+    calls = sum(max(1, len(node_layer_names(spec, name, node))) for _, name, node in spec.walk())
     return calls + len(spec.inputs) + len(spec.outputs)
 
 

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 import re
-import shutil
-import stat
-import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphspec.atomic import replacing
+from graphspec.atomic import replacing, replacing_directory
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, codes
 from graphspec.export.formats import FORMATS, Format
 
@@ -366,51 +362,10 @@ def layer_named_in(text: str, model: Any) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _staged(path: Path, fmt: Format) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write the artifact to, renamed over ``path`` when
-    the block ends normally and removed when it raises. A file goes through
-    `graphspec.atomic.replacing`; a directory (a SavedModel) is written to a temporary
-    directory, and an existing one is moved aside, the new one renamed in, the old removed."""
-    if not fmt.directory:
-        with replacing(path, suffix=f".tmp{fmt.suffix}") as temporary:
-            yield temporary
-        return
-    parent = path.parent if str(path.parent) else Path(".")
-    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
-    try:
-        yield temporary
-        os.chmod(temporary, _directory_mode(path))
-        _swap_in(temporary, path)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
-
-
-def _swap_in(new: Path, path: Path) -> None:
-    """Put the directory ``new`` at ``path``, replacing what is there (two renames)."""
-    if not path.exists() and not path.is_symlink():
-        os.rename(new, path)
-        return
-    if not path.is_dir() or path.is_symlink():
-        path.unlink()  # a directory cannot replace a file in one rename
-        os.rename(new, path)
-        return
-    aside = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=new.parent))
-    os.rmdir(aside)
-    os.rename(path, aside)
-    try:
-        os.rename(new, path)
-    except BaseException:
-        os.rename(aside, path)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
-
-
-def _directory_mode(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o777 & ~umask
+def _staged(path: Path, fmt: Format) -> contextlib.AbstractContextManager[Path]:
+    """A temporary path beside ``path`` to write the artifact to, put in its place when the
+    block ends normally and removed when it raises (`graphspec.atomic`: a file, or a directory
+    for a SavedModel, with the mode of what it replaces or the umask's default)."""
+    if fmt.directory:
+        return replacing_directory(path)
+    return replacing(path, suffix=f".tmp{fmt.suffix}")

@@ -78,13 +78,18 @@ class ArgumentReader:
                     "spec cannot express",
                     (*path, key),
                 )
+            base = self.catalogue.base_arguments.get(key)
+            if base is not None and _same(value, base.default):
+                continue  # base Layer noise at its default (autocast: true, ...), custom too
             info = known.get(key) if known is not None else None
             if known is not None and info is None and value in (None, False):
                 continue  # a config-only key at its off value (LayerNormalization.rms_scaling)
             if info is not None and not info.required and _implied(key, value, info.default):
                 continue
+            if info is not None and suffix is not None and self._same_object(suffix, value, info):
+                continue  # `random_uniform` where the default is written `uniform`
             args[key] = _simplest(key, value)
-        return args
+        return _derived_backward_dropped(args) if kind == "Bidirectional" else args
 
     def _wrapped(self, value: Any, path: SpecPath) -> dict[str, Any]:
         """A wrapper's inner layer as a spec writes it: ``{layer: LSTM, units: 32}``."""
@@ -103,6 +108,14 @@ class ArgumentReader:
             )
         arguments = self.layer_arguments(value.get("config") or {}, info.args, path, kind)
         return {"layer": kind, **arguments}
+
+    def _same_object(self, kind: str, value: Any, info: ArgInfo) -> bool:
+        """Two names of one Keras object without arguments (`uniform`, `random_uniform`)."""
+        if not (isinstance(value, str) and isinstance(info.default, str)):
+            return False
+        classes = self.catalogue.object_args.get(kind, {})
+        known = classes.get(value)
+        return known is not None and known is classes.get(info.default)
 
     def _named_object(self, kind: str, value: Mapping[str, Any], path: SpecPath, key: str) -> Any:
         """`{class_name: VarianceScaling, config: {...}}` → `he_normal` or `{name: ..., ...}`."""
@@ -127,6 +140,34 @@ class ArgumentReader:
         if alias in getattr(self.catalogue, kind):
             return alias
         return {"name": class_name}  # Keras makes it by name only with arguments: Constant
+
+
+def _derived_backward_dropped(args: dict[str, Any]) -> dict[str, Any]:
+    """A Bidirectional's arguments as a person writes them: Keras derives the backward layer
+    (the forward one with ``go_backwards``) and forces ``zero_output_for_mask`` to
+    ``return_sequences`` on both, and writes all of it into the config; a spec leaves out
+    what Keras derives, so the static rule (which knows the derived layer) applies."""
+
+    def underived(layer: Any) -> Any:
+        if not isinstance(layer, dict):
+            return layer
+        forced = bool(layer.get("return_sequences", False))
+        if layer.get("zero_output_for_mask", False) is forced:
+            return {k: v for k, v in layer.items() if k != "zero_output_for_mask"}
+        return layer
+
+    args = {
+        key: underived(value) if key in ("wraps", "backward_layer") else value
+        for key, value in args.items()
+    }
+    forward, backward = args.get("wraps"), args.get("backward_layer")
+    if isinstance(forward, dict) and isinstance(backward, dict):
+        derived = dict(forward)
+        if derived.pop("go_backwards", False) is False:
+            derived["go_backwards"] = True
+        if derived == backward:
+            del args["backward_layer"]
+    return args
 
 
 def _same(value: Any, default: Any) -> bool:

@@ -57,7 +57,7 @@ from graphspec.importer.keras_config import (
     short,
 )
 from graphspec.importer.training import read_training
-from graphspec.spec.base import NODE_FORMS, DType, MergeOp
+from graphspec.spec.base import MERGE_LAYERS, NODE_FORMS, DType, MergeOp
 from graphspec.spec.expression import ALLOWED_FUNCTIONS
 from graphspec.spec.forms import (
     BlockNode,
@@ -216,9 +216,11 @@ class _Names:
 
 @dataclass(frozen=True)
 class _Merge:
-    """`x + y` on two tensors of one shape: an `op` node."""
+    """`x + y` on two tensors of one shape, or a Keras merge layer: an `op` node."""
 
     op: MergeOp
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """``axis`` (concatenate), ``axes`` and ``normalize`` (dot) where not the default."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,21 @@ _Form = SharedLayer | SharedBlock | _Merge | _Expression
 or a block instance, without `from`, so the spec's own types serve for those two."""
 
 
+_MERGE_OPS: dict[str, MergeOp] = {layer: op for op, layer in MERGE_LAYERS.items()}
+_MERGE_OPTIONS = frozenset({"axis", "axes", "normalize"})
+
+
+def _merge_layer(kind: str, arguments: Mapping[str, Any]) -> _Merge | None:
+    """`layers.add([a, b])` as `{op: add}`, as `a + b` imports: one form for one merge. A
+    merge layer with other arguments (a dtype, trainable: false) stays a `layer` node."""
+    op = _MERGE_OPS.get(kind)
+    if op is None or not set(arguments) <= _MERGE_OPTIONS:
+        return None
+    if op == "concatenate" and arguments.get("axis") == -1:
+        arguments = {k: v for k, v in arguments.items() if k != "axis"}
+    return _Merge(op, dict(arguments))
+
+
 def _node(form: _Form, refs: list[str]) -> Node:
     """The node that calls ``form`` on the tensors named ``refs``."""
     if isinstance(form, SharedLayer):
@@ -246,7 +263,7 @@ def _node(form: _Form, refs: list[str]) -> Node:
         # `with_={}` is its default; pydantic's mypy plugin misses defaults set in Annotated
         return BlockNode(block=form.block, from_=refs, with_={})
     if isinstance(form, _Merge):
-        return OpNode(op=form.op, from_=refs)
+        return OpNode(op=form.op, from_=refs, **form.options)
     if len(form.names) != len(refs):
         raise ValueError(f"the expression {form.expr!r} takes {len(form.names)} inputs")
     return ExprNode(expr=form.expr, from_=dict(zip(form.names, refs, strict=True)))
@@ -712,7 +729,8 @@ class _SpecBuilder:
                 f'[tool.graphspec] custom-layers = ["{module}.{kind}"] in pyproject.toml',
             )
         arguments = self.arguments.layer_arguments(config, info.args, path, kind)
-        return self._layer(kind, arguments, path)
+        merge = _merge_layer(kind, arguments)
+        return merge if merge is not None else self._layer(kind, arguments, path)
 
     def _layer(self, kind: str, arguments: dict[str, Any], path: SpecPath) -> SharedLayer:
         clash = next((key for key in arguments if key in _SPEC_KEYS), None)

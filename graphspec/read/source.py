@@ -177,8 +177,9 @@ class _Builder:
     excessive nesting where they appear, before anything is expanded.
     """
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, text: str = "") -> None:
         self.limits = limits
+        self.text = text
         self.positions: dict[SpecPath, tuple[int, int]] = {}
         self.key_positions: dict[SpecPath, tuple[int, int]] = {}
 
@@ -311,6 +312,7 @@ class _Builder:
             )
         key = self.scalar(event)
         if not isinstance(key, str):
+            _refuse_split_tuple(frame.value, event, self.text)
             raise _LoadError(
                 codes.NON_STRING_KEY,
                 f"mapping key {event.value!r} is read as {type(key).__name__}, not a string",
@@ -359,6 +361,28 @@ def _check_json(file: str, text: str) -> list[Diagnostic]:
     return []
 
 
+def _refuse_split_tuple(mapping: dict[str, Any], event: yaml.ScalarEvent, text: str) -> None:
+    """`{kernel_size: (3, 3, 3)}`: YAML reads the tuple as the value '(3' and the keys 3 and
+    '3)'; the number key is refused below, and this says what was meant (GS107)."""
+    if not mapping:
+        return
+    last_key, last = list(mapping.items())[-1]
+    if not (isinstance(last, str) and last.startswith("(") and ")" not in last):
+        return
+    line, column = _mark(event)
+    lines = split_lines(text)
+    rest = lines[line - 1][column - 1 :] if 0 < line <= len(lines) else ""
+    tail = rest[: rest.find(")") + 1]
+    written = f"{last}, {tail}" if tail.endswith(")") else f"{last}, ...)"
+    items = [item.strip() for item in written.strip("()").split(",")]
+    raise _LoadError(
+        codes.PYTHON_TUPLE,
+        f"'{last_key}': write [{', '.join(items)}], not {written}",
+        *_mark(event),
+        hint="YAML writes a list in square brackets; inside {...}, (3, 3) is read as keys",
+    )
+
+
 def _diag(
     file: str, code: Code, message: str, line: int, column: int, hint: str | None = None
 ) -> Diagnostic:
@@ -400,7 +424,7 @@ def load_text(
         problems = _check_json(file, text)
         if problems:
             return None, problems
-    builder = _Builder(limits)
+    builder = _Builder(limits, text)
     try:
         with gc_paused():
             data = builder.build(yaml.parse(text, Loader=_Loader))

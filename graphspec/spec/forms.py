@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, Discriminator, Field, StringConstraints, Tag, field_validator
+from pydantic import (
+    BaseModel,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from graphspec.diagnostics import SpecPath
 from graphspec.spec.base import (
@@ -25,7 +33,7 @@ from graphspec.spec.base import (
     SpecModel,
     as_list,
 )
-from graphspec.spec.params import strings, substitute
+from graphspec.spec.params import needs_substitution, strings, substitute
 
 _REFS_INPUT: Any = Ref | Annotated[list[Ref], Field(min_length=1)]
 """What `from:` accepts as written: one reference or a list (`from: x` is `from: [x]`)."""
@@ -89,7 +97,7 @@ class LayerNode(ArgsModel):
 
     def substituted(self, params: Mapping[str, Any]) -> Self:
         """The node as one block instance builds it: `${param}` replaced by its value."""
-        if not params:
+        if not needs_substitution(self.args, params):
             return self
         return self.model_validate(
             {"layer": self.layer, "from": self.from_, **substitute(self.args, params)}
@@ -140,8 +148,17 @@ class UseNode(_NoArguments, SpecModel):
         return []  # the shared entry's layer is named after the entry
 
 
+_NAMES_DOC = (
+    "inline only: the pattern of each layer's name, from {instance} (the node), {n} (the "
+    "repetition, from 1) and {node} (the block's layer); default {instance}_{node}, "
+    "or {instance}_{n}_{node} with repeat."
+)
+
+
 class BlockNode(SpecModel):
-    """`{block: conv_unit, from: x, with: {filters: 64}, repeat: 2}`: fresh block instances."""
+    """`{block: conv_unit, from: x, with: {filters: 64}, repeat: 2}`: fresh block instances,
+    each a nested keras.Model, or expanded in place with `inline: true`; `each:` gives a
+    parameter one value per repetition."""
 
     form: ClassVar[str] = "block"
     block: Annotated[
@@ -161,6 +178,12 @@ class BlockNode(SpecModel):
             examples=[{"filters": 64}],
         ),
     ]
+    each: dict[Name, Annotated[list[Any], Field(min_length=1, max_length=1000)]] = Field(
+        default_factory=dict,
+        description="Per-repetition parameters: one value per repetition, lists of equal "
+        "length; `repeat` defaults to their length.",
+        examples=[{"filters": [128, 256, 728]}],
+    )
     repeat: Annotated[
         int,
         Field(
@@ -170,16 +193,42 @@ class BlockNode(SpecModel):
             examples=[2],
         ),
     ] = 1
+    inline: Annotated[
+        bool | None,
+        Field(
+            description="Expand the block in place (its layers join this graph, named by "
+            "`names`) instead of building a nested keras.Model; default: the block's `inline`.",
+            examples=[True],
+        ),
+    ] = None
+    names: Annotated[
+        str | None,
+        StringConstraints(min_length=1, max_length=200),
+        Field(description=_NAMES_DOC, examples=["{instance}{n}_{node}"]),
+    ] = None
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _repeat_from_each(cls, value: Any) -> Any:
+        """`each:` without `repeat:` repeats once per value."""
+        if isinstance(value, Mapping) and "repeat" not in value:
+            lists = value.get("each")
+            first = next(iter(lists.values()), None) if isinstance(lists, Mapping) else None
+            if isinstance(first, list) and first:
+                return {**value, "repeat": len(first)}
+        return value
 
     def refs(self) -> list[tuple[str, SpecPath]]:
         return _listed(self.from_)
 
     def label(self, spec: Spec) -> str:
         repeat = f" ×{self.repeat}" if self.repeat > 1 else ""
-        return f"block {self.block}{repeat}"
+        inline = " inline" if spec.is_inline(self) else ""
+        return f"block {self.block}{repeat}{inline}"
 
     def layer_names(self, name: str) -> list[tuple[str, SpecPath]]:
+        """The nested models' names (`graphspec.analyse.names` expands an inline instance)."""
         if self.repeat > 1:
             return [(f"{name}_{index + 1}", ("repeat",)) for index in range(self.repeat)]
         return [(name, ())]
@@ -188,12 +237,19 @@ class BlockNode(SpecModel):
         return []
 
     def placeholder_strings(self) -> Iterator[tuple[SpecPath, str]]:
-        return _argument_strings(self.with_, ("with",))
+        yield from _argument_strings(self.with_, ("with",))
+        yield from _argument_strings(self.each, ("each",))
+
+    def repetition_arguments(self, copy: int) -> dict[str, Any]:
+        """The `with:` of one repetition (from 0): `with` and this repetition's `each` values."""
+        return {**self.with_, **{key: values[copy] for key, values in self.each.items()}}
 
     def substituted(self, params: Mapping[str, Any]) -> Self:
-        if not params:
+        if not needs_substitution([self.with_, self.each], params):
             return self
-        return self.model_copy(update={"with_": substitute(self.with_, params)})
+        return self.model_copy(
+            update={"with_": substitute(self.with_, params), "each": substitute(self.each, params)}
+        )
 
 
 class OpNode(_NoArguments, SpecModel):
@@ -310,7 +366,7 @@ class SequenceNode(SpecModel):
             yield from _argument_strings(item.args, ("sequence", index))
 
     def substituted(self, params: Mapping[str, Any]) -> Self:
-        if not params:
+        if not needs_substitution([item.args for item in self.sequence], params):
             return self
         items = [
             SequenceItem.model_validate(

@@ -13,11 +13,14 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     Field,
+    PlainValidator,
     PrivateAttr,
     SerializerFunctionWrapHandler,
+    WithJsonSchema,
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
 from graphspec.diagnostics import SpecPath
 from graphspec.read.source import SourceTree
@@ -58,7 +61,8 @@ class BlockInput(SpecModel):
 
 
 class Block(SpecModel):
-    """A reusable sub-graph; each instance is a nested keras Model."""
+    """A reusable sub-graph; each instance is a nested keras Model, or expanded in place into
+    the graph that uses it when `inline` (the instance's own `inline:` wins)."""
 
     params: dict[Name, Any] = Field(
         default_factory=dict,
@@ -86,6 +90,15 @@ class Block(SpecModel):
             examples=[{"y": "out"}],
         ),
     ]
+    inline: Annotated[
+        bool,
+        Field(
+            description="Instances expand in place into the graph that uses them (flat layer "
+            "names `<instance>_<node>`) instead of nested keras.Models; an instance's own "
+            "`inline:` wins. Shared entries are always nested models.",
+            examples=[True],
+        ),
+    ] = False
 
     @field_validator(
         "inputs",
@@ -227,10 +240,30 @@ class Compile(SpecModel):
         return {"name": value} if isinstance(value, str) else value
 
 
+LANGUAGE_VERSIONS = (1, 1.1)
+"""The spec language versions this graphspec reads (docs/language.md, "Versions")."""
+
+
+def _known_version(value: Any) -> float:
+    """1 or 1.1, as written (1 stays an int, so a spec is written back as it was)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value not in (1, 1.1):
+        raise PydanticCustomError("literal_error", "expected 1 or 1.1", {"expected": "1 or 1.1"})
+    return value
+
+
 class Spec(SpecModel):
     """A whole spec file, as the user wrote it."""
 
-    graphspec: Annotated[Literal[1], Field(description="The spec language version.", examples=[1])]
+    graphspec: Annotated[
+        float,
+        PlainValidator(_known_version),
+        WithJsonSchema({"enum": list(LANGUAGE_VERSIONS)}),
+        Field(
+            description="The spec language version: 1, or 1.1 for a spec that uses what 1.1 "
+            "adds (an older graphspec then says it needs a newer one).",
+            examples=[1, 1.1],
+        ),
+    ]
     name: Annotated[
         Name, Field(description="The model's name (keras.Model name).", examples=["classifier"])
     ]
@@ -314,6 +347,16 @@ class Spec(SpecModel):
             if isinstance(entry, SharedBlock):
                 return entry.block
         return None
+
+    def is_inline(self, node: BaseModel) -> bool:
+        """Whether a node is a block instance expanded in place: its own `inline:`, else its
+        block's."""
+        if not isinstance(node, BlockNode):
+            return False
+        if node.inline is not None:
+            return node.inline
+        block = self.blocks.get(node.block)
+        return block is not None and block.inline
 
     def block_outputs(self, node: BaseModel) -> list[str]:
         """The output names of the block a node instantiates ([] for any other node)."""

@@ -225,9 +225,11 @@ def _diagnostic_for(error: Any, source: SourceTree) -> Diagnostic:
     elif kind == "literal_error" and path == ("graphspec",):
         code = codes.UNSUPPORTED_VERSION
         version = error.get("input")
-        message = f"unsupported format version {_describe(version)}; expected 1"
+        message = f"unsupported format version {_describe(version)}; expected 1 or 1.1"
         if isinstance(version, str):
-            message = f"the format version is the string {_describe(version)}; write the number 1"
+            message = (
+                f"the format version is the string {_describe(version)}; write the number 1 or 1.1"
+            )
         location = source.locate(path)
     else:
         shown = error.get("input")

@@ -62,7 +62,7 @@ WRITTEN_FIELDS = {
         "outputs",
         "compile",
     ),
-    Block: ("params", "inputs", "nodes", "outputs"),
+    Block: ("inline", "params", "inputs", "nodes", "outputs"),
 }
 """The fields the writer lays out, in the order it writes them (a test checks that every
 field of the models is here, so a field added to the language is not silently dropped)."""
@@ -99,6 +99,8 @@ def write_spec(spec: Spec, header: str = "") -> str:
 
 def _block(block: Block, indent: str) -> list[str]:
     lines = []
+    if block.inline:
+        lines.append(f"{indent}inline: true")
     if block.params:
         lines.append(f"{indent}params: {_flow(block.params)}")
     inputs = {name: _dump(entry) for name, entry in block.inputs.items()}

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from graphspec.analyse.names import built_layer_names, layer_nodes
+from graphspec.analyse.names import layer_nodes, node_layer_names
 from graphspec.analyse.plan import BlockInstance, Plan
 from graphspec.diagnostics import Diagnostic
 from graphspec.diagnostics.codes import Group
@@ -310,6 +310,8 @@ def weight_owners(model: Any, plan: Plan) -> dict[int, str]:
     owners: dict[int, str] = {}
 
     def block_of(entry: Node | SharedLayer | SharedBlock | None) -> str | None:
+        if isinstance(entry, BlockNode) and spec.is_inline(entry):
+            return None  # its layers are the model's own, named by `layer_nodes`
         return entry.block if isinstance(entry, BlockNode | SharedBlock) else None
 
     top: dict[str, tuple[str, str | None]] = {
@@ -323,7 +325,7 @@ def weight_owners(model: Any, plan: Plan) -> dict[int, str]:
         names = {name: entry for name, entry in top.items() if entry[0].startswith("shared.")}
         for name, node in spec.blocks[block].nodes.items():
             where = (f"blocks.{block}.nodes.{name}", block_of(node))
-            names.update((layer_name, where) for layer_name in built_layer_names(name, node))
+            names.update((layer_name, where) for layer_name in node_layer_names(spec, name, node))
         return names
 
     def visit(layer: Any, entry: str, block: str | None) -> None:
