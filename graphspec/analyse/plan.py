@@ -81,6 +81,9 @@ class NodeStatic:
     trainable: int | None = 0
     non_trainable: int | None = 0
     outputs: Mapping[str, Shape | None] = field(default_factory=dict)
+    dtype: str | None = None
+    """The element type of the (first) output (`graphspec.analyse.dtypes`); None when not
+    known statically."""
 
     @property
     def params(self) -> int | None:
@@ -110,6 +113,9 @@ class Plan:
     static: Mapping[str, NodeStatic]
     """Per live top-level node and input: inferred shape and parameters."""
     head_shapes: Mapping[str, Shape | None]
+    vocabularies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each vocabulary file a layer names (`vocabulary: {file: ...}`), by the path as written:
+    its tokens, read once by analysis; emit gives Keras the list, never the path."""
 
     @property
     def trainable(self) -> int | None:
