@@ -89,8 +89,10 @@ class _Reader(Reporter):
         if isinstance(value, list):
             problem = token_problem(layer, value, lines=False)
             if problem is not None:
-                message = f"{layer} vocabulary: {problem}"
-                self.error(codes.VOCABULARY_TOKENS, message, at, _TOKENS_HINT, once=True)
+                index, why = problem
+                where = (*at, index) if value else at
+                message = f"{layer} vocabulary: {why}"
+                self.error(codes.VOCABULARY_TOKENS, message, where, _TOKENS_HINT, once=True)
             return None
         written = file_reference(value)
         if written is None:
@@ -102,7 +104,7 @@ class _Reader(Reporter):
             return None
         problem = token_problem(layer, tokens, lines=True)
         if problem is not None:
-            message = f"{layer} vocabulary file '{written}': {problem}"
+            message = f"{layer} vocabulary file '{written}': {problem[1]}"
             self.error(codes.VOCABULARY_TOKENS, message, (*at, "file"), _TOKENS_HINT, once=True)
             return None
         return written, tokens

@@ -73,7 +73,7 @@ def locate(folder: Path | None, written: str) -> Path | VocabularyProblem:
     if not target.is_relative_to(folder):
         return VocabularyProblem(
             codes.VOCABULARY_PATH,
-            f"vocabulary file '{written}' leaves the spec's folder ({folder})",
+            f"vocabulary file '{written}' leaves the spec's folder",
             "keep vocabulary files in the spec's folder or below it (no '..', no symlink out)",
         )
     return target
@@ -132,12 +132,12 @@ def load_vocabulary(
     return read_tokens(located, written, max_bytes)
 
 
-def token_problem(layer: str, tokens: Sequence[Any], lines: bool) -> str | None:
+def token_problem(layer: str, tokens: Sequence[Any], lines: bool) -> tuple[int, str] | None:
     """Why Keras would refuse these tokens as ``layer``'s vocabulary, or None: an empty list,
-    a repeated token, a token of the wrong type (``lines``: they come from a file, so
-    IntegerLookup's are integers written as text)."""
+    a repeated or empty token, a token of the wrong type (``lines``: they come from a file, so
+    IntegerLookup's are integers written as text). With the index of the token at fault."""
     if not tokens:
-        return "the vocabulary is empty"
+        return 0, "the vocabulary is empty"
     where = "line" if lines else "item"
     first = 1 if lines else 0
     seen: dict[Any, int] = {}
@@ -146,13 +146,13 @@ def token_problem(layer: str, tokens: Sequence[Any], lines: bool) -> str | None:
         if layer == "IntegerLookup":
             value = _integer(token) if lines else token
             if value is None or isinstance(value, bool) or not isinstance(value, int):
-                return f"{where} {index + first} ({token!r}) is not an integer"
+                return index, f"{where} {index + first} ({token!r}) is not an integer"
         elif not isinstance(token, str):
-            return f"{where} {index + first} ({token!r}) is not a string"
+            return index, f"{where} {index + first} ({token!r}) is not a string"
         elif token == "":
-            return f"{where} {index + first} is empty"
+            return index, f"{where} {index + first} is empty"
         if value in seen:
-            return (
+            return index, (
                 f"{where} {index + first} repeats {token!r} ({where} {seen[value] + first}); "
                 "Keras refuses a repeated token"
             )
