@@ -13,9 +13,10 @@ tensors on TensorFlow, so that `validate` refuses before any build what can neve
   `Softmax`, `ELU`, `PReLU` and `UnitNormalization` refuse them, and max pooling and `ReLU`
   refuse booleans; the layers that only move values give their input's dtype back;
 - a layer's output is its compute dtype (its ``dtype`` argument, ``float32`` by default; a
-  ``mixed_float16`` policy computes in ``float16``), except the lookups (``int64`` ids in
-  ``output_mode: int``, the vocabulary's type with ``invert``), `Hashing` (``int64``, or its
-  ``dtype``), `Discretization` (``int32``) and the value-moving layers.
+  ``mixed_float16`` policy computes in ``float16``), except the lookups (``int64`` ids and
+  counts, ``one_hot`` and ``multi_hot`` included, whatever Keras' symbolic ``float32`` says;
+  ``float32`` for ``tf_idf``; the vocabulary's type with ``invert``), `Hashing` (``int64``,
+  or its ``dtype``), `Discretization` (``int32``) and the value-moving layers.
 
 A rule raises `DtypeError` when the input cannot fit, and returns None where it cannot know
 (a custom layer, a ``${param}``, an unknown input): inference then says nothing downstream.
@@ -176,7 +177,7 @@ def _lookup(layer: str, args: Mapping[str, Any], dtype: str) -> str | None:
         _refuse_strings(layer, dtype)
     if not isinstance(mode, str):
         return None
-    return "int64" if mode == "int" else DEFAULT_FLOAT
+    return DEFAULT_FLOAT if mode == "tf_idf" else "int64"
 
 
 def _hashing(args: Mapping[str, Any]) -> str | None:
