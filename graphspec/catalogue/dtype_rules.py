@@ -150,11 +150,13 @@ def _refuse_strings(layer: str, dtype: str) -> None:
         )
 
 
-def _lookup(layer: str, args: Mapping[str, Any], dtype: str) -> str | None:
+def _lookup(layer: str, args: Mapping[str, Any], dtype: str | None) -> str | None:
     """StringLookup, IntegerLookup, TextVectorization: ids (or counts) from tokens."""
     invert = args.get("invert") is True
     mode = args.get("output_mode", "int")
-    if layer == "StringLookup" and not invert and dtype != "string":
+    if dtype is None:
+        pass
+    elif layer == "StringLookup" and not invert and dtype != "string":
         raise DtypeError(
             f"StringLookup takes strings, but its input is {dtype}",
             "declare the input `dtype: string`, or use IntegerLookup for integer categories",
@@ -165,7 +167,7 @@ def _lookup(layer: str, args: Mapping[str, Any], dtype: str) -> str | None:
             "declare the input `dtype: string`",
         )
     if invert:
-        if kind(dtype) != "int":
+        if dtype is not None and kind(dtype) != "int":
             raise DtypeError(
                 f"{layer} with invert: true takes integer ids, but its input is {dtype}"
             )
@@ -173,7 +175,7 @@ def _lookup(layer: str, args: Mapping[str, Any], dtype: str) -> str | None:
             return "string"
         vocabulary_dtype = args.get("vocabulary_dtype", "int64")
         return vocabulary_dtype if vocabulary_dtype in INTS else None
-    if layer == "IntegerLookup":
+    if layer == "IntegerLookup" and dtype is not None:
         _refuse_strings(layer, dtype)
     if not isinstance(mode, str):
         return None
@@ -190,6 +192,10 @@ def _hashing(args: Mapping[str, Any]) -> str | None:
     return "int64" if mode == "int" else DEFAULT_FLOAT
 
 
+def _discretization(args: Mapping[str, Any]) -> str | None:
+    return "int32" if args.get("output_mode", "int") == "int" else compute_dtype(args)
+
+
 def infer_layer_dtype(
     layer: str, args: Mapping[str, Any], inputs: Sequence[str | None]
 ) -> str | None:
@@ -204,13 +210,17 @@ def infer_layer_dtype(
             inner = {k: v for k, v in wrapped.items() if k != "layer"}
             return infer_layer_dtype(wrapped["layer"], inner, inputs)
         return None
-    if len(inputs) != 1 or inputs[0] is None:
+    if len(inputs) != 1:
         return None
     dtype = inputs[0]
     if name in STRING_LAYERS or name == "IntegerLookup":
         return _lookup(name, args, dtype)
     if name in ANY_INPUT:
         return _hashing(args)
+    if dtype is None:  # what the layer gives whatever it takes, if that is known
+        if name in MOVES_NUMBERS:
+            return None
+        return _discretization(args) if name == "Discretization" else compute_dtype(args)
     if dtype == "string":
         if name in MOVES_STRINGS:
             return dtype
@@ -223,8 +233,7 @@ def infer_layer_dtype(
     if dtype == "bool" and name in NO_BOOLS:
         raise DtypeError(f"{layer} cannot take bool", "declare the input float32 or int32")
     if name == "Discretization":
-        mode = args.get("output_mode", "int")
-        return "int32" if mode == "int" else compute_dtype(args)
+        return _discretization(args)
     if name in MOVES_NUMBERS and kind(dtype) in ("int", "bool"):
         return dtype
     return compute_dtype(args)

@@ -84,8 +84,9 @@ def test_refused_dtypes(layer: str, args: dict[str, Any], given: str, why: str) 
     assert why in raised.value.message and raised.value.message.startswith(layer)
 
 
-def test_unknown_input_or_argument_form_says_nothing() -> None:
-    assert infer_layer_dtype("Dense", {"units": 2}, [None]) is None
+def test_unknown_inputs_and_argument_forms() -> None:
+    assert infer_layer_dtype("Dense", {"units": 2}, [None]) == "float32"  # whatever it takes
+    assert infer_layer_dtype("Flatten", {}, [None]) is None
     assert infer_layer_dtype("Dense", {"units": 2, "dtype": {"name": "x"}}, ["float32"]) is None
     assert infer_layer_dtype("StringLookup", {"output_mode": 3}, ["string"]) is None
 
