@@ -52,5 +52,7 @@ def test_the_saved_model_holds_the_tokens(keras: Any, saved: Path) -> None:
     assert [int(v) for v in model.get_layer("shop_ids").get_vocabulary()] == [-1, 12, 7]
     import tensorflow as tf
 
-    ids = model({"city": tf.constant([["rome"], ["oslo"]]), "shop": tf.constant([[7], [3]], dtype="int64")})
+    ids = model(
+        {"city": tf.constant([["rome"], ["oslo"]]), "shop": tf.constant([[7], [3]], dtype="int64")}
+    )
     assert np.asarray(ids).tolist() == [[3, 2], [0, 0]]

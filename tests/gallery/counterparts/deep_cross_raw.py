@@ -1,6 +1,6 @@
 """Deep & Cross on raw features as the Keras structured-data examples encode them (lookups
-and hashing inside the model) and as DCN writes a cross layer, x0 * W x + b + x (the
-TensorFlow Recommenders ``Cross`` layer, here with plain Keras layers and operators)."""
+and hashing inside the model) and as DCN writes a cross layer, x0 * (W x + b) + x (the
+TensorFlow Recommenders ``Cross`` layer, here with plain Keras layers)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,12 @@ def keras_model(keras: Any) -> Any:
     movie_vec = layers.Flatten(name="movie_vec_3")(movie_vec)
     x0 = layers.Concatenate(name="x0")([gender_hot, occupation_vec, zip_vec, age_hot, movie_vec])
 
-    cross1 = x0 * layers.Dense(35, name="cross1_w")(x0) + x0
-    cross2 = x0 * layers.Dense(35, name="cross2_w")(cross1) + cross1
+    cross1 = layers.Add(name="cross1")(
+        [layers.Multiply(name="cross1_x0")([x0, layers.Dense(35, name="cross1_w")(x0)]), x0]
+    )
+    cross2 = layers.Add(name="cross2")(
+        [layers.Multiply(name="cross2_x0")([x0, layers.Dense(35, name="cross2_w")(cross1)]), cross1]
+    )
     deep = layers.Dense(64, activation="relu", name="deep_1")(x0)
     deep = layers.Dense(32, activation="relu", name="deep_2")(deep)
     joint = layers.Concatenate(name="joint")([cross2, deep])
