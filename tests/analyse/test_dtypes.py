@@ -95,3 +95,14 @@ def test_string_inputs_need_tensorflow(backend: str, found: list[str]) -> None:
     if found:
         (error,) = (d for d in report.diagnostics if d.is_error)
         assert error.path == ("inputs", "city", "dtype") and "PyTorch" in error.message
+
+
+def test_the_summary_shows_dtypes_other_than_float32() -> None:
+    from graphspec.views.summary import summary_rows
+
+    report = check_text(SPEC)
+    assert report.plan is not None
+    shapes = {row.node: row.shape for row in summary_rows(report.plan)}
+    assert shapes["city"] == "(None, 1) string"
+    assert shapes["half"] == "(None, 2) float16"
+    assert shapes["both"].endswith(")")  # float32: the shape alone
