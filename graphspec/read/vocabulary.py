@@ -47,7 +47,8 @@ def spec_folder(file: str | None) -> Path | None:
     if file is None:
         return None
     path = Path(file)
-    return path.resolve().parent if path.is_file() else None
+    # the folder the spec is in as named (a symlinked spec reads next to the link)
+    return path.absolute().parent.resolve() if path.is_file() else None
 
 
 def _absolute(written: str) -> bool:

@@ -77,6 +77,13 @@ def test_missing_folder_fifo_too_large_and_not_text(tmp_path: Path) -> None:
     }
 
 
+def test_a_symlinked_spec_reads_next_to_the_link(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "s.yaml").write_text("")
+    (tmp_path / "s.yaml").symlink_to(tmp_path / "elsewhere" / "s.yaml")
+    assert spec_folder(str(tmp_path / "s.yaml")) == tmp_path.resolve()
+
+
 def test_a_spec_given_as_text_has_no_folder() -> None:
     assert spec_folder("<memory>") is None and spec_folder(None) is None
     report = check_text(SPEC.format(vocabulary="{file: v.txt}"))
