@@ -93,7 +93,7 @@ DIFFERENCES: tuple[Difference, ...] = (
 TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
-def _layers(analysis: Analysis) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+def declared_layers(analysis: Analysis) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
     """Every layer the spec declares, then each block instance's (``${param}`` substituted,
     reported at the block's node): (spec path, layer class, arguments)."""
     spec = analysis.spec
@@ -110,15 +110,45 @@ def _layers(analysis: Analysis) -> Iterator[tuple[SpecPath, str, Mapping[str, An
                     yield ("blocks", instance.block, "nodes", name, *sub), layer, args
 
 
+STRING_BACKENDS = frozenset({"tensorflow"})
+"""The backends with string tensors: Keras 3 builds a ``string`` Input on JAX and PyTorch, but
+the first batch fails (``Invalid dtype: str32``)."""
+
+
+def _string_inputs(analysis: Analysis) -> Iterator[tuple[SpecPath, str]]:
+    """Every live model input and every block input declared ``dtype: string``."""
+    spec = analysis.spec
+    live = analysis.scopes.top.live_inputs if analysis.scopes else tuple(spec.inputs)
+    for name in live:
+        if spec.inputs[name].dtype == "string":
+            yield ("inputs", name, "dtype"), f"input '{name}'"
+    for block_name, block in spec.blocks.items():
+        for name, declared in block.inputs.items():
+            if declared.dtype == "string":
+                yield (
+                    ("blocks", block_name, "inputs", name, "dtype"),
+                    f"block '{block_name}' input '{name}'",
+                )
+
+
 def check_backend(analysis: Analysis) -> list[Diagnostic]:
-    """`codes.BACKEND_DIFFERENCE` at each layer the chosen backend computes unlike TensorFlow."""
+    """`codes.STRING_BACKEND` at each string input on a backend without strings, and
+    `codes.BACKEND_DIFFERENCE` at each layer the chosen backend computes unlike TensorFlow."""
     backend = analysis.options.keras_backend
-    known = [d for d in DIFFERENCES if backend in d.backends]
-    if not known:
-        return []
     report = Reporter(analysis.spec.source)
     title = TITLES.get(backend, backend)
-    for path, layer, args in _layers(analysis):
+    if backend not in STRING_BACKENDS:
+        for path, what in _string_inputs(analysis):
+            report.error(
+                codes.STRING_BACKEND,
+                f"{what} is declared string, but {title} has no string tensors: Keras 3 builds "
+                "string inputs and their lookups on TensorFlow only",
+                path,
+                "build with --backend tensorflow, or map the strings to integer ids before the "
+                "model and declare the input int64",
+            )
+    known = [d for d in DIFFERENCES if backend in d.backends]
+    for path, layer, args in declared_layers(analysis):
         for difference in known:
             if layer not in difference.layers:
                 continue

@@ -117,8 +117,10 @@ def test_passes_share_one_signature_and_stop_where_marked() -> None:
         "check_block_nesting",
         "check_names",
         "resolve_scopes",
+        "read_vocabularies",
         "resolve_instances",
         "infer_shapes",
+        "infer_dtypes",
         "check_backend",
     ]
     cyclic = loads(
