@@ -14,6 +14,20 @@ named ``<node>.<function>`` (``prediction.add``, then ``prediction.add_2``). A `
 appears in a spec name, so these names cannot clash with any layer the spec names, and the
 importer reads the operations ``<node>.*`` feeding ``<node>`` back as one ``expr`` node.
 
+Random numbers: ``normal_like(x, seed=7)`` and ``uniform_like(x, seed=7)`` are the one
+exception to "keras.ops calls only". No ``keras.ops`` function draws random numbers inside a
+functional graph (``keras.random`` functions compute at once and need a concrete shape, and the
+built-in layers that draw, Dropout or GaussianNoise, draw only while training), so each is a
+small registered layer, `NormalLike` or `UniformLike` (``graphspec>NormalLike``), that holds a
+``keras.random.SeedGenerator(seed)`` as Keras' own GaussianNoise does: every call draws new
+numbers, and a model built from the spec or loaded from its file draws, call by call, the same
+numbers on the same backend (the generator's state is not saved, so it starts again from the
+seed). Loading such a file needs these classes registered: `graphspec.load_model`, or
+``import graphspec.emit.expression_layer`` before ``keras.saving.load_model``.
+
+``positions(x, axis=k)`` is ``keras.ops`` calls: ``x`` reduced (``max``) to its batch and axis
+``k``, then ``cumsum(ones_like(., dtype="int32"), axis=1) - 1``, so an unknown length works.
+
 `ExpressionLayer` is the layer graphspec emitted before: kept, registered as
 ``graphspec>Expression``, only so that models saved with it still load through
 `graphspec.load_model` (and import as ``expr`` nodes).
@@ -32,12 +46,21 @@ import keras
 from graphspec.spec.expression import (
     ALLOWED_FUNCTIONS,
     BINARY_OPERATORS,
+    MAX_SEED,
+    RANDOM_FUNCTIONS,
     infer_expr_shape,
     keyword_literal,
     parse_expression,
 )
 
-__all__ = ["PART_SEPARATOR", "ExpressionLayer", "emit_expression", "part_of"]
+__all__ = [
+    "PART_SEPARATOR",
+    "ExpressionLayer",
+    "NormalLike",
+    "UniformLike",
+    "emit_expression",
+    "part_of",
+]
 
 PART_SEPARATOR = "."
 """Between a node's name and its inner operations' (``prediction.add``); never in a spec name."""
@@ -62,11 +85,16 @@ def emit_expression(keras: Any, expression: str, inputs: Mapping[str, Any], name
     return _Emitter(keras, inputs, name).output(tree.body)
 
 
+_NOT_KERAS_OPS = RANDOM_FUNCTIONS | {"positions"}
+"""Functions emitted otherwise than as the ``keras.ops`` function of their name."""
+
+
 def _check_functions(tree: ast.Expression, keras: Any) -> None:
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
+            and node.func.id not in _NOT_KERAS_OPS
             and not hasattr(keras.ops, node.func.id)
         ):
             raise ValueError(
@@ -111,7 +139,10 @@ class _Emitter:
             value = self.keras.ops.convert_to_numpy(call(*args, **kwargs))
             number: int | float = value.item()
             return number
-        result = call(*args, **kwargs)
+        return self.named(function, call(*args, **kwargs))
+
+    def named(self, function: str, result: Any) -> Any:
+        """``result`` with its new operation named ``<node>.<function>`` (``_2``, ... after)."""
         operation = self._operation(result)
         if operation is not None and not any(operation is op for op in self.made):
             base = f"{self.name}{PART_SEPARATOR}{function}"
@@ -123,6 +154,21 @@ class _Emitter:
             operation.name = label
             self.made.append(operation)
         return result
+
+    def random(self, function: str, like: Any, keywords: Mapping[str, Any]) -> Any:
+        """A registered layer that draws numbers shaped like ``like`` (module docstring)."""
+        layer = _RANDOM_LAYERS[function](**keywords)
+        return self.named(function, layer(like))
+
+    def positions(self, tensor: Any, axis: int) -> Any:
+        """0..n-1 along ``axis`` as (batch, n) int32, from ``tensor``'s dynamic shape."""
+        rank = len(tensor.shape)
+        axis %= rank
+        others = tuple(a for a in range(1, rank) if a != axis)
+        if others:
+            tensor = self.apply("max", tensor, axis=others)
+        ones = self.apply("ones_like", tensor, dtype="int32")
+        return self.apply("subtract", self.apply("cumsum", ones, axis=1), 1)
 
     def value(self, node: ast.expr) -> Any:
         """A symbolic tensor, or a Python number for a sub-expression of numbers only."""
@@ -149,6 +195,10 @@ class _Emitter:
             kwargs = {
                 kw.arg: keyword_literal(kw.value)[1] for kw in node.keywords if kw.arg is not None
             }
+            if function in RANDOM_FUNCTIONS:
+                return self.random(function, args[0], kwargs)
+            if function == "positions":
+                return self.positions(args[0], int(kwargs.get("axis", 1)))
             if function == "clip" and not all(_is_number(bound) for bound in args[1:]):
                 # keras.ops.clip keeps its bounds in its config, where a tensor cannot go
                 return self.apply("minimum", self.apply("maximum", args[0], args[1]), args[2])
@@ -276,3 +326,89 @@ class ExpressionLayer(keras.layers.Layer):  # type: ignore[misc]
         config: dict[str, Any] = super().get_config()
         config.update(expression=self.expression, input_names=list(self.input_names))
         return config
+
+
+class _RandomLike(keras.layers.Layer):  # type: ignore[misc]
+    """Draws numbers shaped like its input from a seeded generator, on every call (training
+    or not), as the sampling layer of Keras' VAE example does; has no weights."""
+
+    def __init__(self, seed: int, **kwargs: Any) -> None:
+        if type(seed) is not int or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def draw(self, shape: Any) -> Any:  # pragma: no cover - each subclass draws
+        raise NotImplementedError
+
+    def call(self, inputs: Any) -> Any:
+        """Numbers of the input's (dynamic) shape in the layer's compute dtype."""
+        return self.draw(keras.ops.shape(inputs))
+
+    def compute_output_spec(self, inputs: Any) -> Any:
+        """The input's shape; declared, so that building the graph draws nothing."""
+        return keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        config["seed"] = self.seed
+        return config
+
+
+def _number(value: Any, name: str) -> float:
+    if not _is_number(value):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+@keras.saving.register_keras_serializable(package="graphspec", name="NormalLike")
+class NormalLike(_RandomLike):
+    """``normal_like(x, seed=..., mean=0.0, stddev=1.0)`` of an expr node."""
+
+    def __init__(self, seed: int, mean: float = 0.0, stddev: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(seed, **kwargs)
+        self.mean = _number(mean, "mean")
+        self.stddev = _number(stddev, "stddev")
+
+    def draw(self, shape: Any) -> Any:
+        return keras.random.normal(
+            shape, self.mean, self.stddev, dtype=self.compute_dtype, seed=self.seed_generator
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(mean=self.mean, stddev=self.stddev)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="graphspec", name="UniformLike")
+class UniformLike(_RandomLike):
+    """``uniform_like(x, seed=..., minval=0.0, maxval=1.0)`` of an expr node."""
+
+    def __init__(
+        self, seed: int, minval: float = 0.0, maxval: float = 1.0, **kwargs: Any
+    ) -> None:
+        super().__init__(seed, **kwargs)
+        self.minval = _number(minval, "minval")
+        self.maxval = _number(maxval, "maxval")
+
+    def draw(self, shape: Any) -> Any:
+        return keras.random.uniform(
+            shape, self.minval, self.maxval, dtype=self.compute_dtype, seed=self.seed_generator
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(minval=self.minval, maxval=self.maxval)
+        return config
+
+
+_RANDOM_LAYERS: dict[str, type[_RandomLike]] = {
+    "normal_like": NormalLike,
+    "uniform_like": UniformLike,
+}
+"""The layer each random function of an expression is."""
