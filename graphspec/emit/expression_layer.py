@@ -360,9 +360,11 @@ class _RandomLike(keras.layers.Layer):  # type: ignore[misc]
 
 
 def _number(value: Any, name: str) -> float:
+    """``value`` as written (an int stays one, so the config reads back as the spec wrote it)."""
     if not _is_number(value):
         raise ValueError(f"{name} must be a number, got {value!r}")
-    return float(value)
+    number: float = value
+    return number
 
 
 @keras.saving.register_keras_serializable(package="graphspec", name="NormalLike")
