@@ -46,6 +46,7 @@ import keras
 from graphspec.spec.expression import (
     ALLOWED_FUNCTIONS,
     BINARY_OPERATORS,
+    COMPOSED_FUNCTIONS,
     MAX_SEED,
     RANDOM_FUNCTIONS,
     infer_expr_shape,
@@ -85,16 +86,12 @@ def emit_expression(keras: Any, expression: str, inputs: Mapping[str, Any], name
     return _Emitter(keras, inputs, name).output(tree.body)
 
 
-_NOT_KERAS_OPS = RANDOM_FUNCTIONS | {"positions"}
-"""Functions emitted otherwise than as the ``keras.ops`` function of their name."""
-
-
 def _check_functions(tree: ast.Expression, keras: Any) -> None:
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
-            and node.func.id not in _NOT_KERAS_OPS
+            and node.func.id not in COMPOSED_FUNCTIONS
             and not hasattr(keras.ops, node.func.id)
         ):
             raise ValueError(

@@ -22,6 +22,7 @@ from graphspec.shape import Shape, format_shape, is_int
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
+    "COMPOSED_FUNCTIONS",
     "DTYPES",
     "MAX_DEPTH",
     "MAX_SEED",
@@ -346,8 +347,12 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
     )
 )
 """Function name -> what it accepts. Each is the ``keras.ops`` function of that name except
-:data:`RANDOM_FUNCTIONS` and ``positions`` (``cumsum(ones_like(x, dtype="int32"), axis=1) - 1``
-over ``x`` reduced to its batch and that axis)."""
+:data:`COMPOSED_FUNCTIONS`."""
+
+COMPOSED_FUNCTIONS: Final = RANDOM_FUNCTIONS | {"positions"}
+"""Functions that are not the ``keras.ops`` function of their name: the random ones (a layer
+each) and ``positions`` (``cumsum(ones_like(x, dtype="int32"), axis=1) - 1`` over ``x``
+reduced to its batch and that axis)."""
 
 BINARY_OPERATORS: Final[Mapping[type[ast.operator], str]] = MappingProxyType(
     {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "power"}
@@ -824,7 +829,7 @@ class _Checker:
                 )
                 continue
             ok, value = keyword_literal(kw.value)
-            if not ok:
+            if not ok or (isinstance(value, str) and kind != "dtype"):
                 self.add(
                     kw.value,
                     f"keyword '{kw.arg}' of '{name}' must be a literal ({_KIND_TEXT[kind]}), "

@@ -17,14 +17,17 @@ import pytest
 
 from graphspec.spec.expression import (
     ALLOWED_FUNCTIONS,
+    COMPOSED_FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
     ExpressionError,
     ExprProblem,
     broadcast_shapes,
     check_expression,
+    function_list,
     infer_expr_shape,
     parse_expression,
+    random_seeds,
     used_names,
 )
 
@@ -542,7 +545,11 @@ def test_layer_checks_input_count(built: dict[str, Any]) -> None:
 
 
 def test_every_whitelisted_function_exists_in_keras_ops(keras_module: ModuleType) -> None:
-    missing = [name for name in ALLOWED_FUNCTIONS if not hasattr(keras_module.ops, name)]
+    missing = [
+        name
+        for name in ALLOWED_FUNCTIONS
+        if name not in COMPOSED_FUNCTIONS and not hasattr(keras_module.ops, name)
+    ]
     assert missing == []
 
 
@@ -573,3 +580,28 @@ def test_saved_model_loads_in_a_fresh_process(built: dict[str, Any]) -> None:
         capture_output=True,
     )
     np.testing.assert_array_equal(np.load(folder / "out.npy"), built["predictions"][0])
+
+
+# --------------------------------------------------------------------------- the function list
+
+
+def test_docs_list_every_function_with_its_signature() -> None:
+    """docs/language.md's `expr` function table is the one `function_list` makes from
+    ALLOWED_FUNCTIONS (regenerate it with that function when a function changes)."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "language.md").read_text()
+    match = re.search(r"<!-- list: expr-functions -->\n(.*?)<!-- end list -->", text, re.S)
+    assert match is not None
+    assert match[1] == function_list()
+    for name, rule in ALLOWED_FUNCTIONS.items():
+        assert f"`{name}`" in match[1]
+        assert rule.summary, name
+
+
+def test_documented_signatures_show_required_keywords_and_defaults() -> None:
+    assert ALLOWED_FUNCTIONS["normal_like"].documented("normal_like") == (
+        "normal_like(x, seed=..., mean=0.0, stddev=1.0)"
+    )
+    assert ALLOWED_FUNCTIONS["mean"].documented("mean") == "mean(x, axis=..., keepdims=false)"
+    assert ALLOWED_FUNCTIONS["positions"].documented("positions") == "positions(x, axis=1)"
