@@ -348,7 +348,6 @@ class _Checker(Reporter):
         if not problems:
             return
         value_at = self.at.at((*path, "expr"))
-        quoted = self._starts_with_quote(value_at)
         for problem in problems:
             self.error(
                 _EXPRESSION_CODES[problem.kind],
@@ -425,7 +424,9 @@ def check_arguments(analysis: Analysis) -> list[Diagnostic]:
     for path, block, arguments in _block_instances(spec):
         checker.check_parameters(path, block, arguments)
     expressions = [
-        ((*base, "nodes", name), node) for base, name, node in spec.walk() if isinstance(node, ExprNode)
+        ((*base, "nodes", name), node)
+        for base, name, node in spec.walk()
+        if isinstance(node, ExprNode)
     ]
     for path, node in expressions:
         checker.check_expression(path, node)

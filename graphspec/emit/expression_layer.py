@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import keras
 
@@ -195,7 +196,9 @@ class _Emitter:
             if function in RANDOM_FUNCTIONS:
                 return self.random(function, args[0], kwargs)
             if function == "positions":
-                return self.positions(args[0], int(kwargs.get("axis", 1)))
+                axis = kwargs.get("axis", 1)
+                assert isinstance(axis, int)  # checked by parse_expression
+                return self.positions(args[0], axis)
             if function == "clip" and not all(_is_number(bound) for bound in args[1:]):
                 # keras.ops.clip keeps its bounds in its config, where a tensor cannot go
                 return self.apply("minimum", self.apply("maximum", args[0], args[1]), args[2])
@@ -327,21 +330,33 @@ class ExpressionLayer(keras.layers.Layer):  # type: ignore[misc]
 
 class _RandomLike(keras.layers.Layer):  # type: ignore[misc]
     """Draws numbers shaped like its input from a seeded generator, on every call (training
-    or not), as the sampling layer of Keras' VAE example does; has no weights."""
+    or not), as the sampling layer of Keras' VAE example does; has no weights. A subclass
+    names its ``keras.random`` function and that function's two parameters with defaults."""
+
+    sampler: ClassVar[str]
+    parameters: ClassVar[Mapping[str, float]]
 
     def __init__(self, seed: int, **kwargs: Any) -> None:
         if type(seed) is not int or not 0 <= seed <= MAX_SEED:
             raise ValueError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
+        values = {key: kwargs.pop(key, default) for key, default in self.parameters.items()}
         super().__init__(**kwargs)
+        for key, value in values.items():
+            if not _is_number(value):
+                raise ValueError(f"{key} must be a number, got {value!r}")
         self.seed = seed
+        self.values = values  # as written: an int stays one, so the config reads back alike
         self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def draw(self, shape: Any) -> Any:  # pragma: no cover - each subclass draws
-        raise NotImplementedError
 
     def call(self, inputs: Any) -> Any:
         """Numbers of the input's (dynamic) shape in the layer's compute dtype."""
-        return self.draw(keras.ops.shape(inputs))
+        draw = getattr(keras.random, self.sampler)
+        return draw(
+            keras.ops.shape(inputs),
+            *self.values.values(),
+            dtype=self.compute_dtype,
+            seed=self.seed_generator,
+        )
 
     def compute_output_spec(self, inputs: Any) -> Any:
         """The input's shape; declared, so that building the graph draws nothing."""
@@ -352,58 +367,24 @@ class _RandomLike(keras.layers.Layer):  # type: ignore[misc]
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()
-        config["seed"] = self.seed
+        config.update(seed=self.seed, **self.values)
         return config
-
-
-def _number(value: Any, name: str) -> float:
-    """``value`` as written (an int stays one, so the config reads back as the spec wrote it)."""
-    if not _is_number(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    number: float = value
-    return number
 
 
 @keras.saving.register_keras_serializable(package="graphspec", name="NormalLike")
 class NormalLike(_RandomLike):
     """``normal_like(x, seed=..., mean=0.0, stddev=1.0)`` of an expr node."""
 
-    def __init__(self, seed: int, mean: float = 0.0, stddev: float = 1.0, **kwargs: Any) -> None:
-        super().__init__(seed, **kwargs)
-        self.mean = _number(mean, "mean")
-        self.stddev = _number(stddev, "stddev")
-
-    def draw(self, shape: Any) -> Any:
-        return keras.random.normal(
-            shape, self.mean, self.stddev, dtype=self.compute_dtype, seed=self.seed_generator
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(mean=self.mean, stddev=self.stddev)
-        return config
+    sampler = "normal"
+    parameters = MappingProxyType({"mean": 0.0, "stddev": 1.0})
 
 
 @keras.saving.register_keras_serializable(package="graphspec", name="UniformLike")
 class UniformLike(_RandomLike):
     """``uniform_like(x, seed=..., minval=0.0, maxval=1.0)`` of an expr node."""
 
-    def __init__(
-        self, seed: int, minval: float = 0.0, maxval: float = 1.0, **kwargs: Any
-    ) -> None:
-        super().__init__(seed, **kwargs)
-        self.minval = _number(minval, "minval")
-        self.maxval = _number(maxval, "maxval")
-
-    def draw(self, shape: Any) -> Any:
-        return keras.random.uniform(
-            shape, self.minval, self.maxval, dtype=self.compute_dtype, seed=self.seed_generator
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(minval=self.minval, maxval=self.maxval)
-        return config
+    sampler = "uniform"
+    parameters = MappingProxyType({"minval": 0.0, "maxval": 1.0})
 
 
 _RANDOM_LAYERS: dict[str, type[_RandomLike]] = {

@@ -25,17 +25,17 @@ __all__ = [
     "COMPOSED_FUNCTIONS",
     "DTYPES",
     "MAX_DEPTH",
+    "MAX_LENGTH",
     "MAX_SEED",
     "RANDOM_FUNCTIONS",
-    "RandomDraw",
-    "MAX_LENGTH",
     "ExprProblem",
     "ExpressionError",
     "FunctionRule",
+    "RandomDraw",
     "broadcast_shapes",
     "check_expression",
-    "infer_expr_shape",
     "function_list",
+    "infer_expr_shape",
     "keyword_literal",
     "parse_expression",
     "random_seeds",
@@ -213,6 +213,12 @@ _REDUCE: Final = ("mean", "sum", "max", "min", "prod", "std", "var", "logsumexp"
 
 _AXIS_REDUCE: Final = MappingProxyType({"keepdims": False})
 
+
+def _axis_rule(shape: ShapeRule, summary: str) -> FunctionRule:
+    """A function of one tensor and a required axis (``expand_dims``, ``squeeze``)."""
+    return _rule(shape=shape, required=("axis",), axis="int", summary=summary)
+
+
 RANDOM_FUNCTIONS: Final = frozenset({"normal_like", "uniform_like"})
 """Functions that draw seeded random numbers shaped like their argument (a small registered
 layer each, see graphspec.emit.expression_layer): no ``keras.ops`` function draws in a graph."""
@@ -295,15 +301,8 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                     )
                     for name, fill in (("ones_like", "1"), ("zeros_like", "0"))
                 },
-                "expand_dims": _rule(
-                    shape="expand_dims",
-                    required=("axis",),
-                    axis="int",
-                    summary="inserts an axis of size 1",
-                ),
-                "squeeze": _rule(
-                    shape="squeeze", required=("axis",), axis="int", summary="drops an axis of size 1"
-                ),
+                "expand_dims": _axis_rule("expand_dims", "inserts an axis of size 1"),
+                "squeeze": _axis_rule("squeeze", "drops an axis of size 1"),
                 "transpose": _rule(
                     shape="transpose",
                     required=("axes",),
@@ -572,7 +571,7 @@ _KIND_TEXT: Final[Mapping[KeywordType, str]] = MappingProxyType(
         "float": "a number",
         "axes": "an integer, a tuple of integers such as (1, 2), or None",
         "permutation": "a tuple of integers such as (0, 2, 1)",
-        "dtype": "a quoted dtype name such as \"float32\"",
+        "dtype": 'a quoted dtype name such as "float32"',
     }
 )
 
@@ -610,14 +609,18 @@ def _out_of_range(keyword: str, name: str, value: LiteralValue) -> tuple[str, st
             f"'{value}' is not a dtype '{name}' accepts; the dtypes are: {', '.join(DTYPES)}",
             _did_you_mean(suggest(value, DTYPES)),
         )
-    if keyword == "axes" and isinstance(value, tuple):
-        if sorted(value) != list(range(len(value))) or not value or value[0] != 0:
-            return (
-                f"axes {value} of '{name}' must list every axis once with the batch axis 0 "
-                f"first, as in axes=(0, 2, 1)",
-                None,
-            )
+    if keyword == "axes" and isinstance(value, tuple) and not _keeps_batch_first(value):
+        return (
+            f"axes {value} of '{name}' must list every axis once with the batch axis 0 "
+            f"first, as in axes=(0, 2, 1)",
+            None,
+        )
     return None
+
+
+def _keeps_batch_first(axes: tuple[int, ...]) -> bool:
+    """A permutation of every axis that leaves the batch axis first."""
+    return bool(axes) and axes[0] == 0 and sorted(axes) == list(range(len(axes)))
 
 
 def _is_tensor(node: ast.expr) -> bool:

@@ -674,7 +674,7 @@ def test_new_function_shape_errors(text: str, match: str) -> None:
         ("normal_like(a, seed=1.5)", "unsafe", ["must be an integer"]),
         ("normal_like(a, seed=seed)", "unsafe", ["must be a literal"]),
         ("cast(a, dtype=float32)", "unsafe", ["quoted dtype name"]),
-        ("cast(a)", "unsafe", ["needs the keyword 'dtype'", 'cast(x, dtype=...)']),
+        ("cast(a)", "unsafe", ["needs the keyword 'dtype'", "cast(x, dtype=...)"]),
         ("squeeze(a)", "unsafe", ["needs the keyword 'axis'"]),
         ("expand_dims(a, axis=0)", "unsafe", ["batch axis"]),
         ("positions(a, axis=0)", "unsafe", ["batch axis"]),
