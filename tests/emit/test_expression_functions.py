@@ -193,6 +193,13 @@ def test_a_rebuilt_model_draws_the_same_numbers(sampler: dict[str, Any]) -> None
         np.testing.assert_array_equal(got, want)
 
 
+def test_graphspec_load_model_draws_what_the_built_model_drew(sampler: dict[str, Any]) -> None:
+    """`graphspec.load_model` registers the random layers; the generator starts at the seed."""
+    loaded = graphspec.load_model(sampler["folder"] / "sampler.keras")
+    for want, got in zip(sampler["first"], loaded.predict(_zeros(), verbose=0), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_random_layer_config_round_trips_and_refuses_a_bad_seed(keras: Any) -> None:
     from graphspec.emit.expression_layer import NormalLike, UniformLike
 
