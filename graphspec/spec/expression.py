@@ -211,7 +211,18 @@ _UNARY: Final = (
 )
 _REDUCE: Final = ("mean", "sum", "max", "min", "prod", "std", "var", "logsumexp")
 
-_AXIS_REDUCE: Final = MappingProxyType({"keepdims": False})
+
+def _reduce_rule(axis: KeywordType, summary: str, max_axes: int | None = None) -> FunctionRule:
+    """A reduction: a required ``axis`` (never the batch) and ``keepdims=false``."""
+    return _rule(
+        shape="reduce",
+        max_axes=max_axes,
+        required=("axis",),
+        defaults={"keepdims": False},
+        axis=axis,
+        keepdims="bool",
+        summary=summary,
+    )
 
 
 def _axis_rule(shape: ShapeRule, summary: str) -> FunctionRule:
@@ -244,34 +255,12 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                 "power": _rule(("x1", "x2"), summary="element-wise, broadcast"),
                 "clip": _rule(("x", "x_min", "x_max"), "clip", summary="element-wise, x's shape"),
                 **{
-                    name: _rule(
-                        shape="reduce",
-                        required=("axis",),
-                        defaults=_AXIS_REDUCE,
-                        axis="axes",
-                        keepdims="bool",
-                        summary="reduces the axes (kept as 1 with keepdims)",
-                    )
+                    name: _reduce_rule("axes", "reduces the axes (kept as 1 with keepdims)")
                     for name in _REDUCE
                 },
-                "norm": _rule(
-                    shape="reduce",
-                    max_axes=2,
-                    required=("axis",),
-                    defaults=_AXIS_REDUCE,
-                    axis="axes",
-                    keepdims="bool",
-                    summary="reduces one or two axes",
-                ),
+                "norm": _reduce_rule("axes", "reduces one or two axes", max_axes=2),
                 **{
-                    name: _rule(
-                        shape="reduce",
-                        required=("axis",),
-                        defaults=_AXIS_REDUCE,
-                        axis="int",
-                        keepdims="bool",
-                        summary="index along one axis (int32), reducing it",
-                    )
+                    name: _reduce_rule("int", "index along one axis (int32), reducing it")
                     for name in ("argmax", "argmin")
                 },
                 **{
