@@ -22,7 +22,7 @@ from graphspec.analyse.state import Analysis
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.shape import is_int
-from graphspec.spec.forms import SharedLayer
+from graphspec.spec.forms import ExprNode, SharedLayer
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,25 @@ def _string_inputs(analysis: Analysis) -> Iterator[tuple[SpecPath, str]]:
                 )
 
 
+def _random_expressions(analysis: Analysis, report: Reporter, title: str) -> None:
+    """Random functions in expressions: each backend has its own generator, so the same seed
+    draws other numbers (from the same distribution) than on TensorFlow."""
+    from graphspec.spec.expression import random_seeds  # only where a spec has expr nodes
+
+    for base, name, node in analysis.spec.walk():
+        if isinstance(node, ExprNode):
+            for draw in random_seeds(node.expr)[:1]:
+                report.error(
+                    codes.BACKEND_DIFFERENCE,
+                    f"{draw.function}(..., seed={draw.seed}) draws other numbers on {title} "
+                    f"than on TensorFlow (each backend has its own generator; the distribution "
+                    f"is the same)",
+                    (*base, "nodes", name, "expr"),
+                    "compare such a model across backends by its deterministic heads",
+                    once=True,
+                )
+
+
 def check_backend(analysis: Analysis) -> list[Diagnostic]:
     """`codes.STRING_BACKEND` at each string input on a backend without strings, and
     `codes.BACKEND_DIFFERENCE` at each layer the chosen backend computes unlike TensorFlow."""
@@ -147,6 +166,9 @@ def check_backend(analysis: Analysis) -> list[Diagnostic]:
                 "build with --backend tensorflow, or map the strings to integer ids before the "
                 "model and declare the input int64",
             )
+    if backend == "tensorflow":
+        return report.diagnostics
+    _random_expressions(analysis, report, title)
     known = [d for d in DIFFERENCES if backend in d.backends]
     for path, layer, args in declared_layers(analysis):
         for difference in known:

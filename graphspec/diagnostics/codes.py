@@ -501,6 +501,30 @@ BAD_ARGUMENT_VALUE: Final = _declare(
     example='`units: "64"`; `use_bias: 1`; `rate: true`; `padding: on`; `rate: 1.5`',
     fix="write the value with its type (no quotes for numbers) and in its range",
 )
+RANDOM_WITHOUT_SEED: Final = _declare(
+    "GS315",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a random function in an expression without its integer seed",
+    example="`normal_like(m)`",
+    fix="give it a seed: `normal_like(m, seed=7)`; a rebuilt or reloaded model then draws the same numbers",
+)
+REPEATED_SEED: Final = _declare(
+    "GS316",
+    Group.ARGUMENTS,
+    Severity.WARNING,
+    "two random functions of one spec share a seed, so their numbers are not independent",
+    example="`normal_like(a, seed=1)` in two expr nodes",
+    fix="give each random function its own seed",
+)
+EXPRESSION_KEYWORD_RANGE: Final = _declare(
+    "GS317",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "an expression function's keyword value that no input would accept",
+    example='`normal_like(a, seed=-1)`; `cast(a, dtype="float33")`; `transpose(a, axes=(1, 0))`; `uniform_like(a, seed=1, minval=2)`',
+    fix="a seed in 0..2**32-1, a listed dtype, axes that keep the batch first, minval below maxval, num_classes of at least 1",
+)
 BAD_ARITHMETIC: Final = _declare(
     "GS321",
     Group.ARGUMENTS,
