@@ -99,6 +99,12 @@ def _check_letters(eq: Equation, bias_axes: str | None) -> None:
 
 def _partial_output(a: Args) -> tuple[int | None, ...]:
     value = a.raw("output_shape")
+    if value is None:
+        raise ShapeError(
+            "output_shape must be a size or a list of sizes (null for unknown ones), but "
+            "received None",
+            argument="output_shape",
+        )
     if is_int(value):
         value = [value]
     if not isinstance(value, list | tuple) or not all(d is None or is_int(d) for d in value):
@@ -119,9 +125,10 @@ def _output_sizes(eq: Equation, partial: tuple[int | None, ...], equation: str) 
         return False
     if len(partial) == n - 1:
         return True
-    want = f"{n - 1} or {n}" if eq.ellipsis == "left" and n > 1 else str(n - 1)
+    want = f"{n - 1} or {n} sizes" if eq.ellipsis == "left" else f"{n - 1} size"
+    want += "s" if eq.ellipsis != "left" and n != 2 else ""
     raise ShapeError(
-        f"output_shape {sizes(partial)} must give {want} sizes for the output "
+        f"output_shape {sizes(partial)} must give {want} for the output "
         f"'{eq.output}' of {equation!r}",
         "output_shape leaves out the batch dimension and the dimensions '...' stands for",
         argument="output_shape",
@@ -165,6 +172,11 @@ def _einsum_dense(a: Args, inputs: Sequence[Shape]) -> LayerShape:
     bias_axes = a.raw("bias_axes")
     if bias_axes is not None and not isinstance(bias_axes, str):
         raise Unknown("bias_axes")
+    if bias_axes == "":
+        raise ShapeError(
+            "bias_axes must name at least one output letter, or be null for no bias",
+            argument="bias_axes",
+        )
     if a.raw("lora_rank") is not None or a.raw("quantization_config") is not None:
         raise Unknown("lora_rank")
     eq = parse_equation(equation)
@@ -209,7 +221,9 @@ def _einsum_dense(a: Args, inputs: Sequence[Shape]) -> LayerShape:
     if bias_axes:
         first = min(eq.output.find(letter) for letter in bias_axes)
         bias = prod([out[c] or 1 if c in bias_axes else 1 for c in eq.output[first:]])
-    middle = full[1:elided] if eq.ellipsis == "left" else ()
+    # Keras inserts each dimension the left ellipsis stands for at position 1, which puts
+    # them in reverse order (the model's symbolic shape; the einsum itself keeps the order).
+    middle = tuple(reversed(full[1:elided])) if eq.ellipsis == "left" else ()
     tail = full[len(full) - elided :] if eq.ellipsis == "right" and elided > 0 else ()
     return LayerShape(((*middle, *partial, *tail),), prod(kernel) + bias)
 

@@ -16,11 +16,13 @@ from graphspec.catalogue.shape_rules.base import (
     Args,
     LayerShape,
     Rule,
+    ShapeError,
     join_channels,
     layout,
     rank_error,
     register,
     split_channels,
+    tensor,
 )
 from graphspec.shape import Shape
 
@@ -39,10 +41,17 @@ def _data_format(a: Args, has_data_format: bool) -> str:
     return a.data_format() if has_data_format else "channels_last"
 
 
-def _same_image(has_data_format: bool) -> Rule:
+def _same_image(has_data_format: bool, rgb: bool = False) -> Rule:
+    """A layer that keeps its input's shape; ``rgb``: one that wants three channels."""
+
     def rule(a: Args, inputs: Sequence[Shape]) -> LayerShape:
         (shape,) = inputs
-        _image(a, shape, _data_format(a, has_data_format))
+        _, channels = _image(a, shape, _data_format(a, has_data_format))
+        if rgb and channels not in (None, 3):
+            raise ShapeError(
+                f"{a.layer} expects images with 3 channels, but received {tensor(shape)}",
+                "it works on RGB images",
+            )
         return LayerShape((shape,))
 
     return rule
@@ -89,6 +98,9 @@ SAME_SHAPE_IMAGE_LAYERS: Final = (
 )
 """Image layers with a ``data_format`` that keep their input's shape."""
 
+RGB_LAYERS: Final = frozenset({"RandomColorDegeneration"})
+"""Image layers whose symbolic call refuses a known channel count other than 3."""
+
 CHANNELS_LAST_IMAGE_LAYERS: Final = (
     "AutoContrast",
     "MaxNumBoundingBoxes",
@@ -99,6 +111,6 @@ CHANNELS_LAST_IMAGE_LAYERS: Final = (
 """Image layers without a ``data_format`` (channels last) that keep their input's shape."""
 
 for _name in SAME_SHAPE_IMAGE_LAYERS:
-    register(_name, _same_image(True), {"data_format": None})
+    register(_name, _same_image(True, _name in RGB_LAYERS), {"data_format": None})
 for _name in CHANNELS_LAST_IMAGE_LAYERS:
     register(_name, _same_image(False))

@@ -135,7 +135,7 @@ def _group_query_attention(a: Args, inputs: Sequence[Shape]) -> LayerShape:
         )
 
     def heads(letters: str, count: int, shape: Shape) -> int:
-        bias = letters[1:] if use_bias else None
+        bias = letters if use_bias else None
         args = {
             "equation": f"bqm,m{letters}->bq{letters}",
             "output_shape": [None, count, head_dim],
