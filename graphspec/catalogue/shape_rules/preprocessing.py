@@ -252,9 +252,11 @@ def _text_vectorization(a: Args, inputs: Sequence[Shape]) -> LayerShape:
         "output_sequence_length",
         f"output_sequence_length must not be set when output_mode is {mode!r}",
     )
-    if mode == "int":
-        return LayerShape(((length,),))
-    _refuse(a.flag("ragged"), "ragged", f"ragged must be false with output_mode {mode!r}")
+    _refuse(
+        mode != "int" and a.flag("ragged"),
+        "ragged",
+        f"ragged must be false with output_mode {mode!r}",
+    )
     lookup = {
         **{k: v for k, v in a.given.items() if k in _LOOKUP_DEFAULTS},
         "mask_token": "",
@@ -263,6 +265,8 @@ def _text_vectorization(a: Args, inputs: Sequence[Shape]) -> LayerShape:
     }
     inner = Args(a.layer, lookup, {**_LOOKUP_DEFAULTS, "output_mode": mode})
     _check_lookup(inner, mode)
+    if mode == "int":
+        return LayerShape(((length,),))
     split = a.raw("split")
     tokens: Shape = (shape or (1,)) if split is None else (*shape, None)
     return LayerShape((_encoded(a, tokens, mode, _depth(inner)),))
