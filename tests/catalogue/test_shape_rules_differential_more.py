@@ -404,6 +404,52 @@ def test_mel_spectrogram(data: st.DataObject) -> None:
     compare("MelSpectrogram", args, [shape], stricter=True)
 
 
+@SETTINGS
+@given(data=st.data())
+def test_stft_spectrogram(data: st.DataObject) -> None:
+    frame_length = data.draw(st.integers(2, 16))
+    data_format = data.draw(DATA_FORMATS)
+    args: dict[str, Any] = {
+        "frame_length": frame_length,
+        "frame_step": data.draw(st.one_of(st.none(), st.integers(1, frame_length + 1))),
+        "fft_length": data.draw(st.one_of(st.none(), st.sampled_from([8, 16, 32]))),
+        "mode": data.draw(st.sampled_from(["log", "magnitude", "real", "imag", "stft"])),
+        "padding": data.draw(st.sampled_from(["valid", "same"])),
+        "expand_dims": data.draw(st.booleans()),
+        "data_format": data_format,
+    }
+    shape = data.draw(image_shape(1, data_format))
+    compare("STFTSpectrogram", args, [shape])
+
+
+CONV_LSTM = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+
+
+@pytest.mark.parametrize("layer", CONV_LSTM)
+@SETTINGS
+@given(data=st.data())
+def test_conv_lstm(layer: str, data: st.DataObject) -> None:
+    rank = int(layer[-2])
+    data_format = data.draw(DATA_FORMATS)
+    args: dict[str, Any] = {
+        "filters": data.draw(st.integers(1, 4)),
+        "kernel_size": data.draw(tuple_or_int(1, 3, rank)),
+        "padding": data.draw(st.sampled_from(["valid", "same"])),
+        "data_format": data_format,
+        "use_bias": data.draw(st.booleans()),
+        "return_sequences": data.draw(st.booleans()),
+        "return_state": data.draw(st.booleans()),
+    }
+    if data.draw(st.booleans()):
+        args["strides"] = data.draw(tuple_or_int(1, 2, rank))
+    else:
+        args["dilation_rate"] = data.draw(tuple_or_int(1, 2, rank))
+    step = data.draw(image_shape(rank, data_format))
+    shape = (data.draw(dims(1, 4)), *step)
+    # Keras does not check the rank before it builds the convolution.
+    compare(layer, args, [shape], stricter=True)
+
+
 MORE_FAMILIES: dict[str, list[str]] = {
     "einsum": ["EinsumDense"],
     "preprocessing": [
@@ -423,6 +469,8 @@ MORE_FAMILIES: dict[str, list[str]] = {
         "ReversibleEmbedding",
         "GroupQueryAttention",
         "MelSpectrogram",
+        "STFTSpectrogram",
+        *CONV_LSTM,
     ],
 }
 """The layers this module compares, by rule module (`test_every_rule_has_a_differential_test`)."""

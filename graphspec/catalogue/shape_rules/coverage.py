@@ -16,7 +16,6 @@ _CELL: Final = (
     "a cell computes one step inside an RNN layer and is not called on a model's tensors; "
     "use SimpleRNN, GRU or LSTM"
 )
-_NOT_YET: Final = "not mirrored yet: Keras checks it when building"
 
 NO_RULE: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -27,12 +26,10 @@ NO_RULE: Final[Mapping[str, str]] = MappingProxyType(
         "GRUCell": _CELL,
         "LSTMCell": _CELL,
         "StackedRNNCells": _CELL,
-        "ConvLSTM1D": _NOT_YET,
-        "ConvLSTM2D": _NOT_YET,
-        "ConvLSTM3D": _NOT_YET,
-        "Pipeline": _NOT_YET,
-        "SpectralNormalization": _NOT_YET,
-        "STFTSpectrogram": _NOT_YET,
+        "Pipeline": "it takes a list of layer objects, which a spec cannot write; a `sequence` "
+        "node chains layers",
+        "SpectralNormalization": "it wraps a layer object, which a spec can write only for "
+        "Bidirectional and TimeDistributed (`wraps:`)",
     }
     | {name: "a spec may not name it: it runs arbitrary code" for name in UNSAFE_LAYERS}
     | {"InputLayer": "a spec may not name it: a model's inputs are its `inputs`"}
@@ -103,7 +100,7 @@ def shape_rules_page() -> str:
             lines += ["", f"### {heading}", "", ", ".join(names) + "."]
     lines += ["", "## Layers without a rule", "", "| Layer | Why |", "| --- | --- |"]
     lines += [
-        f"| {_name(layer, classes[layer])} | {NO_RULE.get(layer, _NOT_YET)} |"
+        f"| {_name(layer, classes[layer])} | {NO_RULE[layer]} |"
         for layer in classes
         if layer not in RULES
     ]

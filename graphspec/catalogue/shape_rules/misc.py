@@ -1,6 +1,7 @@
 """The other layers with a rule: unit and RMS normalization, adaptive pooling,
-ReversibleEmbedding, GroupQueryAttention (its projections are EinsumDense rules) and
-MelSpectrogram."""
+ReversibleEmbedding, GroupQueryAttention (its projections are EinsumDense rules),
+MelSpectrogram, STFTSpectrogram and ConvLSTM1D to 3D (which, as the recurrent layers, give
+their two states as well with ``return_state``)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from graphspec.catalogue.shape_rules.base import (
     axis_index,
     infer_layer,
     join_channels,
+    layout,
     min_rank_error,
     prod,
     rank_error,
     register,
     split_channels,
     tensor,
+    window_dims,
 )
 from graphspec.catalogue.shape_rules.normalization import _axis_dims
 from graphspec.shape import Shape, is_int
@@ -177,3 +180,130 @@ def _mel_spectrogram(a: Args, inputs: Sequence[Shape]) -> LayerShape:
 
 
 register("MelSpectrogram", _mel_spectrogram, {"sequence_stride": 512, "num_mel_bins": 128})
+
+
+def _stft_spectrogram(a: Args, inputs: Sequence[Shape]) -> LayerShape:
+    """STFTSpectrogram: a strided convolution over time whose kernels (the real and imaginary
+    STFT filters, one of them for ``mode: real``/``imag``) are weights, trainable as Keras
+    makes them by default."""
+    (shape,) = inputs
+    frame_length = a.integer("frame_length")
+    step = a.optional_integer("frame_step")
+    fft = a.optional_integer("fft_length")
+    mode = a.text("mode")
+    padding = a.padding(("valid", "same"), lower=False)
+    data_format = a.data_format()
+    expand = a.flag("expand_dims")
+    if step is not None and step > frame_length:
+        raise ShapeError(
+            f"frame_step ({step}) must not be greater than frame_length ({frame_length})",
+            argument="frame_step",
+        )
+    if fft is not None and fft < frame_length:
+        raise ShapeError(
+            f"fft_length ({fft}) must not be less than frame_length ({frame_length})",
+            argument="fft_length",
+        )
+    modes = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
+    if mode not in modes:
+        raise ShapeError(
+            f"mode must be one of {', '.join(modes)}, but received {mode!r}", argument="mode"
+        )
+    fft = fft or 2 ** (frame_length - 1).bit_length()
+    step = step or frame_length // 2
+    (steps,), channels = split_channels(a.layer, shape, 1, data_format)
+    if channels is None:
+        raise ShapeError(
+            f"STFTSpectrogram needs a known number of channels, but received {tensor(shape)}",
+            "each channel gives its own frequency bins",
+        )
+    frequencies = (fft // 2 + 1) * (2 if mode == "stft" else 1)
+    (frames,) = window_dims(shape, (steps,), (frame_length,), (step,), padding, (1,), "frame_length")
+    if expand:
+        out = (frames, frequencies, channels) if data_format == "channels_last" else (
+            channels, frames, frequencies
+        )
+    else:
+        out = join_channels((frames,), frequencies * channels, data_format)
+    kernels = 1 if mode in ("real", "imag") else 2
+    return LayerShape((out,), kernels * frame_length * (fft // 2 + 1))
+
+
+register(
+    "STFTSpectrogram",
+    _stft_spectrogram,
+    {
+        "mode": "log",
+        "frame_length": 256,
+        "frame_step": None,
+        "fft_length": None,
+        "padding": "valid",
+        "expand_dims": False,
+        "data_format": None,
+    },
+)
+
+
+def _conv_lstm(rank: int) -> Rule:
+    """ConvLSTM1D to 3D: a convolution per step, ``(batch, time, *spatial, channels)`` in;
+    the last step (or every step) out, and the two states with ``return_state``."""
+
+    def rule(a: Args, inputs: Sequence[Shape]) -> LayerShape:
+        (shape,) = inputs
+        filters = a.integer("filters")
+        kernel = a.ints("kernel_size", rank)
+        strides = a.ints("strides", rank)
+        dilation = a.ints("dilation_rate", rank)
+        padding = a.padding(("valid", "same"))
+        data_format = a.data_format()
+        use_bias = a.flag("use_bias")
+        sequences = a.flag("return_sequences")
+        states = a.flag("return_state")
+        if a.flag("stateful"):
+            raise ShapeError(
+                f"{a.layer} with stateful=True needs a fixed batch size, which a spec does not "
+                "give",
+                "remove stateful",
+                argument="stateful",
+            )
+        if max(strides) > 1 and max(dilation) > 1:
+            raise ShapeError(
+                "strides and dilation_rate cannot both exceed 1", argument="strides"
+            )
+        dims, detail = layout(rank, data_format)
+        if len(shape) != rank + 2:
+            raise rank_error(a.layer, ("timesteps", *dims), shape, detail)
+        step = shape[1:]
+        spatial, channels = split_channels(a.layer, step, rank, data_format)
+        if None in spatial or channels is None:
+            raise ShapeError(
+                f"{a.layer} needs known spatial sizes and channels, but received "
+                f"{tensor(shape)}",
+                "its kernels and states are sized by them",
+            )
+        out = window_dims(step, spatial, kernel, strides, padding, dilation, "kernel_size")
+        state = join_channels(out, filters, data_format)
+        output = (shape[0], *state) if sequences else state
+        window = prod(kernel)
+        params = window * channels * 4 * filters + window * filters * 4 * filters
+        params += 4 * filters if use_bias else 0
+        return LayerShape((output, state, state) if states else (output,), params)
+
+    return rule
+
+
+for _rank in (1, 2, 3):
+    register(
+        f"ConvLSTM{_rank}D",
+        _conv_lstm(_rank),
+        {
+            "strides": 1,
+            "padding": "valid",
+            "data_format": None,
+            "dilation_rate": 1,
+            "use_bias": True,
+            "return_sequences": False,
+            "return_state": False,
+            "stateful": False,
+        },
+    )
