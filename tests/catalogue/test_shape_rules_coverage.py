@@ -17,7 +17,8 @@ def test_every_catalogue_layer_has_a_rule_or_a_reason() -> None:
 
 
 def test_the_page_is_the_registry() -> None:
-    """Regenerate with ``python -m graphspec.catalogue.shape_rules.coverage > docs/shape-rules.md``."""
+    """Regenerate the page with
+    ``python -m graphspec.catalogue.shape_rules.coverage > docs/shape-rules.md``."""
     page = (ROOT / "docs" / "shape-rules.md").read_text()
     assert page == shape_rules_page()
 

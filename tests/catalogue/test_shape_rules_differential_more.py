@@ -74,10 +74,7 @@ def einsum_case(data: st.DrawFn) -> tuple[dict[str, Any], Shape, Shape]:
     own = [size[c] for c in inp]
     if left:
         full: list[int | None] = [None, *spread[1:], *own] if extra else [None, *own[1:]]
-        if not extra:  # the batch is the first input letter
-            partial_letters = out[1:]
-        else:
-            partial_letters = out
+        partial_letters = out if extra else out[1:]  # without extra, the batch is a letter
     else:
         full = [None, *own[1:], *spread]
         partial_letters = out[1:]
@@ -176,7 +173,9 @@ def lookup_args(data: st.DrawFn, integer: bool) -> dict[str, Any]:
     return args
 
 
-@pytest.mark.parametrize(("layer", "dtype"), [("StringLookup", "string"), ("IntegerLookup", "int64")])
+@pytest.mark.parametrize(
+    ("layer", "dtype"), [("StringLookup", "string"), ("IntegerLookup", "int64")]
+)
 @SETTINGS
 @given(data=st.data())
 def test_lookups(layer: str, dtype: str, data: st.DataObject) -> None:
@@ -229,11 +228,16 @@ def test_an_adapted_lookup_has_an_unknown_depth() -> None:
 @given(data=st.data())
 def test_text_vectorization(data: st.DataObject) -> None:
     mode = data.draw(LOOKUP_MODES)
-    args: dict[str, Any] = {"output_mode": mode, "split": data.draw(st.sampled_from([None, "whitespace"]))}
+    args: dict[str, Any] = {
+        "output_mode": mode,
+        "split": data.draw(st.sampled_from([None, "whitespace"])),
+    }
     if mode == "int" or data.draw(st.integers(0, 5)) == 0:
         args["output_sequence_length"] = data.draw(st.one_of(st.none(), st.integers(1, 9)))
     if data.draw(st.booleans()):
-        vocabulary = data.draw(st.lists(st.sampled_from("abcdefg"), min_size=1, max_size=5, unique=True))
+        vocabulary = data.draw(
+            st.lists(st.sampled_from("abcdefg"), min_size=1, max_size=5, unique=True)
+        )
         args["vocabulary"] = vocabulary
         if mode in ("tf_idf", "tf-idf"):
             args["idf_weights"] = [1.0] * len(vocabulary)
@@ -341,7 +345,12 @@ def test_unit_and_rms_normalization(data: st.DataObject) -> None:
         st.one_of(
             st.just(-1),
             st.sampled_from(axes),
-            st.lists(st.sampled_from([a for a in axes if a > 0] or [1]), min_size=1, max_size=2, unique=True),
+            st.lists(
+                st.sampled_from([a for a in axes if a > 0] or [1]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            ),
         )
     )
     compare("UnitNormalization", {"axis": axis}, [shape])
@@ -363,7 +372,12 @@ def test_adaptive_pooling(layer: str, data: st.DataObject) -> None:
 
 
 @SETTINGS
-@given(shape=any_shape(0, 3), input_dim=st.integers(1, 9), output_dim=st.integers(1, 9), tied=st.booleans())
+@given(
+    shape=any_shape(0, 3),
+    input_dim=st.integers(1, 9),
+    output_dim=st.integers(1, 9),
+    tied=st.booleans(),
+)
 def test_reversible_embedding(shape: Shape, input_dim: int, output_dim: int, tied: bool) -> None:
     args = {"input_dim": input_dim, "output_dim": output_dim, "tie_weights": tied}
     compare("ReversibleEmbedding", args, [shape])
@@ -375,7 +389,8 @@ def test_group_query_attention(data: st.DataObject) -> None:
     kv_heads = data.draw(st.integers(1, 3))
     args = {
         "head_dim": data.draw(st.integers(1, 4)),
-        "num_query_heads": kv_heads * data.draw(st.integers(1, 3)) + data.draw(st.sampled_from([0, 0, 0, 1])),
+        "num_query_heads": kv_heads * data.draw(st.integers(1, 3))
+        + data.draw(st.sampled_from([0, 0, 0, 1])),
         "num_key_value_heads": kv_heads,
         "use_bias": data.draw(st.booleans()),
         "use_gate": data.draw(st.booleans()),
@@ -461,7 +476,13 @@ MORE_FAMILIES: dict[str, list[str]] = {
         "CategoryEncoding",
         "Discretization",
     ],
-    "image": ["Resizing", "CenterCrop", "RandomCrop", *SAME_SHAPE_IMAGE_LAYERS, *CHANNELS_LAST_IMAGE_LAYERS],
+    "image": [
+        "Resizing",
+        "CenterCrop",
+        "RandomCrop",
+        *SAME_SHAPE_IMAGE_LAYERS,
+        *CHANNELS_LAST_IMAGE_LAYERS,
+    ],
     "misc": [
         "UnitNormalization",
         "RMSNormalization",

@@ -151,8 +151,7 @@ def _unknown_weight(eq: Equation, out: dict[str, int | None], bias_axes: str | N
     for letter in eq.weight:
         if letter in out and out[letter] is None:
             raise ShapeError(
-                f"weight dimension '{letter}' takes its size from the output, where it is "
-                "unknown",
+                f"weight dimension '{letter}' takes its size from the output, where it is unknown",
                 "give its size in output_shape (the batch dimension cannot size a weight)",
                 argument="output_shape",
             )

@@ -218,13 +218,16 @@ def _stft_spectrogram(a: Args, inputs: Sequence[Shape]) -> LayerShape:
             "each channel gives its own frequency bins",
         )
     frequencies = (fft // 2 + 1) * (2 if mode == "stft" else 1)
-    (frames,) = window_dims(shape, (steps,), (frame_length,), (step,), padding, (1,), "frame_length")
-    if expand:
-        out = (frames, frequencies, channels) if data_format == "channels_last" else (
-            channels, frames, frequencies
-        )
-    else:
+    (frames,) = window_dims(
+        shape, (steps,), (frame_length,), (step,), padding, (1,), "frame_length"
+    )
+    out: Shape
+    if not expand:
         out = join_channels((frames,), frequencies * channels, data_format)
+    elif data_format == "channels_last":
+        out = (frames, frequencies, channels)
+    else:
+        out = (channels, frames, frequencies)
     kernels = 1 if mode in ("real", "imag") else 2
     return LayerShape((out,), kernels * frame_length * (fft // 2 + 1))
 
@@ -267,9 +270,7 @@ def _conv_lstm(rank: int) -> Rule:
                 argument="stateful",
             )
         if max(strides) > 1 and max(dilation) > 1:
-            raise ShapeError(
-                "strides and dilation_rate cannot both exceed 1", argument="strides"
-            )
+            raise ShapeError("strides and dilation_rate cannot both exceed 1", argument="strides")
         dims, detail = layout(rank, data_format)
         if len(shape) != rank + 2:
             raise rank_error(a.layer, ("timesteps", *dims), shape, detail)
@@ -277,8 +278,7 @@ def _conv_lstm(rank: int) -> Rule:
         spatial, channels = split_channels(a.layer, step, rank, data_format)
         if None in spatial or channels is None:
             raise ShapeError(
-                f"{a.layer} needs known spatial sizes and channels, but received "
-                f"{tensor(shape)}",
+                f"{a.layer} needs known spatial sizes and channels, but received {tensor(shape)}",
                 "its kernels and states are sized by them",
             )
         out = window_dims(step, spatial, kernel, strides, padding, dilation, "kernel_size")
