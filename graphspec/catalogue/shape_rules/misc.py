@@ -26,6 +26,7 @@ from graphspec.catalogue.shape_rules.base import (
     tensor,
     window_dims,
 )
+from graphspec.catalogue.shape_rules.convolution import _no_strided_dilation
 from graphspec.catalogue.shape_rules.normalization import _axis_dims
 from graphspec.shape import Shape, is_int
 
@@ -269,8 +270,7 @@ def _conv_lstm(rank: int) -> Rule:
                 "remove stateful",
                 argument="stateful",
             )
-        if max(strides) > 1 and max(dilation) > 1:
-            raise ShapeError("strides and dilation_rate cannot both exceed 1", argument="strides")
+        _no_strided_dilation(strides, dilation)
         dims, detail = layout(rank, data_format)
         if len(shape) != rank + 2:
             raise rank_error(a.layer, ("timesteps", *dims), shape, detail)

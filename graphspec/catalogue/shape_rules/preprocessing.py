@@ -160,7 +160,7 @@ def _check_lookup(a: Args, mode: str) -> None:
     vocabulary = a.raw("vocabulary")
     _refuse(
         mode == "tf_idf" and vocabulary is not None and idf is None,
-        "idf_weights",
+        "vocabulary",
         "output_mode 'tf_idf' with a vocabulary needs idf_weights as well",
     )
     _check_vocabulary(a, mode, max_tokens)
