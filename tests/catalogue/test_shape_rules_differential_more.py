@@ -85,7 +85,7 @@ def einsum_case(data: st.DrawFn) -> tuple[dict[str, Any], Shape, Shape]:
     # the input output_shape asks for: its shared dimensions take output_shape's sizes
     named = dict(zip(partial_letters, partial, strict=True))
     at = len(full) - len(inp) if left else 0
-    fitting = list(full)
+    fitting = list(full) if left or right else [None, *own[1:]]  # of the equation's rank
     for i, c in enumerate(inp):
         if named.get(c) is not None and at + i < len(fitting):
             fitting[at + i] = named[c]

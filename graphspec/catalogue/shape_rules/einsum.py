@@ -186,6 +186,28 @@ def _einsum_dense(a: Args, inputs: Sequence[Shape]) -> LayerShape:
 
     full: Shape = (None, *shape)
     elided = len(full) - len(eq.input)
+    sizes_in = _input_sizes(eq, shape, equation, batch_lettered)
+    for letter, size in sizes_in.items():
+        wanted = out.get(letter)
+        if letter in out and wanted is not None and wanted != size:
+            raise ShapeError(
+                f"EinsumDense input and output_shape differ at the shared dimension "
+                f"'{letter}' of {equation!r}: the input {tensor(shape)} has {size} there, "
+                f"output_shape {wanted}",
+            )
+    # Keras inserts each dimension the left ellipsis stands for at position 1, which puts
+    # them in reverse order (the model's symbolic shape; the einsum itself keeps the order).
+    middle = tuple(reversed(full[1:elided])) if eq.ellipsis == "left" else ()
+    tail = full[len(full) - elided :] if eq.ellipsis == "right" and elided > 0 else ()
+    params = _params(eq, out, sizes_in, bias_axes, f"{equation!r}, but received {tensor(shape)}")
+    return LayerShape(((*middle, *partial, *tail),), params)
+
+
+def _input_sizes(
+    eq: Equation, shape: Shape, equation: str, batch_lettered: bool
+) -> dict[str, int | None]:
+    """The input's size under each input letter, after checking its rank fits the equation."""
+    full: Shape = (None, *shape)
     spread = eq.ellipsis == "right" or (eq.ellipsis == "left" and not batch_lettered)
     rank = len(eq.input) + (eq.ellipsis == "left" and not batch_lettered)
     if len(full) < rank or (not spread and len(full) != rank):
@@ -196,35 +218,31 @@ def _einsum_dense(a: Args, inputs: Sequence[Shape]) -> LayerShape:
             f"{tensor(shape)}",
             "shapes under `inputs` leave out the batch dimension",
         )
-    start = elided if eq.ellipsis == "left" else 0
-    input_sizes = {letter: full[start + i] for i, letter in enumerate(eq.input)}
-    for letter, size in input_sizes.items():
-        wanted = out.get(letter)
-        if letter in out and wanted is not None and wanted != size:
-            raise ShapeError(
-                f"EinsumDense input and output_shape differ at the shared dimension "
-                f"'{letter}' of {equation!r}: the input {tensor(shape)} has {size} there, "
-                f"output_shape {wanted}",
-            )
+    start = len(full) - len(eq.input) if eq.ellipsis == "left" else 0
+    return {letter: full[start + i] for i, letter in enumerate(eq.input)}
+
+
+def _params(
+    eq: Equation,
+    out: dict[str, int | None],
+    sizes_in: dict[str, int | None],
+    bias_axes: str | None,
+    where: str,
+) -> int:
+    """Kernel and bias sizes: a weight letter takes its output size, else its input size."""
     kernel: list[int] = []
     for letter in eq.weight:
-        size = out[letter] if letter in out else input_sizes[letter]
+        size = out[letter] if letter in out else sizes_in[letter]
         if size is None:
             raise ShapeError(
-                f"EinsumDense needs a known size for the input dimension '{letter}' of "
-                f"{equation!r}, but received {tensor(shape)}",
+                f"EinsumDense needs a known size for the input dimension '{letter}' of {where}",
                 "its kernel is sized by that dimension; give the input a fixed size",
             )
         kernel.append(size)
-    bias = 0
-    if bias_axes:
-        first = min(eq.output.find(letter) for letter in bias_axes)
-        bias = prod([out[c] or 1 if c in bias_axes else 1 for c in eq.output[first:]])
-    # Keras inserts each dimension the left ellipsis stands for at position 1, which puts
-    # them in reverse order (the model's symbolic shape; the einsum itself keeps the order).
-    middle = tuple(reversed(full[1:elided])) if eq.ellipsis == "left" else ()
-    tail = full[len(full) - elided :] if eq.ellipsis == "right" and elided > 0 else ()
-    return LayerShape(((*middle, *partial, *tail),), prod(kernel) + bias)
+    if not bias_axes:
+        return prod(kernel)
+    first = min(eq.output.find(letter) for letter in bias_axes)
+    return prod(kernel) + prod([out[c] or 1 if c in bias_axes else 1 for c in eq.output[first:]])
 
 
 register(

@@ -57,7 +57,8 @@ def _vocabulary_parts(args: Mapping[str, Any]) -> tuple[list[Any], list[Any]] | 
     tokens = vocabulary_tokens(args.get("vocabulary"))
     if tokens is None:
         return None
-    mode = _RENAMED_MODES.get(args.get("output_mode", "int"), args.get("output_mode", "int"))
+    written = args.get("output_mode", "int")
+    mode = _RENAMED_MODES.get(written, written) if isinstance(written, str) else "int"
     special = _special_tokens(args, mode)
     if special and tokens[: len(special)] == special:
         tokens = tokens[len(special) :]  # Keras accepts the special tokens written first
@@ -83,16 +84,14 @@ def vocabulary_size(args: Mapping[str, Any]) -> int | None:
 # --------------------------------------------------------------------------- shared shapes
 
 
-def _encoded(
-    a: Args, shape: Shape, mode: str, depth: int | None, squeeze_one_hot: bool = True
-) -> Shape:
+def _encoded(a: Args, shape: Shape, mode: str, depth: int | None) -> Shape:
     """The output of an encoding ``mode`` over ``depth`` values (Keras' lookups and encoders):
     one_hot appends the depth (replacing a last dimension of 1), the others replace the last
     dimension by it."""
     if mode == "int":
         return shape
     if mode == "one_hot":
-        if squeeze_one_hot and shape and shape[-1] == 1:
+        if shape and shape[-1] == 1:
             return (*shape[:-1], depth)
         return (*shape, depth)
     if not shape:
