@@ -337,9 +337,10 @@ register("HashedCrossing", _hashed_crossing, {"output_mode": "int", "sparse": Fa
 
 def _category_encoding(a: Args, inputs: Sequence[Shape]) -> LayerShape:
     (shape,) = inputs
-    tokens = a.raw("num_tokens")
+    if "num_tokens" not in a.given:
+        raise Unknown("num_tokens")  # Keras refuses it when building
     _refuse(
-        tokens is None,
+        a.raw("num_tokens") is None,
         "num_tokens",
         "CategoryEncoding needs num_tokens (an IntegerLookup finds the count by itself)",
     )
@@ -366,11 +367,11 @@ def _discretization(a: Args, inputs: Sequence[Shape]) -> LayerShape:
         "num_bins",
         "give either num_bins (to adapt) or bin_boundaries, not both",
     )
-    _refuse(
-        boundaries is None and bins is None,
-        "bin_boundaries",
-        "Discretization needs bin_boundaries, or num_bins to be adapted",
-    )
+    if boundaries is None and bins is None:
+        written = [name for name in ("bin_boundaries", "num_bins") if name in a.given]
+        if not written:
+            raise Unknown("bin_boundaries")  # Keras refuses it when building
+        _refuse(True, written[0], "Discretization needs bin_boundaries, or num_bins to adapt")
     if boundaries is not None and not isinstance(boundaries, list | tuple):
         raise Unknown("bin_boundaries")
     mode = _mode(a, ("int", "one_hot", "multi_hot", "count"))
