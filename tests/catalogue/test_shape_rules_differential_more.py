@@ -60,6 +60,20 @@ def _letters(equation: str) -> tuple[str, str, str]:
     return parts[0], parts[1] if len(parts) > 1 else "", output
 
 
+def _fitting(inp: str, out: str, own: list[int], partial: list[int | None], left: bool) -> Shape:
+    """The input ``output_shape`` asks for: of the rank it implies (with a left ellipsis, the
+    batch is a letter when output_shape leaves out the first output letter), its shared
+    dimensions at output_shape's sizes."""
+    lettered = not left or len(partial) == len(out) - 1
+    full: list[int | None] = [None, *own[1:]] if lettered else [None, *own]
+    named = dict(zip(out[1:] if lettered else out, partial, strict=False))
+    at = len(full) - len(inp)
+    for i, c in enumerate(inp):
+        if named.get(c) is not None:
+            full[at + i] = named[c]
+    return tuple(full[1:])
+
+
 @st.composite
 def einsum_case(data: st.DrawFn) -> tuple[dict[str, Any], Shape, Shape]:
     """(arguments, input, an input that fits the arguments' sizes)."""
@@ -82,24 +96,18 @@ def einsum_case(data: st.DrawFn) -> tuple[dict[str, Any], Shape, Shape]:
         size[c] if data(st.integers(0, 5)) else data(st.sampled_from([None, 7]))
         for c in partial_letters
     ]
-    # the input output_shape asks for: its shared dimensions take output_shape's sizes
-    named = dict(zip(partial_letters, partial, strict=True))
-    at = len(full) - len(inp) if left else 0
-    fitting = list(full) if left or right else [None, *own[1:]]  # of the equation's rank
-    for i, c in enumerate(inp):
-        if named.get(c) is not None and at + i < len(fitting):
-            fitting[at + i] = named[c]
     if extra < 0:
         full = full[:extra]
     shape = tuple(d if data(st.integers(0, 6)) else None for d in full[1:])
     if data(st.integers(0, 9)) == 0:
         partial = partial[:-1] if partial and data(st.booleans()) else [*partial, 3]
+    fitting = _fitting(inp, out, own, partial, left)
     output_shape: Any = partial[0] if len(partial) == 1 and data(st.booleans()) else partial
     bias = data(st.one_of(st.none(), st.sets(st.sampled_from(out + "z"), max_size=2)))
     args: dict[str, Any] = {"equation": equation, "output_shape": output_shape}
     if bias is not None:
         args["bias_axes"] = "".join(sorted(bias))  # "" is refused, as by Keras
-    return args, shape, tuple(fitting[1:])
+    return args, shape, fitting
 
 
 @SETTINGS

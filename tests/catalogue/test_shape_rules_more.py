@@ -33,8 +33,8 @@ def test_equations_split_as_keras_splits_them() -> None:
     ("args", "argument", "words"),
     [
         ({"equation": "ab->ac", "output_shape": 4}, "equation", "invalid einsum equation"),
-        ({"equation": "ab,bx->ac", "output_shape": 4}, "equation", "dimension 'c'"),
-        ({"equation": "ab,bcd->ac", "output_shape": 4}, "equation", "weight dimension 'd'"),
+        ({"equation": "ab,bx->ac", "output_shape": 4}, "equation", "'c' of the output"),
+        ({"equation": "ab,bcd->ac", "output_shape": 4}, "equation", "'d' of the weight"),
         ({"equation": "ab,bc->ac", "output_shape": 4, "bias_axes": "x"}, "bias_axes", "'x'"),
         ({"equation": "ab,bc->ac", "output_shape": 4, "bias_axes": ""}, "bias_axes", "at least"),
         ({"equation": "ab,bc->ac", "output_shape": [4, 5]}, "output_shape", "1 size"),

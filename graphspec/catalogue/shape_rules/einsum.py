@@ -74,20 +74,18 @@ def parse_equation(equation: str) -> Equation:
 
 def _check_letters(eq: Equation, bias_axes: str | None) -> None:
     """The checks of Keras that depend on the equation and ``bias_axes`` alone."""
-    for letter in eq.output:
-        if letter not in eq.input and letter not in eq.weight:
-            raise ShapeError(
-                f"dimension '{letter}' of the output '{eq.output}' is in neither the input "
-                f"'{eq.input}' nor the weight '{eq.weight}'",
-                argument="equation",
-            )
-    for letter in eq.weight:
-        if letter not in eq.input and letter not in eq.output:
-            raise ShapeError(
-                f"weight dimension '{letter}' of '{eq.weight}' is in neither the input "
-                f"'{eq.input}' nor the output '{eq.output}': the weight must be fully specified",
-                argument="equation",
-            )
+    sides = (
+        ("output", eq.output, ("input", eq.input), ("weight", eq.weight), ""),
+        ("weight", eq.weight, ("input", eq.input), ("output", eq.output), ": it has no size"),
+    )
+    for side, letters, (one, one_letters), (two, two_letters), why in sides:
+        for letter in letters:
+            if letter not in one_letters and letter not in two_letters:
+                raise ShapeError(
+                    f"dimension '{letter}' of the {side} '{letters}' is in neither the {one} "
+                    f"'{one_letters}' nor the {two} '{two_letters}'{why}",
+                    argument="equation",
+                )
     for letter in bias_axes or "":
         if letter not in eq.output:
             raise ShapeError(
