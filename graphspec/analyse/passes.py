@@ -22,6 +22,7 @@ from graphspec.analyse.plan import Plan
 from graphspec.analyse.references import resolve_scopes
 from graphspec.analyse.shapes import infer_shapes
 from graphspec.analyse.state import Analysis
+from graphspec.analyse.version import check_version
 from graphspec.analyse.vocabularies import read_vocabularies
 from graphspec.diagnostics import Diagnostic
 from graphspec.settings import Options
@@ -38,6 +39,7 @@ class Step:
 
 
 PASSES: tuple[Step, ...] = (
+    Step(check_version),
     Step(check_arguments),
     Step(check_heads),
     Step(check_block_nesting, stops=True),

@@ -317,6 +317,14 @@ PYTHON_NONE: Final = _declare(
     example="`{layer: Dense, units: 8, activation: None}`",
     fix="write `null` (or leave the argument out for its default): `None` is the string 'None' in YAML",
 )
+NEWER_LANGUAGE: Final = _declare(
+    "GS109",
+    Group.LANGUAGE,
+    Severity.WARNING,
+    "a spec that declares `graphspec: 1` uses what language 1.1 adds",
+    example="`dtype: string` on an input of a `graphspec: 1` spec",
+    fix="declare `graphspec: 1.1`: an older graphspec then says the spec needs a newer one",
+)
 UNKNOWN_REFERENCE: Final = _declare(
     "GS201",
     Group.GRAPH,
