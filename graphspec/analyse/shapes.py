@@ -16,7 +16,13 @@ from typing import Any
 from graphspec.analyse.plan import BlockInstance, NodeStatic
 from graphspec.analyse.state import Analysis, Instances, Scopes, Shapes
 from graphspec.catalogue.custom import CustomLayer
-from graphspec.catalogue.shape_rules import LayerShape, ShapeError, infer_layer, infer_merge
+from graphspec.catalogue.shape_rules import (
+    LayerShape,
+    ShapeError,
+    infer_layer,
+    infer_merge,
+    known_layers,
+)
 from graphspec.diagnostics import Code, Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.read.vocabulary import inline_vocabulary
@@ -147,10 +153,16 @@ class _Inferer(Reporter):
         if result is None:
             if layer not in self.no_rule:
                 self.no_rule.add(layer)
+                what = (
+                    f"the static rule of '{layer}' does not read this node's arguments (such "
+                    "as lora_rank, or a value given in another form)"
+                    if layer in known_layers()
+                    else f"no static shape rule for layer '{layer}'"
+                )
                 self.report(
                     codes.NO_SHAPE_RULE,
-                    f"no static shape rule for layer '{layer}': its output shape is unknown "
-                    "to 'validate' and checked by Keras when building",
+                    f"{what}: its output shape is unknown to 'validate' and checked by Keras "
+                    "when building",
                     path,
                 )
             return _Result((None,), None, None)

@@ -3,8 +3,8 @@
 Language 1.1 only adds optional keys and forms, so graphspec reads such a spec under either
 number. The number is for *other* readers: an older graphspec given `graphspec: 1.1` says the
 spec needs a newer graphspec, where given `graphspec: 1` it would report the new keys as unknown
-ones. So a 1.1 feature in a spec that declares 1 is one warning (GS109) at the first feature,
-naming it, and `graphspec import` declares 1.1 whenever its spec uses one
+ones. So a 1.1 feature in a spec that declares 1 is one warning (`codes.NEWER_LANGUAGE`) at the
+first feature, naming it, and `graphspec import` declares 1.1 whenever its spec uses one
 (`graphspec.analyse.version.language_version`).
 """
 
@@ -107,7 +107,8 @@ def language_version(spec: Spec) -> float:
 
 
 def check_version(analysis: Analysis) -> list[Diagnostic]:
-    """GS109 at the first 1.1 addition of a spec that declares `graphspec: 1`."""
+    """One `codes.NEWER_LANGUAGE` warning at the first 1.1 addition of a spec that declares
+    `graphspec: 1`."""
     spec = analysis.spec
     if spec.graphspec != 1:
         return []

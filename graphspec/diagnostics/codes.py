@@ -602,7 +602,7 @@ NO_SHAPE_RULE: Final = _declare(
     Group.SHAPES,
     Severity.INFO,
     "info: a layer has no static shape rule (or an argument form the rules do not read); its shape is checked by Keras when building",
-    example="`layer: RandomZoom`",
+    example="an allowed custom layer without a declared rule; `{layer: Dense, lora_rank: 2}`",
     fix="nothing; `build` checks it",
 )
 LAYER_SHAPE: Final = _declare(
