@@ -30,6 +30,7 @@ from typing import Any, TypeGuard, get_args
 
 from pydantic import ValidationError
 
+from graphspec.analyse.version import language_version
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.catalogue.reader import Catalogue, load_catalogue
 from graphspec.diagnostics import (
@@ -666,7 +667,7 @@ class _SpecBuilder:
             compiled = Compile(optimizer=Optimizer(**training.optimizer))
         # last: a graph that cannot be imported is the problem to report first
         inputs = {input_name: self._input_spec(item) for input_name, item in named}
-        return Spec(
+        spec = Spec(
             graphspec=1,
             name=name,
             inputs=inputs,
@@ -676,6 +677,8 @@ class _SpecBuilder:
             outputs=outputs,
             compile=compiled,
         )
+        version = language_version(spec)  # 1.1 when the model needs what 1.1 adds
+        return spec if version == 1 else spec.model_copy(update={"graphspec": version})
 
     def _input(self, scope: _Scope, item: KerasInput) -> str:
         """Name a model input; calls refer to it as its layer's first output."""

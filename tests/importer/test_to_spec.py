@@ -110,6 +110,7 @@ def test_a_string_input_imports_as_one() -> None:
     imports instead of being refused with a wrong cause."""
     imported = import_config(model(outputs=[["x", 0, 0]], dtype="string"), "strings.json")
     assert imported.spec.inputs["x"].dtype == "string"
+    assert imported.spec.graphspec == 1.1  # it uses what 1.1 adds, and says so
 
 
 @pytest.mark.parametrize("shape", [[None, 0], [None, -1], [None, 2.5], [None, True], [None, "4"]])
