@@ -46,6 +46,12 @@ class Limits:
         default=1_000_000_000, metadata={"help": "most parameters in one layer"}
     )
     """Per layer: a parameter count above this is rejected before Keras allocates it."""
+    max_vocabulary_bytes: int = field(
+        default=16 * 1024 * 1024, metadata={"help": "largest vocabulary file read"}
+    )
+    """A vocabulary file (`vocabulary: {file: ...}`) is read whole by `validate` and its tokens
+    travel in the Plan to the saved model: 16 MiB holds over a million tokens; the costliest
+    file (8M one-letter lines) reads in ~1 s into ~0.5 GiB."""
     max_diagnostics: int = 200
     """Diagnostics reported per file; the rest are counted in one GS021 note."""
 

@@ -64,7 +64,13 @@ def test_options_merge_project_and_command_line(tmp_path: Path) -> None:
 
 
 def test_limit_flags_are_the_limits_fields() -> None:
-    assert set(Limits.flags()) == {"max_bytes", "max_depth", "max_nodes", "max_params"}
+    assert set(Limits.flags()) == {
+        "max_bytes",
+        "max_depth",
+        "max_nodes",
+        "max_params",
+        "max_vocabulary_bytes",
+    }
     assert all(hasattr(DEFAULT_LIMITS, name) for name in Limits.flags())
 
 

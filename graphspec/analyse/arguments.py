@@ -7,7 +7,7 @@ installed Keras (`python -m graphspec.catalogue`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from graphspec.analyse.state import Analysis
@@ -25,6 +25,7 @@ from graphspec.catalogue.reader import (
     object_kind,
 )
 from graphspec.diagnostics import Diagnostic, Location, SpecPath, codes, format_path
+from graphspec.diagnostics.codes import Code
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.diagnostics.suggest import unknown_layer_hint
 from graphspec.shape import is_int
@@ -479,19 +480,46 @@ class _Checker(Reporter):
         if not problems:
             return
         value_at = self.at.at((*path, "expr"))
-        quoted = self._starts_with_quote(value_at)
         for problem in problems:
-            location = value_at
-            if value_at.line and node.expr.count("\n") == 0:
-                offset = problem.column + (1 if quoted else 0)
-                location = Location(value_at.file, value_at.line, value_at.column + offset)
             self.error(
-                codes.UNSAFE_EXPRESSION,
+                _EXPRESSION_CODES[problem.kind],
                 problem.message,
                 (*path, "expr"),
                 problem.hint,
-                location=location,
+                location=self.expression_location(value_at, node, problem.column),
             )
+
+    def expression_location(self, value_at: Location, node: ExprNode, column: int) -> Location:
+        """Where ``column`` of the expression is in the file (the value's start when the
+        expression spans lines)."""
+        if not value_at.line or node.expr.count("\n"):
+            return value_at
+        offset = column + (1 if self._starts_with_quote(value_at) else 0)
+        return Location(value_at.file, value_at.line, value_at.column + offset)
+
+    def check_seeds(self, expressions: Sequence[tuple[SpecPath, ExprNode]]) -> None:
+        """A seed that two random functions of the spec share (GS316, a warning)."""
+        from graphspec.spec.expression import random_seeds
+
+        first: dict[int, tuple[str, Location]] = {}
+        for path, node in expressions:
+            value_at = self.at.at((*path, "expr"))
+            for draw in random_seeds(node.expr):
+                where = self.expression_location(value_at, node, draw.column)
+                if draw.seed not in first:
+                    first[draw.seed] = (format_path(path), where)
+                    continue
+                earlier = first[draw.seed]
+                self.error(
+                    codes.REPEATED_SEED,
+                    f"{draw.function}(..., seed={draw.seed}) has the seed of a random function "
+                    f"in '{earlier[0]}', so their numbers are not independent (equal, for the same "
+                    f"function and shape)",
+                    (*path, "expr"),
+                    "give each random function its own seed",
+                    related=(earlier[1],),
+                    location=where,
+                )
 
     def _starts_with_quote(self, location: Location) -> bool:
         source = self.spec.source
@@ -499,6 +527,14 @@ class _Checker(Reporter):
             return False
         line = source.line(location.line)
         return line[location.column - 1 : location.column] in ("'", '"')
+
+
+_EXPRESSION_CODES: Mapping[str, Code] = {
+    "unsafe": codes.UNSAFE_EXPRESSION,
+    "seed": codes.RANDOM_WITHOUT_SEED,
+    "value": codes.EXPRESSION_KEYWORD_RANGE,
+}
+"""The code of each kind of expression problem (`graphspec.spec.expression.ProblemKind`)."""
 
 
 def _block_instances(spec: Spec) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
@@ -548,7 +584,12 @@ def check_arguments(analysis: Analysis) -> list[Diagnostic]:
         checker.check_layer(path, layer, args)
     for path, block, arguments in _block_instances(spec):
         checker.check_parameters(path, block, arguments)
-    for base, name, node in spec.walk():
-        if isinstance(node, ExprNode):
-            checker.check_expression((*base, "nodes", name), node)
+    expressions = [
+        ((*base, "nodes", name), node)
+        for base, name, node in spec.walk()
+        if isinstance(node, ExprNode)
+    ]
+    for path, node in expressions:
+        checker.check_expression(path, node)
+    checker.check_seeds(expressions)
     return checker.diagnostics

@@ -22,7 +22,7 @@ from graphspec.analyse.state import Analysis
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.shape import is_int
-from graphspec.spec.forms import SharedLayer
+from graphspec.spec.forms import ExprNode, SharedLayer
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ DIFFERENCES: tuple[Difference, ...] = (
 TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
-def _layers(analysis: Analysis) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
+def declared_layers(analysis: Analysis) -> Iterator[tuple[SpecPath, str, Mapping[str, Any]]]:
     """Every layer the spec declares, then each block instance's (``${param}`` substituted,
     reported at the block's node): (spec path, layer class, arguments)."""
     spec = analysis.spec
@@ -110,15 +110,67 @@ def _layers(analysis: Analysis) -> Iterator[tuple[SpecPath, str, Mapping[str, An
                     yield ("blocks", instance.block, "nodes", name, *sub), layer, args
 
 
+STRING_BACKENDS = frozenset({"tensorflow"})
+"""The backends with string tensors: Keras 3 builds a ``string`` Input on JAX and PyTorch, but
+the first batch fails (``Invalid dtype: str32``)."""
+
+
+def _string_inputs(analysis: Analysis) -> Iterator[tuple[SpecPath, str]]:
+    """Every live model input and every block input declared ``dtype: string``."""
+    spec = analysis.spec
+    live = analysis.scopes.top.live_inputs if analysis.scopes else tuple(spec.inputs)
+    for name in live:
+        if spec.inputs[name].dtype == "string":
+            yield ("inputs", name, "dtype"), f"input '{name}'"
+    for block_name, block in spec.blocks.items():
+        for name, declared in block.inputs.items():
+            if declared.dtype == "string":
+                yield (
+                    ("blocks", block_name, "inputs", name, "dtype"),
+                    f"block '{block_name}' input '{name}'",
+                )
+
+
+def _random_expressions(analysis: Analysis, report: Reporter, title: str) -> None:
+    """Random functions in expressions: each backend has its own generator, so the same seed
+    draws other numbers (from the same distribution) than on TensorFlow."""
+    from graphspec.spec.expression import random_seeds  # only where a spec has expr nodes
+
+    for base, name, node in analysis.spec.walk():
+        if isinstance(node, ExprNode):
+            for draw in random_seeds(node.expr)[:1]:
+                report.error(
+                    codes.BACKEND_DIFFERENCE,
+                    f"{draw.function}(..., seed={draw.seed}) draws other numbers on {title} "
+                    f"than on TensorFlow (each backend has its own generator; the distribution "
+                    f"is the same)",
+                    (*base, "nodes", name, "expr"),
+                    "compare such a model across backends by its deterministic heads",
+                    once=True,
+                )
+
+
 def check_backend(analysis: Analysis) -> list[Diagnostic]:
-    """`codes.BACKEND_DIFFERENCE` at each layer the chosen backend computes unlike TensorFlow."""
+    """`codes.STRING_BACKEND` at each string input on a backend without strings, and
+    `codes.BACKEND_DIFFERENCE` at each layer the chosen backend computes unlike TensorFlow."""
     backend = analysis.options.keras_backend
-    known = [d for d in DIFFERENCES if backend in d.backends]
-    if not known:
-        return []
     report = Reporter(analysis.spec.source)
     title = TITLES.get(backend, backend)
-    for path, layer, args in _layers(analysis):
+    if backend not in STRING_BACKENDS:
+        for path, what in _string_inputs(analysis):
+            report.error(
+                codes.STRING_BACKEND,
+                f"{what} is declared string, but {title} has no string tensors: Keras 3 builds "
+                "string inputs and their lookups on TensorFlow only",
+                path,
+                "build with --backend tensorflow, or map the strings to integer ids before the "
+                "model and declare the input int64",
+            )
+    if backend == "tensorflow":
+        return report.diagnostics
+    _random_expressions(analysis, report, title)
+    known = [d for d in DIFFERENCES if backend in d.backends]
+    for path, layer, args in declared_layers(analysis):
         for difference in known:
             if layer not in difference.layers:
                 continue

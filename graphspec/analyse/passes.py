@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from graphspec.analyse.arguments import check_arguments
 from graphspec.analyse.backends import check_backend
 from graphspec.analyse.blocks import check_block_nesting, resolve_instances
+from graphspec.analyse.dtypes import infer_dtypes
 from graphspec.analyse.heads import check_heads
 from graphspec.analyse.names import check_names
 from graphspec.analyse.plan import Plan
 from graphspec.analyse.references import resolve_scopes
 from graphspec.analyse.shapes import infer_shapes
 from graphspec.analyse.state import Analysis
+from graphspec.analyse.version import check_version
+from graphspec.analyse.vocabularies import read_vocabularies
 from graphspec.diagnostics import Diagnostic
 from graphspec.settings import Options
 from graphspec.spec.model import Spec
@@ -36,13 +39,16 @@ class Step:
 
 
 PASSES: tuple[Step, ...] = (
+    Step(check_version),
     Step(check_arguments),
     Step(check_heads),
     Step(check_block_nesting, stops=True),
     Step(check_names, stops=True),
     Step(resolve_scopes, stops=True),
+    Step(read_vocabularies),
     Step(resolve_instances, needs_clean=True),
     Step(infer_shapes, needs_clean=True),
+    Step(infer_dtypes, needs_clean=True),
     Step(check_backend, needs_clean=True),
 )
 
@@ -74,5 +80,6 @@ def run_passes(spec: Spec, options: Options) -> tuple[Plan | None, list[Diagnost
         shapes.static,
         shapes.head_shapes,
         instances.top_nodes,
+        analysis.vocabularies,
     )
     return plan, analysis.diagnostics

@@ -82,6 +82,9 @@ class NodeStatic:
     trainable: int | None = 0
     non_trainable: int | None = 0
     outputs: Mapping[str, Shape | None] = field(default_factory=dict)
+    dtype: str | None = None
+    """The element type of the (first) output (`graphspec.analyse.dtypes`); None when not
+    known statically."""
 
     @property
     def params(self) -> int | None:
@@ -114,6 +117,9 @@ class Plan:
     head_shapes: Mapping[str, Shape | None]
     nodes: Mapping[str, Node] = field(default_factory=dict)
     """The top level's live nodes as built: arithmetic (`scale: 1/255`) computed."""
+    vocabularies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each vocabulary file a layer names (`vocabulary: {file: ...}`), by the path as written:
+    its tokens, read once by analysis; emit gives Keras the list, never the path."""
 
     @property
     def trainable(self) -> int | None:

@@ -16,9 +16,16 @@ from typing import Any
 from graphspec.analyse.plan import BlockInstance, NodeStatic
 from graphspec.analyse.state import Analysis, Instances, Scopes, Shapes
 from graphspec.catalogue.custom import CustomLayer
-from graphspec.catalogue.shape_rules import LayerShape, ShapeError, infer_layer, infer_merge
+from graphspec.catalogue.shape_rules import (
+    LayerShape,
+    ShapeError,
+    infer_layer,
+    infer_merge,
+    known_layers,
+)
 from graphspec.diagnostics import Code, Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
+from graphspec.read.vocabulary import inline_vocabulary
 from graphspec.settings import Options
 from graphspec.shape import Shape, format_shape
 from graphspec.spec.base import keras_arguments
@@ -80,6 +87,8 @@ class _Inferer(Reporter):
         """Shared entry -> its first use: where, the input shapes, the inferred result."""
         self.block_cache: dict[tuple[str, tuple[Shape | None, ...]], _Result] = {}
         self.no_rule: set[str] = set()
+        self.vocabularies: Mapping[str, tuple[str, ...]] = {}
+        """Vocabulary files read by `read_vocabularies`: the rules count their tokens."""
 
     def report(
         self,
@@ -110,9 +119,10 @@ class _Inferer(Reporter):
             if custom is not None:
                 result = _custom_rule(custom, args, [s for s in shapes if s is not None])
             else:
-                result = infer_layer(
-                    layer, keras_arguments(layer, args), [s for s in shapes if s is not None]
+                arguments = inline_vocabulary(
+                    layer, keras_arguments(layer, args), self.vocabularies
                 )
+                result = infer_layer(layer, arguments, [s for s in shapes if s is not None])
         except ShapeError as error:
             # The rule says which argument's value it refuses whatever the input (GS310, at
             # that value); without one, the input's shape is what does not fit (GS602).
@@ -143,10 +153,16 @@ class _Inferer(Reporter):
         if result is None:
             if layer not in self.no_rule:
                 self.no_rule.add(layer)
+                what = (
+                    f"the static rule of '{layer}' does not read this node's arguments (such "
+                    "as lora_rank, or a value given in another form)"
+                    if layer in known_layers()
+                    else f"no static shape rule for layer '{layer}'"
+                )
                 self.report(
                     codes.NO_SHAPE_RULE,
-                    f"no static shape rule for layer '{layer}': its output shape is unknown "
-                    "to 'validate' and checked by Keras when building",
+                    f"{what}: its output shape is unknown to 'validate' and checked by Keras "
+                    "when building",
                     path,
                 )
             return _Result((None,), None, None)
@@ -372,5 +388,6 @@ def infer_shapes(analysis: Analysis) -> list[Diagnostic]:
     """Infer every live node's shape and parameters; shape errors come back as diagnostics."""
     assert analysis.scopes is not None and analysis.instances is not None
     inferer = _Inferer(analysis.spec, analysis.scopes, analysis.instances, analysis.options)
+    inferer.vocabularies = analysis.vocabularies
     analysis.shapes = inferer.run()
     return inferer.diagnostics

@@ -50,4 +50,7 @@ class Analysis:
     scopes: Scopes | None = None
     instances: Instances | None = None
     shapes: Shapes | None = None
+    vocabularies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Vocabulary files read (`graphspec.analyse.vocabularies`): the path as written → its
+    tokens."""
     diagnostics: list[Diagnostic] = field(default_factory=list)

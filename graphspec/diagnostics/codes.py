@@ -221,6 +221,38 @@ TOO_MANY_PROBLEMS: Final = _declare(
     example="60,000 misspelt metrics",
     fix="fix the ones shown and run again",
 )
+VOCABULARY_UNREADABLE: Final = _declare(
+    "GS022",
+    Group.FILE,
+    Severity.ERROR,
+    "a vocabulary file (`vocabulary: {file: ...}`) is missing or cannot be read",
+    example="`vocabulary: {file: vocab/citys.txt}` where the file is `cities.txt`",
+    fix="check the path, relative to the spec's folder, and the file's permissions",
+)
+VOCABULARY_PATH: Final = _declare(
+    "GS023",
+    Group.FILE,
+    Severity.ERROR,
+    "a vocabulary path that is absolute or leaves the spec's folder, or a spec given as text (no folder) that names a file",
+    example="`vocabulary: {file: ../secrets.txt}`; `{file: /etc/passwd}`",
+    fix="keep the file in the spec's folder or below it; write the tokens inline for a spec given as text",
+)
+VOCABULARY_TOO_LARGE: Final = _declare(
+    "GS024",
+    Group.FILE,
+    Severity.ERROR,
+    "a vocabulary file is larger than the cap (default 16 MiB)",
+    example="a 40 MB list of tokens",
+    fix="trim it, or raise `--max-vocabulary-bytes`",
+)
+VOCABULARY_ENCODING: Final = _declare(
+    "GS025",
+    Group.FILE,
+    Severity.ERROR,
+    "a vocabulary file is not UTF-8 text (invalid bytes, a NUL byte)",
+    example="a vocabulary saved as Latin-1 or UTF-16",
+    fix="save it as UTF-8, one token per line",
+)
 MISSING_KEY: Final = _declare(
     "GS101",
     Group.LANGUAGE,
@@ -284,6 +316,14 @@ PYTHON_NONE: Final = _declare(
     "Python's `None` where YAML needs `null`",
     example="`{layer: Dense, units: 8, activation: None}`",
     fix="write `null` (or leave the argument out for its default): `None` is the string 'None' in YAML",
+)
+NEWER_LANGUAGE: Final = _declare(
+    "GS109",
+    Group.LANGUAGE,
+    Severity.WARNING,
+    "a spec that declares `graphspec: 1` uses what language 1.1 adds",
+    example="`dtype: string` on an input of a `graphspec: 1` spec",
+    fix="declare `graphspec: 1.1`: an older graphspec then says the spec needs a newer one",
 )
 UNKNOWN_REFERENCE: Final = _declare(
     "GS201",
@@ -493,6 +533,30 @@ CUSTOM_OBJECT_IMPORT: Final = _declare(
     example='`custom-objects = ["mypkg.losses.contrastive_loss"]` where `mypkg.losses` is not importable',
     fix="install the package or correct the import path; `validate` never imports it",
 )
+RANDOM_WITHOUT_SEED: Final = _declare(
+    "GS315",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a random function in an expression without its integer seed",
+    example="`normal_like(m)`",
+    fix="give it a seed: `normal_like(m, seed=7)`; a rebuilt or reloaded model then draws the same numbers",
+)
+REPEATED_SEED: Final = _declare(
+    "GS316",
+    Group.ARGUMENTS,
+    Severity.WARNING,
+    "two random functions of one spec share a seed, so their numbers are not independent",
+    example="`normal_like(a, seed=1)` in two expr nodes",
+    fix="give each random function its own seed",
+)
+EXPRESSION_KEYWORD_RANGE: Final = _declare(
+    "GS317",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "an expression function's keyword value that no input would accept",
+    example='`normal_like(a, seed=-1)`; `cast(a, dtype="float33")`; `transpose(a, axes=(1, 0))`; `uniform_like(a, seed=1, minval=2)`',
+    fix="a seed in 0..2**32-1, a listed dtype, axes that keep the batch first, minval below maxval, num_classes of at least 1",
+)
 BAD_ARITHMETIC: Final = _declare(
     "GS321",
     Group.ARGUMENTS,
@@ -562,7 +626,7 @@ NO_SHAPE_RULE: Final = _declare(
     Group.SHAPES,
     Severity.INFO,
     "info: a layer has no static shape rule (or an argument form the rules do not read); its shape is checked by Keras when building",
-    example="`layer: RandomZoom`",
+    example="an allowed custom layer without a declared rule; `{layer: Dense, lora_rank: 2}`",
     fix="nothing; `build` checks it",
 )
 LAYER_SHAPE: Final = _declare(
@@ -604,6 +668,46 @@ TOO_MANY_PARAMS: Final = _declare(
     "a layer would have more parameters than the cap (default 10^9)",
     example="`Dense(units: 1000000)` on a `(100000,)` input",
     fix="check the sizes, or raise `--max-params`",
+)
+LAYER_DTYPE: Final = _declare(
+    "GS607",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a layer cannot take its input's dtype: strings into a numeric layer, numbers into a string layer, integers into a layer that computes in floats only",
+    example="`Dense` fed a `string` input; `StringLookup` fed `int32`; `Conv1D` fed token ids (`int32`) without an `Embedding`",
+    fix="put the preprocessing layer in between (`StringLookup`, `TextVectorization`, `Embedding`), or declare the input's dtype",
+)
+MERGE_DTYPE: Final = _declare(
+    "GS608",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a merge or expression mixes strings with numbers, or computes on strings",
+    example="`{op: concatenate, from: [city, age]}` with `city` a `string` input; `expr: a + b` on strings",
+    fix="turn the strings into numbers first (`StringLookup`, `Hashing`), then merge",
+)
+BLOCK_DTYPE: Final = _declare(
+    "GS609",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a block input declares a dtype the caller does not give (strings against numbers)",
+    example="block input `{dtype: string}` fed a `float32` node",
+    fix="fix the declaration or the caller",
+)
+VOCABULARY_TOKENS: Final = _declare(
+    "GS610",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a lookup vocabulary Keras refuses: empty, a repeated or empty token, a token of the wrong type",
+    example="`vocabulary: [a, b, a]`; IntegerLookup `vocabulary: [x, y]`; a file line `12a` for IntegerLookup",
+    fix="list each token once, strings for StringLookup and TextVectorization, integers for IntegerLookup",
+)
+STRING_BACKEND: Final = _declare(
+    "GS611",
+    Group.SHAPES,
+    Severity.ERROR,
+    "a `string` input on the JAX or PyTorch backend: Keras 3 has string tensors on TensorFlow only",
+    example="`inputs: {text: {shape: [], dtype: string}}` with `--backend jax`",
+    fix="build on TensorFlow, or turn strings into ids outside the model and declare an integer input",
 )
 UNREADABLE_MODEL: Final = _declare(
     "GS701",

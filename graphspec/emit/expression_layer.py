@@ -14,6 +14,20 @@ named ``<node>.<function>`` (``prediction.add``, then ``prediction.add_2``). A `
 appears in a spec name, so these names cannot clash with any layer the spec names, and the
 importer reads the operations ``<node>.*`` feeding ``<node>`` back as one ``expr`` node.
 
+Random numbers: ``normal_like(x, seed=7)`` and ``uniform_like(x, seed=7)`` are the one
+exception to "keras.ops calls only". No ``keras.ops`` function draws random numbers inside a
+functional graph (``keras.random`` functions compute at once and need a concrete shape, and the
+built-in layers that draw, Dropout or GaussianNoise, draw only while training), so each is a
+small registered layer, `NormalLike` or `UniformLike` (``graphspec>NormalLike``), that holds a
+``keras.random.SeedGenerator(seed)`` as Keras' own GaussianNoise does: every call draws new
+numbers, and a model built from the spec or loaded from its file draws, call by call, the same
+numbers on the same backend (the generator's state is not saved, so it starts again from the
+seed). Loading such a file needs these classes registered: `graphspec.load_model`, or
+``import graphspec.emit.expression_layer`` before ``keras.saving.load_model``.
+
+``positions(x, axis=k)`` is ``keras.ops`` calls: ``x`` reduced (``max``) to its batch and axis
+``k``, then ``cumsum(ones_like(., dtype="int32"), axis=1) - 1``, so an unknown length works.
+
 `ExpressionLayer` is the layer graphspec emitted before: kept, registered as
 ``graphspec>Expression``, only so that models saved with it still load through
 `graphspec.load_model` (and import as ``expr`` nodes).
@@ -25,19 +39,30 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 import keras
 
 from graphspec.spec.expression import (
     ALLOWED_FUNCTIONS,
     BINARY_OPERATORS,
+    COMPOSED_FUNCTIONS,
+    MAX_SEED,
+    RANDOM_FUNCTIONS,
     infer_expr_shape,
     keyword_literal,
     parse_expression,
 )
 
-__all__ = ["PART_SEPARATOR", "ExpressionLayer", "emit_expression", "part_of"]
+__all__ = [
+    "PART_SEPARATOR",
+    "ExpressionLayer",
+    "NormalLike",
+    "UniformLike",
+    "emit_expression",
+    "part_of",
+]
 
 PART_SEPARATOR = "."
 """Between a node's name and its inner operations' (``prediction.add``); never in a spec name."""
@@ -67,6 +92,7 @@ def _check_functions(tree: ast.Expression, keras: Any) -> None:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
+            and node.func.id not in COMPOSED_FUNCTIONS
             and not hasattr(keras.ops, node.func.id)
         ):
             raise ValueError(
@@ -111,7 +137,10 @@ class _Emitter:
             value = self.keras.ops.convert_to_numpy(call(*args, **kwargs))
             number: int | float = value.item()
             return number
-        result = call(*args, **kwargs)
+        return self.named(function, call(*args, **kwargs))
+
+    def named(self, function: str, result: Any) -> Any:
+        """``result`` with its new operation named ``<node>.<function>`` (``_2``, ... after)."""
         operation = self._operation(result)
         if operation is not None and not any(operation is op for op in self.made):
             base = f"{self.name}{PART_SEPARATOR}{function}"
@@ -123,6 +152,21 @@ class _Emitter:
             operation.name = label
             self.made.append(operation)
         return result
+
+    def random(self, function: str, like: Any, keywords: Mapping[str, Any]) -> Any:
+        """A registered layer that draws numbers shaped like ``like`` (module docstring)."""
+        layer = _RANDOM_LAYERS[function](**keywords)
+        return self.named(function, layer(like))
+
+    def positions(self, tensor: Any, axis: int) -> Any:
+        """0..n-1 along ``axis`` as (batch, n) int32, from ``tensor``'s dynamic shape."""
+        rank = len(tensor.shape)
+        axis %= rank
+        others = tuple(a for a in range(1, rank) if a != axis)
+        if others:
+            tensor = self.apply("max", tensor, axis=others)
+        ones = self.apply("ones_like", tensor, dtype="int32")
+        return self.apply("subtract", self.apply("cumsum", ones, axis=1), 1)
 
     def value(self, node: ast.expr) -> Any:
         """A symbolic tensor, or a Python number for a sub-expression of numbers only."""
@@ -149,6 +193,12 @@ class _Emitter:
             kwargs = {
                 kw.arg: keyword_literal(kw.value)[1] for kw in node.keywords if kw.arg is not None
             }
+            if function in RANDOM_FUNCTIONS:
+                return self.random(function, args[0], kwargs)
+            if function == "positions":
+                axis = kwargs.get("axis", 1)
+                assert isinstance(axis, int)  # checked by parse_expression
+                return self.positions(args[0], axis)
             if function == "clip" and not all(_is_number(bound) for bound in args[1:]):
                 # keras.ops.clip keeps its bounds in its config, where a tensor cannot go
                 return self.apply("minimum", self.apply("maximum", args[0], args[1]), args[2])
@@ -276,3 +326,69 @@ class ExpressionLayer(keras.layers.Layer):  # type: ignore[misc]
         config: dict[str, Any] = super().get_config()
         config.update(expression=self.expression, input_names=list(self.input_names))
         return config
+
+
+class _RandomLike(keras.layers.Layer):  # type: ignore[misc]
+    """Draws numbers shaped like its input from a seeded generator, on every call (training
+    or not), as the sampling layer of Keras' VAE example does; has no weights. A subclass
+    names its ``keras.random`` function and that function's two parameters with defaults."""
+
+    sampler: ClassVar[str]
+    parameters: ClassVar[Mapping[str, float]]
+
+    def __init__(self, seed: int, **kwargs: Any) -> None:
+        if type(seed) is not int or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
+        values = {key: kwargs.pop(key, default) for key, default in self.parameters.items()}
+        super().__init__(**kwargs)
+        for key, value in values.items():
+            if not _is_number(value):
+                raise ValueError(f"{key} must be a number, got {value!r}")
+        self.seed = seed
+        self.values = values  # as written: an int stays one, so the config reads back alike
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs: Any) -> Any:
+        """Numbers of the input's (dynamic) shape in the layer's compute dtype."""
+        draw = getattr(keras.random, self.sampler)
+        return draw(
+            keras.ops.shape(inputs),
+            *self.values.values(),
+            dtype=self.compute_dtype,
+            seed=self.seed_generator,
+        )
+
+    def compute_output_spec(self, inputs: Any) -> Any:
+        """The input's shape; declared, so that building the graph draws nothing."""
+        return keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        config.update(seed=self.seed, **self.values)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="graphspec", name="NormalLike")
+class NormalLike(_RandomLike):
+    """``normal_like(x, seed=..., mean=0.0, stddev=1.0)`` of an expr node."""
+
+    sampler = "normal"
+    parameters = MappingProxyType({"mean": 0.0, "stddev": 1.0})
+
+
+@keras.saving.register_keras_serializable(package="graphspec", name="UniformLike")
+class UniformLike(_RandomLike):
+    """``uniform_like(x, seed=..., minval=0.0, maxval=1.0)`` of an expr node."""
+
+    sampler = "uniform"
+    parameters = MappingProxyType({"minval": 0.0, "maxval": 1.0})
+
+
+_RANDOM_LAYERS: dict[str, type[_RandomLike]] = {
+    "normal_like": NormalLike,
+    "uniform_like": UniformLike,
+}
+"""The layer each random function of an expression is."""

@@ -113,7 +113,9 @@ class _Builder:
             cls = load_class(custom, self.keras)
             return cls(name=name, **keras_values(args, self.keras))
         cls = getattr(self.keras.layers, class_name)
-        arguments = keras_values(keras_arguments(class_name, args), self.keras)
+        arguments = keras_values(
+            keras_arguments(class_name, args), self.keras, class_name, self.plan.vocabularies
+        )
         if class_name in WRAPPERS:
             for arg in LAYER_VALUED_ARGS:
                 inner = arguments.get(arg)

@@ -30,6 +30,7 @@ from typing import Any, TypeGuard, get_args
 
 from pydantic import ValidationError
 
+from graphspec.analyse.version import language_version
 from graphspec.catalogue.custom import CustomLayers
 from graphspec.catalogue.reader import Catalogue, load_catalogue
 from graphspec.diagnostics import (
@@ -58,7 +59,7 @@ from graphspec.importer.keras_config import (
 )
 from graphspec.importer.training import read_training
 from graphspec.spec.base import MERGE_LAYERS, NODE_FORMS, DType, MergeOp
-from graphspec.spec.expression import ALLOWED_FUNCTIONS
+from graphspec.spec.expression import ALLOWED_FUNCTIONS, RANDOM_FUNCTIONS, keyword_literal
 from graphspec.spec.forms import (
     BlockNode,
     ExprNode,
@@ -95,9 +96,15 @@ _BINARY: dict[str, type[ast.operator]] = {
 """keras.ops classes an expression writes as an operator (`x + y`, `x ** 2`)."""
 _FUNCTIONS: dict[str, str] = {
     "Absolute": "abs",
+    "Argmax": "argmax",
+    "Argmin": "argmin",
+    "Cast": "cast",
     "Ceil": "ceil",
     "Clip": "clip",
     "Cos": "cos",
+    "Cumprod": "cumprod",
+    "Cumsum": "cumsum",
+    "ExpandDims": "expand_dims",
     "Elu": "elu",
     "Erf": "erf",
     "Exp": "exp",
@@ -117,11 +124,15 @@ _FUNCTIONS: dict[str, str] = {
     "Min": "min",
     "Minimum": "minimum",
     "Norm": "norm",
+    "NormalLike": "normal_like",
     "Normalize": "normalize",
+    "OneHot": "one_hot",
+    "OnesLike": "ones_like",
     "Prod": "prod",
     "Reciprocal": "reciprocal",
     "Relu": "relu",
     "Relu6": "relu6",
+    "Round": "round",
     "Rsqrt": "rsqrt",
     "Selu": "selu",
     "Sigmoid": "sigmoid",
@@ -133,13 +144,18 @@ _FUNCTIONS: dict[str, str] = {
     "Softsign": "softsign",
     "Sqrt": "sqrt",
     "Square": "square",
+    "Squeeze": "squeeze",
     "Std": "std",
     "Sum": "sum",
     "Tanh": "tanh",
+    "Transpose": "transpose",
+    "UniformLike": "uniform_like",
     "Var": "var",
+    "ZerosLike": "zeros_like",
 }
 """keras.ops classes an expression writes as a call of a whitelisted function (`Mean` →
-`mean(...)`), as Keras 3.15 names them; `negative` and `power` are written `-x` and `x ** y`
+`mean(...)`), as Keras 3.15 names them, and graphspec's two random layers; `negative` and
+`power` are written `-x` and `x ** y`, `positions` is read from the calls it is made of
 (tests/importer/test_expressions.py checks this table against the installed Keras)."""
 _FUNCTION_DEFAULTS: dict[str, dict[str, Any]] = {
     "max": {"initial": None},
@@ -147,6 +163,13 @@ _FUNCTION_DEFAULTS: dict[str, dict[str, Any]] = {
     "prod": {"dtype": None},
     "norm": {"ord": None},
     "normalize": {"order": 2, "epsilon": None},
+    "cumsum": {"dtype": None},
+    "cumprod": {"dtype": None},
+    "one_hot": {"axis": -1, "dtype": "float32", "sparse": False},
+    "ones_like": {"dtype": None},
+    "zeros_like": {"dtype": None},
+    "normal_like": {"mean": 0.0, "stddev": 1.0},
+    "uniform_like": {"minval": 0.0, "maxval": 1.0},
 }
 """Config entries of keras.ops classes that the expression's functions leave at these values."""
 _OP_MERGES: dict[str, MergeOp] = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply"}
@@ -154,6 +177,10 @@ _PART_SEPARATOR = "."
 """graphspec names the operations inside an expr node `<node>.<function>` and the last one
 `<node>` (`graphspec.emit.expression_layer.PART_SEPARATOR`); the importer joins them again."""
 _LEGACY_EXPRESSION = "graphspec>Expression"
+_RANDOM_LAYERS = frozenset({"graphspec>NormalLike", "graphspec>UniformLike"})
+"""The registered names of the layers graphspec emits for `normal_like` and `uniform_like`."""
+_LAYER_KEYS = frozenset({"name", "trainable", "dtype"})
+"""Config entries every layer has; a random layer's are not keywords of its function."""
 """The registered name of the layer graphspec emitted for expr nodes before keras.ops calls."""
 _DTYPES: dict[str, DType] = {name: name for name in get_args(DType)}
 _SPEC_KEYS = frozenset({"from", "from_", *NODE_FORMS})
@@ -321,7 +348,7 @@ class _ExpressionReader:
         if kind in _BINARY:
             if len(args) != 2:
                 raise self.fail(call, path, f"{len(args)} arguments")
-            return ast.BinOp(args[0], _BINARY[kind](), args[1])
+            return _positions(ast.BinOp(args[0], _BINARY[kind](), args[1]))
         if kind == "Negative" and len(args) == 1:
             return ast.UnaryOp(ast.USub(), args[0])
         function = _FUNCTIONS.get(kind)
@@ -330,8 +357,9 @@ class _ExpressionReader:
         rule = ALLOWED_FUNCTIONS[function]
         keywords: list[ast.keyword] = []
         defaults = _FUNCTION_DEFAULTS.get(function, {})
+        skipped = _LAYER_KEYS if function in RANDOM_FUNCTIONS else {"name"}
         for key, value in config.items() if isinstance(config, Mapping) else ():
-            if key == "name" or (key in defaults and value == defaults[key]):
+            if key in skipped or (key in defaults and value == defaults[key]):
                 continue
             if function == "clip" and key in ("x_min", "x_max"):
                 continue
@@ -367,6 +395,64 @@ class _ExpressionReader:
         return _number_node(item)
 
 
+def _positions(tree: ast.BinOp) -> ast.expr:
+    """`cumsum(ones_like(x, dtype='int32'), axis=1) - 1`, the calls `positions(x)` is built
+    of, back as `positions(x)`; any other operation as it is."""
+    left, right = tree.left, tree.right
+    if not (
+        isinstance(tree.op, ast.Sub)
+        and isinstance(right, ast.Constant)
+        and right.value == 1
+        and isinstance(left, ast.Call)
+        and isinstance(left.func, ast.Name)
+        and left.func.id == "cumsum"
+        and len(left.args) == 1
+        and ast.dump(ast.keyword("axis", ast.Constant(1))) in map(ast.dump, left.keywords)
+        and len(left.keywords) == 1
+    ):
+        return tree
+    ones = left.args[0]
+    if (
+        isinstance(ones, ast.Call)
+        and isinstance(ones.func, ast.Name)
+        and ones.func.id == "ones_like"
+        and len(ones.args) == 1
+        and [ast.dump(k) for k in ones.keywords]
+        == [ast.dump(ast.keyword("dtype", ast.Constant("int32")))]
+    ):
+        return _positions_of(ones.args[0])
+    return tree
+
+
+def _positions_of(tensor: ast.expr) -> ast.Call:
+    """`positions(x, axis=k)` for the tensor its calls start from: `x`, or `x` reduced by
+    `max(x, axis=(...), keepdims=false)` to its batch and axis k (how graphspec emits it)."""
+    call = tensor
+    if (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "max"
+        and len(call.args) == 1
+    ):
+        keywords = {kw.arg: keyword_literal(kw.value)[1] for kw in call.keywords if kw.arg}
+        keywords.setdefault("keepdims", False)
+        axes = keywords.get("axis")
+        if isinstance(axes, int):
+            axes = (axes,)
+        if (
+            set(keywords) == {"axis", "keepdims"}
+            and keywords["keepdims"] is False
+            and isinstance(axes, tuple)
+            and all(type(a) is int and a > 0 for a in axes)
+        ):
+            kept = set(range(1, len(axes) + 2)) - set(axes)
+            if len(kept) == 1:
+                (axis,) = kept
+                extra = [] if axis == 1 else [ast.keyword("axis", ast.Constant(axis))]
+                return ast.Call(ast.Name("positions"), [call.args[0]], extra)
+    return ast.Call(ast.Name("positions"), [tensor], [])
+
+
 def _variable(index: int) -> str:
     """a, b, ... z, then v26, v27, ..."""
     return "abcdefghijklmnopqrstuvwxyz"[index] if index < 26 else f"v{index}"
@@ -388,9 +474,9 @@ def _literal(value: Any) -> ast.expr | None:
         return ast.Name("null")
     if isinstance(value, bool):
         return ast.Name("true" if value else "false")
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | str):
         return ast.Constant(value)
-    if isinstance(value, list) and all(type(v) is int for v in value):
+    if isinstance(value, list | tuple) and all(type(v) is int for v in value):
         return ast.Tuple([ast.Constant(v) for v in value])
     return None
 
@@ -419,8 +505,13 @@ def _inner_operations(graph: KerasGraph) -> dict[TensorRef, LayerCall]:
 
 
 def _is_operation(layer: Mapping[str, Any]) -> bool:
+    """A keras.ops call, or one of graphspec's random layers (part of an expression too)."""
     module = str(layer.get("module") or "")
-    return module.startswith("keras.src.ops") or module.startswith("keras.ops")
+    return (
+        module.startswith("keras.src.ops")
+        or module.startswith("keras.ops")
+        or layer.get("registered_name") in _RANDOM_LAYERS
+    )
 
 
 def _legacy_expression(file: str, layer: Mapping[str, Any], path: SpecPath) -> _Expression:
@@ -576,7 +667,7 @@ class _SpecBuilder:
             compiled = Compile(optimizer=Optimizer(**training.optimizer))
         # last: a graph that cannot be imported is the problem to report first
         inputs = {input_name: self._input_spec(item) for input_name, item in named}
-        return Spec(
+        spec = Spec(
             graphspec=1,
             name=name,
             inputs=inputs,
@@ -586,6 +677,8 @@ class _SpecBuilder:
             outputs=outputs,
             compile=compiled,
         )
+        version = language_version(spec)  # 1.1 when the model needs what 1.1 adds
+        return spec if version == 1 else spec.model_copy(update={"graphspec": version})
 
     def _input(self, scope: _Scope, item: KerasInput) -> str:
         """Name a model input; calls refer to it as its layer's first output."""

@@ -14,8 +14,20 @@ REFERENCE = r"^[A-Za-z_][A-Za-z0-9_]{0,127}(\.[A-Za-z_][A-Za-z0-9_]{0,127})?$"
 Name = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
 Ref = Annotated[str, StringConstraints(pattern=REFERENCE)]
 DType = Literal[
-    "float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "bool",
+    "string",
 ]
+"""The element types an input may declare; ``string`` (raw text or categories) builds on the
+TensorFlow backend only (`graphspec.analyse.backends`)."""
 MergeOp = Literal[
     "concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"
 ]

@@ -2,7 +2,8 @@
 
 An expression such as ``(a + b + c) / 3`` or ``mean(a, axis=-1, keepdims=true)`` may use
 only names bound by the node's ``from`` mapping, numbers, ``+ - * / **``, unary ``-``/``+``,
-parentheses and calls of the whitelisted ``keras.ops`` functions in :data:`ALLOWED_FUNCTIONS`.
+parentheses and calls of the whitelisted functions in :data:`ALLOWED_FUNCTIONS`: ``keras.ops``
+functions, the seeded random draws ``normal_like``/``uniform_like`` and ``positions``.
 Everything is checked on Python's syntax tree; nothing is ever evaluated here, and this module
 never imports Keras (``graphspec validate`` uses it and must stay fast).
 """
@@ -21,16 +22,23 @@ from graphspec.shape import Shape, format_shape, is_int
 
 __all__ = [
     "ALLOWED_FUNCTIONS",
+    "COMPOSED_FUNCTIONS",
+    "DTYPES",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "MAX_SEED",
+    "RANDOM_FUNCTIONS",
     "ExprProblem",
     "ExpressionError",
     "FunctionRule",
+    "RandomDraw",
     "broadcast_shapes",
     "check_expression",
+    "function_list",
     "infer_expr_shape",
     "keyword_literal",
     "parse_expression",
+    "random_seeds",
     "used_names",
 ]
 
@@ -39,10 +47,41 @@ MAX_LENGTH: Final = 1000
 MAX_DEPTH: Final = 50
 """Deepest nesting of operators and calls accepted (names and numbers do not count)."""
 
-KeywordType: TypeAlias = Literal["int", "float", "bool", "axes"]
-"""What a keyword accepts: ``axes`` is an int, a tuple of ints or None."""
-ShapeRule: TypeAlias = Literal["elementwise", "clip", "reduce", "keep"]
-LiteralValue: TypeAlias = int | float | bool | tuple[int, ...] | None
+MAX_SEED: Final = 2**32 - 1
+"""Largest seed a random function accepts (Keras' seeds are 32-bit)."""
+
+KeywordType: TypeAlias = Literal["int", "float", "bool", "axes", "permutation", "dtype"]
+"""What a keyword accepts: ``axes`` is an int, a tuple of ints or None; ``permutation`` a
+tuple of ints; ``dtype`` a quoted dtype name."""
+ShapeRule: TypeAlias = Literal[
+    "elementwise",
+    "clip",
+    "reduce",
+    "keep",
+    "positions",
+    "expand_dims",
+    "squeeze",
+    "transpose",
+    "one_hot",
+]
+LiteralValue: TypeAlias = int | float | bool | str | tuple[int, ...] | None
+ProblemKind: TypeAlias = Literal["unsafe", "seed", "value"]
+"""``unsafe``: outside the language (GS304); ``seed``: a random function without its seed
+(GS315); ``value``: a keyword value out of its range (GS317)."""
+
+DTYPES: Final = (
+    "bool",
+    "bfloat16",
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+)
+"""The dtype names ``cast``, ``ones_like`` and ``zeros_like`` accept."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +91,7 @@ class ExprProblem:
     message: str
     column: int
     hint: str | None = None
+    kind: ProblemKind = "unsafe"
 
 
 class ExpressionError(ValueError):
@@ -70,6 +110,14 @@ class FunctionRule:
     keywords: Mapping[str, KeywordType] = field(default_factory=lambda: MappingProxyType({}))
     shape: ShapeRule = "elementwise"
     max_axes: int | None = None
+    required: frozenset[str] = frozenset()
+    """Keywords a call must give (a random function's ``seed``, ``expand_dims``' ``axis``)."""
+    defaults: Mapping[str, LiteralValue] = field(default_factory=lambda: MappingProxyType({}))
+    """The value of each optional keyword when left out, as Keras takes it."""
+    tensor: bool = False
+    """True when the first argument must be a tensor, not a number (its shape matters)."""
+    summary: str = ""
+    """What it computes, in a few words (the function list in docs/language.md)."""
 
     @property
     def min_args(self) -> int:
@@ -86,14 +134,51 @@ class FunctionRule:
         parts = [*self.params, *(f"{kw}=..." for kw in self.keywords)]
         return f"{name}({', '.join(parts)})"
 
+    def documented(self, name: str) -> str:
+        """The signature with defaults, e.g. ``mean(x, axis, keepdims=false)``: a keyword
+        without ``=`` is required."""
+        parts = list(self.params)
+        for keyword in self.keywords:
+            if keyword in self.required:
+                parts.append(f"{keyword}=...")
+            elif keyword in self.defaults:
+                parts.append(f"{keyword}={_literal_text(self.defaults[keyword])}")
+            else:
+                parts.append(f"{keyword}=...")
+        return f"{name}({', '.join(parts)})"
+
+
+def _literal_text(value: LiteralValue) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
 
 def _rule(
     params: tuple[str, ...] = ("x",),
     shape: ShapeRule = "elementwise",
     max_axes: int | None = None,
+    *,
+    required: tuple[str, ...] = (),
+    defaults: Mapping[str, LiteralValue] | None = None,
+    tensor: bool = False,
+    summary: str = "",
     **keywords: KeywordType,
 ) -> FunctionRule:
-    return FunctionRule(params, MappingProxyType(dict(keywords)), shape, max_axes)
+    return FunctionRule(
+        params,
+        MappingProxyType(dict(keywords)),
+        shape,
+        max_axes,
+        frozenset(required),
+        MappingProxyType(dict(defaults or {})),
+        tensor or shape not in ("elementwise", "clip"),
+        summary,
+    )
 
 
 _UNARY: Final = (
@@ -126,28 +211,136 @@ _UNARY: Final = (
 )
 _REDUCE: Final = ("mean", "sum", "max", "min", "prod", "std", "var", "logsumexp")
 
+
+def _reduce_rule(axis: KeywordType, summary: str, max_axes: int | None = None) -> FunctionRule:
+    """A reduction: a required ``axis`` (never the batch) and ``keepdims=false``."""
+    return _rule(
+        shape="reduce",
+        max_axes=max_axes,
+        required=("axis",),
+        defaults={"keepdims": False},
+        axis=axis,
+        keepdims="bool",
+        summary=summary,
+    )
+
+
+def _axis_rule(shape: ShapeRule, summary: str) -> FunctionRule:
+    """A function of one tensor and a required axis (``expand_dims``, ``squeeze``)."""
+    return _rule(shape=shape, required=("axis",), axis="int", summary=summary)
+
+
+RANDOM_FUNCTIONS: Final = frozenset({"normal_like", "uniform_like"})
+"""Functions that draw seeded random numbers shaped like their argument (a small registered
+layer each, see graphspec.emit.expression_layer): no ``keras.ops`` function draws in a graph."""
+
 ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
     dict(
         sorted(
             {
-                **{name: _rule() for name in _UNARY},
-                "elu": _rule(alpha="float"),
-                "leaky_relu": _rule(negative_slope="float"),
-                "gelu": _rule(approximate="bool"),
-                "maximum": _rule(("x1", "x2")),
-                "minimum": _rule(("x1", "x2")),
-                "power": _rule(("x1", "x2")),
-                "clip": _rule(("x", "x_min", "x_max"), "clip"),
-                **{name: _rule(shape="reduce", axis="axes", keepdims="bool") for name in _REDUCE},
-                "norm": _rule(shape="reduce", max_axes=2, axis="axes", keepdims="bool"),
-                "softmax": _rule(shape="keep", axis="int"),
-                "log_softmax": _rule(shape="keep", axis="int"),
-                "normalize": _rule(shape="keep", axis="int"),
+                **{name: _rule(summary="element-wise") for name in _UNARY},
+                "elu": _rule(alpha="float", defaults={"alpha": 1.0}, summary="element-wise"),
+                "leaky_relu": _rule(
+                    negative_slope="float", defaults={"negative_slope": 0.2}, summary="element-wise"
+                ),
+                "gelu": _rule(
+                    approximate="bool", defaults={"approximate": True}, summary="element-wise"
+                ),
+                "round": _rule(decimals="int", defaults={"decimals": 0}, summary="element-wise"),
+                "cast": _rule(
+                    required=("dtype",), dtype="dtype", summary="element-wise, to another dtype"
+                ),
+                "maximum": _rule(("x1", "x2"), summary="element-wise, broadcast"),
+                "minimum": _rule(("x1", "x2"), summary="element-wise, broadcast"),
+                "power": _rule(("x1", "x2"), summary="element-wise, broadcast"),
+                "clip": _rule(("x", "x_min", "x_max"), "clip", summary="element-wise, x's shape"),
+                **{
+                    name: _reduce_rule("axes", "reduces the axes (kept as 1 with keepdims)")
+                    for name in _REDUCE
+                },
+                "norm": _reduce_rule("axes", "reduces one or two axes", max_axes=2),
+                **{
+                    name: _reduce_rule("int", "index along one axis (int32), reducing it")
+                    for name in ("argmax", "argmin")
+                },
+                **{
+                    name: _rule(
+                        shape="keep",
+                        defaults={"axis": -1},
+                        axis="int",
+                        summary="along one axis, same shape",
+                    )
+                    for name in ("softmax", "log_softmax", "normalize")
+                },
+                **{
+                    name: _rule(
+                        shape="keep",
+                        required=("axis",),
+                        axis="int",
+                        summary="running total along one axis, same shape",
+                    )
+                    for name in ("cumsum", "cumprod")
+                },
+                **{
+                    name: _rule(
+                        tensor=True,
+                        defaults={"dtype": None},
+                        dtype="dtype",
+                        summary="x's shape, filled with " + fill,
+                    )
+                    for name, fill in (("ones_like", "1"), ("zeros_like", "0"))
+                },
+                "expand_dims": _axis_rule("expand_dims", "inserts an axis of size 1"),
+                "squeeze": _axis_rule("squeeze", "drops an axis of size 1"),
+                "transpose": _rule(
+                    shape="transpose",
+                    required=("axes",),
+                    axes="permutation",
+                    summary="permutes the axes; the batch stays first: axes=(0, 2, 1)",
+                ),
+                "one_hot": _rule(
+                    shape="one_hot",
+                    required=("num_classes",),
+                    num_classes="int",
+                    summary="integer classes to one-hot float32 vectors: a new last axis",
+                ),
+                "positions": _rule(
+                    shape="positions",
+                    defaults={"axis": 1},
+                    axis="int",
+                    summary="0, 1, ..., n-1 (int32) along the axis, shape (batch, n), n may be "
+                    "unknown",
+                ),
+                "normal_like": _rule(
+                    tensor=True,
+                    required=("seed",),
+                    defaults={"mean": 0.0, "stddev": 1.0},
+                    seed="int",
+                    mean="float",
+                    stddev="float",
+                    summary="seeded normal random numbers of x's shape, new ones each call",
+                ),
+                "uniform_like": _rule(
+                    tensor=True,
+                    required=("seed",),
+                    defaults={"minval": 0.0, "maxval": 1.0},
+                    seed="int",
+                    minval="float",
+                    maxval="float",
+                    summary="seeded uniform random numbers in [minval, maxval) of x's shape, "
+                    "new ones each call",
+                ),
             }.items()
         )
     )
 )
-"""Function name (also its ``keras.ops`` name) -> what it accepts."""
+"""Function name -> what it accepts. Each is the ``keras.ops`` function of that name except
+:data:`COMPOSED_FUNCTIONS`."""
+
+COMPOSED_FUNCTIONS: Final = RANDOM_FUNCTIONS | {"positions"}
+"""Functions that are not the ``keras.ops`` function of their name: the random ones (a layer
+each) and ``positions`` (``cumsum(ones_like(x, dtype="int32"), axis=1) - 1`` over ``x``
+reduced to its batch and that axis)."""
 
 BINARY_OPERATORS: Final[Mapping[type[ast.operator], str]] = MappingProxyType(
     {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "power"}
@@ -200,6 +393,20 @@ _FUNCTION_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "ln": "log",
         "logistic": "sigmoid",
         "l2_normalize": "normalize",
+        "normal": "normal_like",
+        "random_normal": "normal_like",
+        "randn_like": "normal_like",
+        "uniform": "uniform_like",
+        "random_uniform": "uniform_like",
+        "rand_like": "uniform_like",
+        "arange": "positions",
+        "range": "positions",
+        "position_ids": "positions",
+        "unsqueeze": "expand_dims",
+        "permute": "transpose",
+        "permute_dims": "transpose",
+        "astype": "cast",
+        "onehot": "one_hot",
     }
 )
 
@@ -297,11 +504,11 @@ def keyword_literal(node: ast.expr) -> tuple[bool, LiteralValue]:
     """``(True, value)`` when ``node`` is a keyword literal, else ``(False, None)``.
 
     Literals are ints, floats (optionally negated), ``true``/``false``/``True``/``False``,
-    ``None``/``null``, and tuples or lists of ints (for ``axis``).
+    ``None``/``null``, strings (a dtype) and tuples or lists of ints (for ``axis``).
     """
     if isinstance(node, ast.Constant):
         value = node.value
-        if value is None or isinstance(value, bool | int | float):
+        if value is None or isinstance(value, bool | int | float | str):
             return True, value
         return False, None
     if isinstance(node, ast.Name):
@@ -339,6 +546,10 @@ def _matches(kind: KeywordType, value: LiteralValue) -> bool:
         return is_int(value)
     if kind == "float":
         return is_int(value) or isinstance(value, float)
+    if kind == "dtype":
+        return isinstance(value, str)
+    if kind == "permutation":
+        return isinstance(value, tuple)
     return value is None or is_int(value) or isinstance(value, tuple)
 
 
@@ -348,6 +559,8 @@ _KIND_TEXT: Final[Mapping[KeywordType, str]] = MappingProxyType(
         "int": "an integer",
         "float": "a number",
         "axes": "an integer, a tuple of integers such as (1, 2), or None",
+        "permutation": "a tuple of integers such as (0, 2, 1)",
+        "dtype": 'a quoted dtype name such as "float32"',
     }
 )
 
@@ -372,6 +585,38 @@ def _is_dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__") and len(name) > 4
 
 
+def _out_of_range(keyword: str, name: str, value: LiteralValue) -> tuple[str, str | None] | None:
+    """(message, hint) when ``value`` of ``keyword`` is outside its range whatever the input."""
+    if keyword == "seed" and isinstance(value, int) and not 0 <= value <= MAX_SEED:
+        return f"seed {value} of '{name}' is outside 0..{MAX_SEED}", "Keras' seeds are 32-bit"
+    if keyword == "stddev" and isinstance(value, int | float) and value < 0:
+        return f"stddev {value} of '{name}' is negative", None
+    if keyword == "num_classes" and isinstance(value, int) and value < 1:
+        return f"num_classes {value} of '{name}' must be at least 1", None
+    if keyword == "dtype" and isinstance(value, str) and value not in DTYPES:
+        return (
+            f"'{value}' is not a dtype '{name}' accepts; the dtypes are: {', '.join(DTYPES)}",
+            _did_you_mean(suggest(value, DTYPES)),
+        )
+    if keyword == "axes" and isinstance(value, tuple) and not _keeps_batch_first(value):
+        return (
+            f"axes {value} of '{name}' must list every axis once with the batch axis 0 "
+            f"first, as in axes=(0, 2, 1)",
+            None,
+        )
+    return None
+
+
+def _keeps_batch_first(axes: tuple[int, ...]) -> bool:
+    """A permutation of every axis that leaves the batch axis first."""
+    return bool(axes) and axes[0] == 0 and sorted(axes) == list(range(len(axes)))
+
+
+def _is_tensor(node: ast.expr) -> bool:
+    """True when ``node`` uses a name bound by ``from`` (so it is a tensor, not a number)."""
+    return bool(_names_in(node))
+
+
 class _Checker:
     """Walks a parsed expression and collects every problem."""
 
@@ -381,8 +626,14 @@ class _Checker:
         self.problems: list[ExprProblem] = []
         self.references = 0
 
-    def add(self, node: ast.AST, message: str, hint: str | None = None) -> None:
-        self.problems.append(ExprProblem(message, self.source.column(node), hint))
+    def add(
+        self,
+        node: ast.AST,
+        message: str,
+        hint: str | None = None,
+        kind: ProblemKind = "unsafe",
+    ) -> None:
+        self.problems.append(ExprProblem(message, self.source.column(node), hint, kind))
 
     def reject(self, node: ast.AST, what: str | None = None, hint: str | None = None) -> None:
         if what is None:
@@ -519,6 +770,13 @@ class _Checker:
                 f"call it as {rule.signature(name)}",
                 self.count_hint(name, rule, count),
             )
+        if rule.tensor and node.args and not _is_tensor(node.args[0]):
+            self.add(
+                node.args[0],
+                f"the first argument of '{name}' must be a tensor (an expression over the names "
+                f"bound by 'from'), not '{self.source.segment(node.args[0])}': "
+                f"its shape decides the result's",
+            )
         self.keywords(node, name, rule)
 
     @staticmethod
@@ -563,7 +821,7 @@ class _Checker:
                 )
                 continue
             ok, value = keyword_literal(kw.value)
-            if not ok:
+            if not ok or (isinstance(value, str) and kind != "dtype"):
                 self.add(
                     kw.value,
                     f"keyword '{kw.arg}' of '{name}' must be a literal ({_KIND_TEXT[kind]}), "
@@ -580,12 +838,57 @@ class _Checker:
             values[kw.arg] = value
             if kw.arg == "axis":
                 self.axis(kw.value, name, rule, value)
+            else:
+                self.value_range(kw, name, value)
+        self.required(node, name, rule, seen, values)
+        if name == "uniform_like":
+            low, high = values.get("minval", 0.0), values.get("maxval", 1.0)
+            assert isinstance(low, int | float) and isinstance(high, int | float)
+            if low >= high:
+                self.add(
+                    node,
+                    f"'uniform_like' draws from [minval, maxval); minval {low} must be below "
+                    f"maxval {high}",
+                    kind="value",
+                )
+
+    def required(
+        self,
+        node: ast.Call,
+        name: str,
+        rule: FunctionRule,
+        seen: Collection[str],
+        values: Mapping[str, LiteralValue],
+    ) -> None:
+        """A missing required keyword: an axis (a reduction would reduce the batch), a seed."""
         if rule.shape == "reduce" and ("axis" not in seen or values.get("axis", 0) is None):
             self.add(
                 node,
                 f"'{name}' without an axis also reduces over the batch; "
                 f"give axis=-1 or a tuple such as axis=(1, 2)",
             )
+        checked = {"axis"} if rule.shape == "reduce" else set()
+        for keyword in sorted(rule.required - set(seen) - checked):
+            if keyword == "seed":
+                self.add(
+                    node,
+                    f"'{name}' needs an integer seed, as in {name}(x, seed=7): the seed decides "
+                    f"the numbers it draws, so a rebuilt or reloaded model draws the same",
+                    "give each random function of the model its own seed",
+                    kind="seed",
+                )
+            else:
+                self.add(
+                    node,
+                    f"'{name}' needs the keyword '{keyword}': call it as {rule.documented(name)}",
+                )
+
+    def value_range(self, kw: ast.keyword, name: str, value: LiteralValue) -> None:
+        """A keyword value every input would refuse (GS317)."""
+        problem = _out_of_range(kw.arg or "", name, value)
+        if problem is not None:
+            message, hint = problem
+            self.add(kw.value, message, hint, kind="value")
 
     def axis(self, node: ast.expr, name: str, rule: FunctionRule, value: LiteralValue) -> None:
         axes = _axes_of(value)
@@ -720,18 +1023,23 @@ def used_names(text: str) -> frozenset[str]:
         tree = _parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return frozenset()
+    return _names_in(tree.body)
+
+
+def _names_in(node: ast.expr) -> frozenset[str]:
+    """The names ``node`` uses as tensors (not the functions it calls)."""
     found: set[str] = set()
-    stack: list[ast.AST] = [tree.body]
+    stack: list[ast.AST] = [node]
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-        elif isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name):
-                stack.append(node.func)
-            stack.extend(node.args)  # keyword values are literals, never names
+        item = stack.pop()
+        if isinstance(item, ast.Name):
+            found.add(item.id)
+        elif isinstance(item, ast.Call):
+            if not isinstance(item.func, ast.Name):
+                stack.append(item.func)
+            stack.extend(item.args)  # keyword values are literals, never names
         else:
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(ast.iter_child_nodes(item))
     return frozenset(found)
 
 
@@ -842,11 +1150,53 @@ class _Shaper:
         if rule.shape == "keep":
             self.axes(node, shape, _axes_of(keywords.get("axis", -1)))
             return shape
+        if rule.shape != "reduce":
+            return self.reshaped(node, rule.shape, shape, keywords)
         axes = self.axes(node, shape, _axes_of(keywords.get("axis")))
         keepdims = bool(keywords.get("keepdims", False))
         if keepdims:
             return tuple(1 if i in axes else d for i, d in enumerate(shape))
         return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+    def reshaped(
+        self,
+        node: ast.Call,
+        rule: ShapeRule,
+        shape: Shape,
+        keywords: Mapping[str | None, LiteralValue],
+    ) -> Shape:
+        """The shape of the functions that add, drop or move axes."""
+        where = f"in '{self.source.segment(node)}'"
+        if rule == "one_hot":
+            classes = keywords["num_classes"]
+            assert isinstance(classes, int)
+            return (*shape, classes)
+        if rule == "transpose":
+            permutation = keywords["axes"]
+            assert isinstance(permutation, tuple)
+            if len(permutation) != len(shape):
+                raise ValueError(
+                    f"{where}: axes {permutation} name {len(permutation)} axes but the shape "
+                    f"{format_shape(shape)} has {len(shape)}"
+                )
+            return tuple(shape[axis] for axis in permutation)
+        axis = keywords.get("axis", 1)
+        assert isinstance(axis, int)
+        if rule == "expand_dims":
+            # the axis counts in the result, which has one more axis
+            (index,) = self.axes(node, (*shape, 1), (axis,))
+            return (*shape[:index], 1, *shape[index:])
+        (index,) = self.axes(node, shape, (axis,))
+        if rule == "positions":
+            return (shape[0], shape[index])
+        # squeeze
+        if shape[index] != 1:
+            size = "of unknown size" if shape[index] is None else f"of size {shape[index]}"
+            raise ValueError(
+                f"{where}: axis {axis} of shape {format_shape(shape)} is {size}; "
+                f"squeeze drops an axis of size 1 only"
+            )
+        return shape[:index] + shape[index + 1 :]
 
     def axes(self, node: ast.Call, shape: Shape, axes: tuple[int, ...] | None) -> frozenset[int]:
         rank = len(shape)
@@ -877,3 +1227,57 @@ def infer_expr_shape(text: str, shapes_by_name: Mapping[str, Sequence[int | None
     """
     tree = parse_expression(text, shapes_by_name.keys())
     return _Shaper(_Source.of(text), shapes_by_name).shape(tree.body)
+
+
+# --------------------------------------------------------------------------- documentation
+
+
+def function_list() -> str:
+    """The Markdown table of every function, as docs/language.md lists it (a test compares
+    the two): functions with the same signature and summary share a row."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for name, rule in ALLOWED_FUNCTIONS.items():
+        signature = rule.documented("f")
+        rows.setdefault((signature, rule.summary), []).append(name)
+    lines = ["| function | call | result |", "| --- | --- | --- |"]
+    for (signature, summary), names in rows.items():
+        call = signature if len(names) > 1 else names[0] + signature[1:]
+        listed = ", ".join(f"`{name}`" for name in names)
+        lines.append(f"| {listed} | `{call}` | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+@dataclass(frozen=True)
+class RandomDraw:
+    """One call of a random function in an expression: which, its seed, where it starts."""
+
+    function: str
+    seed: int
+    column: int
+
+
+def random_seeds(text: str) -> list[RandomDraw]:
+    """The random functions ``text`` calls with a literal integer seed, in text order."""
+    if len(text) > MAX_LENGTH:
+        return []
+    source = _Source.of(text)
+    try:
+        tree = _parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    draws: list[RandomDraw] = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in RANDOM_FUNCTIONS
+        ):
+            for kw in node.keywords:
+                ok, value = keyword_literal(kw.value)
+                if kw.arg == "seed" and ok and is_int(value):
+                    assert isinstance(value, int)
+                    draws.append(RandomDraw(node.func.id, value, source.column(node)))
+    return sorted(draws, key=lambda draw: draw.column)

@@ -257,10 +257,24 @@ def _layer_limit(layer: str, args: Mapping[str, Any]) -> list[int] | None:
     return [value] if isinstance(value, int) and not isinstance(value, bool) else []
 
 
+_WORDS = ("the", "a", "cat", "sat", "on", "mat", "[UNK]", "")
+"""What a string input draws from: words its vocabulary may or may not hold."""
+
+
+def feedable(arrays: Sequence[np.ndarray]) -> list[Any]:
+    """The arrays as Keras takes them: string arrays only as TensorFlow tensors (Keras 3.15's
+    fit and predict refuse NumPy's), and then every array, as a call refuses a mix."""
+    if not any(array.dtype.kind in "US" for array in arrays):
+        return list(arrays)
+    import tensorflow as tf  # strings build on TensorFlow only (GS611)
+
+    return [tf.constant(array) for array in arrays]
+
+
 def random_inputs(
     plan: Plan, shapes: Mapping[str, tuple[int, ...]], batch: int, rng: np.random.Generator
 ) -> dict[str, tuple[np.ndarray, InputData]]:
-    """A batch per live input: floats in [0, 1), ids below their bound, or booleans."""
+    """A batch per live input: floats in [0, 1), ids below their bound, booleans, or words."""
     spec = plan.spec
     bounds = id_bounds(plan)
     drawn: dict[str, tuple[np.ndarray, InputData]] = {}
@@ -272,6 +286,8 @@ def random_inputs(
             values = rng.integers(0, below, shape).astype(dtype)
         elif dtype == "bool":
             values = rng.integers(0, 2, shape).astype(bool)
+        elif dtype == "string":
+            values = rng.choice(_WORDS, shape)
         else:
             values = rng.random(shape, dtype=np.float64).astype(
                 "float32" if dtype == "bfloat16" else dtype
@@ -454,7 +470,7 @@ def smoke_report(
             model.compile(optimizer=DEFAULT_OPTIMIZER, loss=loss_objects)
         if eager:
             model.run_eagerly = True
-        arrays = [drawn[t.name][0] for t in model.inputs]
+        arrays = feedable([drawn[t.name][0] for t in model.inputs])
         x = arrays if len(arrays) > 1 else arrays[0]
         kinds = [target_kind(loss) for loss in losses]
         results = [

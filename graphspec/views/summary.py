@@ -1,6 +1,6 @@
 """The static summary of a Plan (`graphspec summary`): one row per input, node and head with
-its layer, output shape and parameter count as inferred without Keras, pruned parts marked,
-then the totals.
+its layer, output shape (and dtype, where it is not float32) and parameter count as inferred
+without Keras, pruned parts marked, then the totals.
 
 The rows are built once (`summary_rows`) and printed thinly (`render_summary`), so another
 printer (JSON, Markdown) needs no second walk over the plan.
@@ -36,13 +36,23 @@ class SummaryRow(NamedTuple):
 HEADER: Final = SummaryRow("node", "layer", "output shape", "params", "")
 
 
+def _typed(shape: str, dtype: str | None) -> str:
+    """A shape cell, with the dtype after it when it is known and not float32."""
+    return shape if dtype in (None, "float32") else f"{shape} {dtype}"
+
+
 def summary_rows(plan: Plan) -> list[SummaryRow]:
     """Inputs, then nodes in declaration order, then heads."""
     spec = plan.spec
     rows = []
     for name in spec.inputs:
         pruned = name in plan.top.pruned_inputs
-        shape = "-" if pruned else format_shape(tuple(spec.inputs[name].shape), batch=True)
+        declared = spec.inputs[name]
+        shape = (
+            "-"
+            if pruned
+            else _typed(format_shape(tuple(declared.shape), batch=True), declared.dtype)
+        )
         rows.append(SummaryRow(name, "Input", shape, "0", "pruned" if pruned else ""))
     for name, node in spec.nodes.items():
         info = plan.static.get(name)
@@ -50,7 +60,8 @@ def summary_rows(plan: Plan) -> list[SummaryRow]:
             rows.append(SummaryRow(name, node.label(spec), "-", "-", "pruned"))
             continue
         params = "?" if info.params is None else f"{info.params:,}"
-        rows.append(SummaryRow(name, info.layer, format_shape(info.shape, batch=True), params, ""))
+        shape = _typed(format_shape(info.shape, batch=True), info.dtype)
+        rows.append(SummaryRow(name, info.layer, shape, params, ""))
     for head, entry in spec.outputs.items():
         shape = format_shape(plan.head_shapes.get(head), batch=True)
         rows.append(SummaryRow(head, f"head <- {entry.from_}", shape, "0", str(entry.loss or "")))

@@ -112,13 +112,16 @@ def test_plan_is_frozen(plan: Plan) -> None:
 
 def test_passes_share_one_signature_and_stop_where_marked() -> None:
     assert [step.run.__name__ for step in PASSES] == [
+        "check_version",
         "check_arguments",
         "check_heads",
         "check_block_nesting",
         "check_names",
         "resolve_scopes",
+        "read_vocabularies",
         "resolve_instances",
         "infer_shapes",
+        "infer_dtypes",
         "check_backend",
     ]
     cyclic = loads(

@@ -88,6 +88,8 @@ def _run_spec(spec_path: Path, reference: Any, results: dict[str, Any]) -> None:
     key = _key(spec_path)
     keras.utils.set_random_seed(0)
     spec = graphspec.load(spec_path)
+    if any(entry.dtype == "string" for entry in spec.inputs.values()):
+        return  # strings build on TensorFlow only (GS611): nothing to compare
     model = graphspec.build(spec)
     if reference is None:
         rng = np.random.default_rng(0)

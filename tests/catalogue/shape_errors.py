@@ -88,13 +88,20 @@ def _check(
     )
 
 
-def check_layer_error(layer: str, args: Mapping[str, Any], error: ShapeError) -> None:
-    """Assert that ``error`` (raised by ``infer_layer(layer, args, ...)``) blames the right one."""
+def check_layer_error(
+    layer: str,
+    args: Mapping[str, Any],
+    error: ShapeError,
+    fitting: Iterable[Sequence[Shape]] = (),
+) -> None:
+    """Assert that ``error`` (raised by ``infer_layer(layer, args, ...)``) blames the right one;
+    ``fitting`` adds inputs to the panel (one sized by the arguments, such as an EinsumDense
+    input whose sizes ``output_shape`` names)."""
     low, high = RULES[canonical(layer)].arity
     _check(
         error,
         lambda inputs: infer_layer(layer, args, inputs),
-        _panel(low, high),
+        [*_panel(low, high), *fitting],
         args,
         f"{layer}({dict(args)})",
     )

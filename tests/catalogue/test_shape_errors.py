@@ -65,6 +65,18 @@ ARGUMENT_ERRORS: list[tuple[str, dict[str, Any], list[Shape], str]] = [
     ("Attention", {"score_mode": "sum"}, [(4, 8), (4, 8)], "score_mode"),
     ("Concatenate", {"axis": 0}, [(4, 8), (4, 8)], "axis"),
     ("Dot", {"axes": [0, 1]}, [(4, 8), (4, 8)], "axes"),
+    ("EinsumDense", {"equation": "ab,bc->ac", "output_shape": [4, 2]}, [(3,)], "output_shape"),
+    ("EinsumDense", {"equation": "ab,bc->ac", "output_shape": 4, "bias_axes": "b"}, [(3,)],
+     "bias_axes"),
+    ("StringLookup", {"vocabulary": ["a", "a"]}, [(3,)], "vocabulary"),
+    ("TextVectorization", {"output_mode": "count", "output_sequence_length": 4}, [()],
+     "output_sequence_length"),
+    ("CategoryEncoding", {"num_tokens": 4, "output_mode": "int"}, [(3,)], "output_mode"),
+    ("Discretization", {"num_bins": 3, "bin_boundaries": [0.0]}, [(3,)], "num_bins"),
+    ("Resizing", {"height": 0, "width": 4}, [(8, 8, 3)], "height"),
+    ("GroupQueryAttention", {"head_dim": 2, "num_query_heads": 3, "num_key_value_heads": 2},
+     [(4, 8), (4, 8)], "num_query_heads"),
+    ("STFTSpectrogram", {"frame_length": 8, "fft_length": 4}, [(64, 1)], "fft_length"),
 ]  # fmt: skip
 
 # (layer, args, inputs): errors about the input, which another input would fix
@@ -96,6 +108,15 @@ INPUT_ERRORS: list[tuple[str, dict[str, Any], list[Shape]]] = [
     ("Add", {}, [(4, 5), (4, 6)]),
     ("Concatenate", {"axis": -3}, [(4, 8), (4, 8)]),
     ("Dot", {"axes": 3}, [(4, 8), (4, 8)]),
+    ("EinsumDense", {"equation": "ab,bc->ac", "output_shape": 4}, [(3, 7)]),
+    ("EinsumDense", {"equation": "abc,cd->abd", "output_shape": [96, 4]}, [(3, 8)]),
+    ("Hashing", {"num_bins": 4, "output_mode": "count"}, [()]),
+    ("HashedCrossing", {"num_bins": 4}, [(3,), (4,)]),
+    ("CenterCrop", {"height": 4, "width": 4}, [(8, 8)]),
+    ("RandomColorDegeneration", {"factor": 0.5}, [(8, 8, 1)]),
+    ("RMSNormalization", {}, [(4, None)]),
+    ("ConvLSTM2D", {"filters": 2, "kernel_size": 3}, [(4, None, 8, 3)]),
+    ("MelSpectrogram", {}, [(16, 16)]),
 ]
 
 

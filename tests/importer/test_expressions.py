@@ -92,6 +92,16 @@ CASES: dict[str, str] = {
         for name, rule in ALLOWED_FUNCTIONS.items()
     },
     "f_norm": "norm(a, axis=(1, 2))",
+    "f_cast": "cast(a, dtype='float16')",
+    "f_expand_dims": "expand_dims(a, axis=1)",
+    "f_squeeze": "squeeze(c, axis=-1)",
+    "f_transpose": "transpose(a, axes=(0, 2, 1))",
+    "f_one_hot": "one_hot(cast(a * 3, dtype='int32'), num_classes=4)",
+    "f_positions": "positions(a, axis=2)",
+    "f_normal_like": "normal_like(a, seed=1)",
+    "f_uniform_like": "uniform_like(a, seed=2, minval=-1, maxval=2)",
+    "sampling": "a + exp(0.5 * b) * normal_like(a, seed=1337)",
+    "positions_of_a_sum": "positions(a + b) * 2",
     "avg3": "(a + b + c) / 3",
     "poly": "-a * 2 + b ** 2",
     "negative_base": "(-2.0) ** a + 1 / (b + 1)",
@@ -135,8 +145,8 @@ def test_every_whitelisted_function_has_its_keras_class(keras: Any, every_functi
     model, _ = every_function
     operations = {op.name: type(op).__name__ for op in model.operations}
     for name in ALLOWED_FUNCTIONS:
-        if name in ("negative", "power"):
-            continue  # written -x and x ** y
+        if name in ("negative", "power", "positions"):
+            continue  # written -x and x ** y; positions is several calls
         assert _FUNCTIONS[operations[f"f_{name}"]] == name
 
 
@@ -148,6 +158,10 @@ def test_every_function_imports_and_computes_the_same(every_function: Any) -> No
     assert spec.nodes["avg3"].expr == "(a + b + c) / 3"  # type: ignore[union-attr]
     assert spec.nodes["twice"].expr == "a * a + a"  # type: ignore[union-attr]
     assert spec.nodes["f_negative"].expr == "-a"  # type: ignore[union-attr]
+    for name in ("sampling", "f_transpose", "f_normal_like", "f_uniform_like", "f_cast"):
+        assert spec.nodes[name].expr == CASES[name]  # type: ignore[union-attr]
+    assert spec.nodes["f_positions"].expr == "positions(a, axis=2)"  # type: ignore[union-attr]
+    assert spec.nodes["positions_of_a_sum"].expr == "positions(a + b) * 2"  # type: ignore[union-attr]
     assert spec.nodes["clip_by_tensors"].expr == (  # type: ignore[union-attr]
         "minimum(maximum(a, b - 0.5), b + 0.5)"
     )

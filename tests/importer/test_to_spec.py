@@ -98,11 +98,19 @@ def codes(config: Any, custom: CustomLayers | None = None) -> list[tuple[str, st
 
 @pytest.mark.parametrize(
     ("dtype", "code"),
-    [("string", "GS702"), ("complex64", "GS702"), (3, "GS702")],
+    [("complex64", "GS702"), (3, "GS702")],
 )
 def test_an_input_dtype_a_spec_cannot_have(dtype: Any, code: str) -> None:
     ((found, message),) = codes(model(outputs=[["x", 0, 0]], dtype=dtype))
     assert found == code and "dtype" in message and "'x'" in message
+
+
+def test_a_string_input_imports_as_one() -> None:
+    """Language 1.1 has string inputs (the lookups take them), so a model of raw strings
+    imports instead of being refused with a wrong cause."""
+    imported = import_config(model(outputs=[["x", 0, 0]], dtype="string"), "strings.json")
+    assert imported.spec.inputs["x"].dtype == "string"
+    assert imported.spec.graphspec == 1.1  # it uses what 1.1 adds, and says so
 
 
 @pytest.mark.parametrize("shape", [[None, 0], [None, -1], [None, 2.5], [None, True], [None, "4"]])

@@ -516,12 +516,16 @@ def test_control_character_is_located() -> None:
     assert "\n" not in message and "<unicode string>" not in message
 
 
-def test_placeholder_in_param_default_is_reported() -> None:
+def test_a_param_default_that_reads_a_later_param_is_reported() -> None:
+    """Defaults may derive from earlier parameters (`v: "${u * 2}"`); one that reads a later
+    one, or itself, could loop and is refused (GS324)."""
     text = _spec(
         "  n: {block: b, from: x}\n",
-        extra=BLOCK_U.replace("{u: 4}", '{u: 4, v: "${u}"}').replace('"${u}"}}', '"${v}"}}'),
+        extra=BLOCK_U.replace("{u: 4}", '{u: "${v}", v: "${u}"}'),
     ).decode()
-    assert not check_text(text, "spec.yaml").ok
+    report = check_text(text, "spec.yaml")
+    assert not report.ok
+    assert "GS324" in {str(d.code) for d in report.diagnostics}
 
 
 # ---- inputs whose cost must stay linear: timed in benchmarks/bench_hostile.py ----------------

@@ -17,14 +17,17 @@ import pytest
 
 from graphspec.spec.expression import (
     ALLOWED_FUNCTIONS,
+    COMPOSED_FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
     ExpressionError,
     ExprProblem,
     broadcast_shapes,
     check_expression,
+    function_list,
     infer_expr_shape,
     parse_expression,
+    random_seeds,
     used_names,
 )
 
@@ -542,7 +545,11 @@ def test_layer_checks_input_count(built: dict[str, Any]) -> None:
 
 
 def test_every_whitelisted_function_exists_in_keras_ops(keras_module: ModuleType) -> None:
-    missing = [name for name in ALLOWED_FUNCTIONS if not hasattr(keras_module.ops, name)]
+    missing = [
+        name
+        for name in ALLOWED_FUNCTIONS
+        if name not in COMPOSED_FUNCTIONS and not hasattr(keras_module.ops, name)
+    ]
     assert missing == []
 
 
@@ -573,3 +580,142 @@ def test_saved_model_loads_in_a_fresh_process(built: dict[str, Any]) -> None:
         capture_output=True,
     )
     np.testing.assert_array_equal(np.load(folder / "out.npy"), built["predictions"][0])
+
+
+# --------------------------------------------------------------------------- the function list
+
+
+def test_docs_list_every_function_with_its_signature() -> None:
+    """docs/language.md's `expr` function table is the one `function_list` makes from
+    ALLOWED_FUNCTIONS (regenerate it with that function when a function changes)."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "language.md").read_text()
+    match = re.search(r"<!-- list: expr-functions -->\n(.*?)<!-- end list -->", text, re.S)
+    assert match is not None
+    assert match[1] == function_list()
+    for name, rule in ALLOWED_FUNCTIONS.items():
+        assert f"`{name}`" in match[1]
+        assert rule.summary, name
+
+
+def test_documented_signatures_show_required_keywords_and_defaults() -> None:
+    assert ALLOWED_FUNCTIONS["normal_like"].documented("normal_like") == (
+        "normal_like(x, seed=..., mean=0.0, stddev=1.0)"
+    )
+    assert ALLOWED_FUNCTIONS["mean"].documented("mean") == "mean(x, axis=..., keepdims=false)"
+    assert ALLOWED_FUNCTIONS["positions"].documented("positions") == "positions(x, axis=1)"
+
+
+# --------------------------------------------------------------------------- added functions
+
+NEW_SHAPES = {"a": (None, 4, 3), "c": (None, 4, 1), "t": (None, None), "s": (None, None, 8)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("normal_like(a, seed=7)", (None, 4, 3)),
+        ("a + exp(0.5 * c) * normal_like(a, seed=1337, stddev=0.5)", (None, 4, 3)),
+        ("uniform_like(c, seed=0, minval=-1, maxval=1)", (None, 4, 1)),
+        ("positions(t)", (None, None)),
+        ("positions(s, axis=1)", (None, None)),
+        ("positions(a, axis=-1)", (None, 3)),
+        ("positions(a, axis=2) * 2 + 1", (None, 3)),
+        ("expand_dims(a, axis=1)", (None, 1, 4, 3)),
+        ("expand_dims(a, axis=-1)", (None, 4, 3, 1)),
+        ("squeeze(c, axis=-1)", (None, 4)),
+        ("transpose(a, axes=(0, 2, 1))", (None, 3, 4)),
+        ("one_hot(t, num_classes=5)", (None, None, 5)),
+        ("cumsum(a, axis=1)", (None, 4, 3)),
+        ("cumprod(s, axis=-1)", (None, None, 8)),
+        ("argmax(a, axis=-1)", (None, 4)),
+        ("argmin(a, axis=1, keepdims=true)", (None, 1, 3)),
+        ('cast(a, dtype="float16")', (None, 4, 3)),
+        ("round(a, decimals=2)", (None, 4, 3)),
+        ('ones_like(t, dtype="float32") + zeros_like(t)', (None, None)),
+    ],
+)
+def test_infer_new_function_shapes(text: str, expected: tuple[int | None, ...]) -> None:
+    assert check_expression(text, NEW_SHAPES) == []
+    assert infer_expr_shape(text, NEW_SHAPES) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("squeeze(a, axis=-1)", "of size 3; squeeze drops an axis of size 1 only"),
+        ("squeeze(t, axis=1)", "of unknown size"),
+        ("transpose(a, axes=(0, 1))", r"name 2 axes but the shape \(None, 4, 3\) has 3"),
+        ("expand_dims(a, axis=5)", "out of range"),
+        ("positions(t, axis=2)", "out of range"),
+        ("positions(t, axis=-2)", "batch axis"),
+        ("cumsum(a, axis=3)", "out of range"),
+    ],
+)
+def test_new_function_shape_errors(text: str, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        infer_expr_shape(text, NEW_SHAPES)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "words"),
+    [
+        ("normal_like(a)", "seed", ["needs an integer seed", "normal_like(x, seed=7)"]),
+        ("uniform_like(a, minval=-1)", "seed", ["needs an integer seed"]),
+        ("normal_like(a, seed=-1)", "value", ["seed -1", "0..4294967295"]),
+        ("normal_like(a, seed=4294967296)", "value", ["outside"]),
+        ("normal_like(a, seed=1, stddev=-0.5)", "value", ["stddev -0.5", "negative"]),
+        ("uniform_like(a, seed=1, minval=1, maxval=1)", "value", ["minval 1 must be below"]),
+        ('cast(a, dtype="float8")', "value", ["'float8' is not a dtype"]),
+        ("transpose(a, axes=(1, 0, 2))", "value", ["batch axis 0 first"]),
+        ("transpose(a, axes=(0, 0, 1))", "value", ["every axis once"]),
+        ("one_hot(a, num_classes=0)", "value", ["at least 1"]),
+        ("normal_like(a, seed=1.5)", "unsafe", ["must be an integer"]),
+        ("normal_like(a, seed=seed)", "unsafe", ["must be a literal"]),
+        ("cast(a, dtype=float32)", "unsafe", ["quoted dtype name"]),
+        ("cast(a)", "unsafe", ["needs the keyword 'dtype'", "cast(x, dtype=...)"]),
+        ("squeeze(a)", "unsafe", ["needs the keyword 'axis'"]),
+        ("expand_dims(a, axis=0)", "unsafe", ["batch axis"]),
+        ("positions(a, axis=0)", "unsafe", ["batch axis"]),
+        ("normal_like(2.0, seed=1)", "unsafe", ["must be a tensor", "not '2.0'"]),
+        ("positions(1 + 2)", "unsafe", ["must be a tensor"]),
+        ("mean(a, axis='x')", "unsafe", ["literal"]),
+        ("argmax(a, axis=(1, 2))", "unsafe", ["must be an integer"]),
+    ],
+)
+def test_new_function_problems_have_their_kind(text: str, kind: str, words: list[str]) -> None:
+    problems = check_expression(text, NAMES)
+    assert problems, text
+    assert problems[0].kind == kind
+    for word in words:
+        assert word in problems[0].message or word in (problems[0].hint or ""), (
+            word,
+            problems[0],
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("random_normal(a)", "normal_like"),
+        ("normal(a)", "normal_like"),
+        ("uniform(a)", "uniform_like"),
+        ("arange(a)", "positions"),
+        ("unsqueeze(a, axis=1)", "expand_dims"),
+        ("permute(a)", "transpose"),
+        ("astype(a)", "cast"),
+    ],
+)
+def test_foreign_names_suggest_the_function(text: str, suggestion: str) -> None:
+    (problem, *_) = check_expression(text, NAMES)
+    assert problem.hint == f"did you mean '{suggestion}'?"
+
+
+def test_random_seeds_in_text_order() -> None:
+    draws = random_seeds("uniform_like(a, seed=3) * normal_like(b, seed=4) + normal_like(a)")
+    assert [(d.function, d.seed, d.column) for d in draws] == [
+        ("uniform_like", 3, 0),
+        ("normal_like", 4, 26),
+    ]
+    assert random_seeds("a +") == []

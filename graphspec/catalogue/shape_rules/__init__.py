@@ -27,8 +27,11 @@ so an argument error comes first whatever the input.
 ``base`` holds what every rule shares (`LayerShape`, `ShapeError`, the argument reader, the
 registry and `infer_layer`, the message helpers); each other module holds one family of layers
 and registers its rules when the package is imported: ``core``, ``reshaping``,
-``convolution``, ``pooling``, ``recurrent``, ``normalization``, ``attention`` and ``merge``
-(with `infer_merge` for a spec's ``op:`` merges).
+``convolution``, ``pooling``, ``recurrent``, ``normalization``, ``attention``, ``merge``
+(with `infer_merge` for a spec's ``op:`` merges), ``einsum`` (EinsumDense), ``preprocessing``
+(lookups, hashing, encoding, TextVectorization; `vocabulary_size` reads a lookup's vocabulary),
+``image`` (resizing, cropping and augmentation) and ``misc`` (the rest). ``coverage`` says why
+the catalogue layers without a rule have none, and writes ``docs/shape-rules.md``.
 
 Where Keras' symbolic build accepts something that can never run, graphspec is stricter and
 raises `ShapeError`: a concatenation or dot product over the batch axis (``axis=0``), a dot
@@ -41,8 +44,12 @@ from graphspec.catalogue.shape_rules import (  # noqa: F401  (each module regist
     attention,
     convolution,
     core,
+    einsum,
+    image,
+    misc,
     normalization,
     pooling,
+    preprocessing,
     recurrent,
     reshaping,
 )

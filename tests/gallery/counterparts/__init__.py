@@ -10,5 +10,13 @@ it, with the layer names the spec gives its layers so that weights copy by name.
   like each output);
 - ``BUILD_KWARGS``: keyword arguments for ``graphspec.build`` (custom layers or objects);
 - ``CUSTOM_OBJECTS``: what ``keras.saving`` needs (unused by the comparison itself);
-- ``ATOL``: the prediction tolerance (default 1e-5).
+- ``ATOL``: the prediction tolerance (default 1e-5);
+- ``SPEC_LAYERS``: for a layer of the counterpart that holds several of the spec's layers (a
+  layer class of the example, such as a Transformer block), its name → the spec's layer names
+  whose weights, in this order, make up its ``get_weights()`` list; the comparison copies them
+  across in that order (default: each layer with weights is the spec layer of its name).
+
+A counterpart's random numbers come from the same seed as the spec's (``SeedGenerator(1337)``
+in the example, ``normal_like(..., seed=1337)`` in the spec), so a model that draws predicts
+the same on its first call (vae_mlp).
 """
