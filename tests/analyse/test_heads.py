@@ -134,3 +134,21 @@ def test_the_catalogue_knows_each_name_s_class() -> None:
     assert catalogue.metric_args["MeanIoU"]["num_classes"].required
     assert set(catalogue.loss_classes.values()) <= set(catalogue.loss_args)
     assert "MeanMetricWrapper" not in catalogue.metric_args  # it takes a function
+
+
+@pytest.mark.parametrize(
+    ("entry", "version", "warned"),
+    [
+        ("loss: {name: SparseCategoricalCrossentropy, from_logits: true}", "1", True),
+        ("loss: mse, metrics: [{name: SparseTopKCategoricalAccuracy, k: 2}]", "1", True),
+        ("loss: {name: SparseCategoricalCrossentropy, from_logits: true}", "1.1", False),
+        ("loss: mse, metrics: [mae]", "1", False),
+    ],
+)
+def test_arguments_are_language_1_1(entry: str, version: str, warned: bool) -> None:
+    text = HEAD.format(entry=entry).replace("graphspec: 1\n", f"graphspec: {version}\n")
+    report = check_text(text, "heads.yaml")
+    assert report.ok
+    found = [d.message for d in report.diagnostics if d.code == "GS109"]
+    assert len(found) == warned
+    assert all("with arguments is new in language 1.1" in message for message in found)
