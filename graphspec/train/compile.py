@@ -124,8 +124,8 @@ def import_custom_objects(
                 found[item.name] = load_custom_object(entry, keras)
             except CustomObjectError as error:
                 hint = (
-                    f"make '{entry.module}' importable (installed, or on PYTHONPATH), or "
-                    f"correct the path in {source}"
+                    f"make '{entry.module}' importable (installed, or on PYTHONPATH) and "
+                    f"check the path {entry.path} in {source}"
                 )
                 message = f"import problem: {error}"
                 problems.append(

@@ -21,7 +21,7 @@ CUSTOM = [
     "tests.train.custom_objects.mean_difference",
 ]
 SPEC = """\
-graphspec: 1
+graphspec: 1.1
 name: custom_training
 inputs: {x: {shape: [3]}}
 nodes:
