@@ -37,6 +37,15 @@ _LAYER_DOC = (
     "The Keras layer class (keras.layers), e.g. Dense, Conv2D, LSTM; or an allowed custom layer."
 )
 _WITH_DOC = "Values for the block's params, replacing `${param}` in its nodes."
+CallValue = Ref | Annotated[list[Ref], Field(min_length=1)] | bool | int | float
+"""A call argument's value: a string is a reference (a tensor of the graph), a list of strings
+is a list of references; booleans and numbers are plain values."""
+_CALL_DOC = (
+    "Keyword arguments of the layer's call: a string is a reference to a tensor "
+    "(`attention_mask: mask`, `initial_state: [enc.state_h, enc.state_c]`), true/false and "
+    "numbers are plain values (`use_causal_mask: true`)."
+)
+_CALL_EXAMPLES = [{"use_causal_mask": True}, {"initial_state": ["enc.state_h", "enc.state_c"]}]
 
 if TYPE_CHECKING:
     from graphspec.spec.model import Spec
@@ -47,6 +56,22 @@ LayerDeclaration = tuple[SpecPath, str, Mapping[str, Any]]
 
 def _listed(refs: list[str]) -> list[tuple[str, SpecPath]]:
     return [(ref, ("from", position)) for position, ref in enumerate(refs)]
+
+
+def call_refs(call: Mapping[str, Any]) -> list[tuple[str, SpecPath]]:
+    """The references among call arguments, each with its path below the node."""
+    found: list[tuple[str, SpecPath]] = []
+    for key, value in call.items():
+        if isinstance(value, str):
+            found.append((value, ("call", key)))
+        elif isinstance(value, list):
+            found.extend((ref, ("call", key, i)) for i, ref in enumerate(value))
+    return found
+
+
+def input_refs(node: Node) -> list[str]:
+    """The references a node takes as its inputs (`from:`), without those of `call:`."""
+    return [ref for ref, path in node.refs() if path[0] == "from"]
 
 
 def _argument_strings(
@@ -65,11 +90,16 @@ class LayerNode(ArgsModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
+    call: Annotated[
+        dict[Name, CallValue],
+        Field(default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES),
+    ]
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
-        """The references the node reads, each with its path below the node."""
-        return _listed(self.from_)
+        """The references the node reads (`from:`, then `call:`), each with its path below
+        the node."""
+        return [*_listed(self.from_), *call_refs(self.call)]
 
     def label(self, spec: Spec) -> str:
         """What the node is, in a few words (summary and diff tables)."""
@@ -92,7 +122,12 @@ class LayerNode(ArgsModel):
         if not params:
             return self
         return self.model_validate(
-            {"layer": self.layer, "from": self.from_, **substitute(self.args, params)}
+            {
+                "layer": self.layer,
+                "from": self.from_,
+                "call": self.call,
+                **substitute(self.args, params),
+            }
         )
 
 
@@ -125,10 +160,14 @@ class UseNode(_NoArguments, SpecModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
+    call: Annotated[
+        dict[Name, CallValue],
+        Field(default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES),
+    ]
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
-        return _listed(self.from_)
+        return [*_listed(self.from_), *call_refs(self.call)]
 
     def label(self, spec: Spec) -> str:
         entry = spec.shared.get(self.use)
