@@ -37,7 +37,8 @@ HEADER: Final = SummaryRow("node", "layer", "output shape", "params", "")
 
 
 def summary_rows(plan: Plan) -> list[SummaryRow]:
-    """Inputs, then nodes in declaration order, then heads."""
+    """Inputs, then nodes in declaration order (a node with several outputs: its first on its
+    row, then a row per other output, `enc.state_h`), then heads."""
     spec = plan.spec
     rows = []
     for name in spec.inputs:
@@ -51,6 +52,9 @@ def summary_rows(plan: Plan) -> list[SummaryRow]:
             continue
         params = "?" if info.params is None else f"{info.params:,}"
         rows.append(SummaryRow(name, info.layer, format_shape(info.shape, batch=True), params, ""))
+        if len(info.outputs) > 1:  # the first output is the node's own row
+            for out, shape in list(info.outputs.items())[1:]:
+                rows.append(SummaryRow(f"{name}.{out}", "", format_shape(shape, batch=True), "", ""))
     for head, entry in spec.outputs.items():
         shape = format_shape(plan.head_shapes.get(head), batch=True)
         rows.append(SummaryRow(head, f"head <- {entry.from_}", shape, "0", entry.loss or ""))

@@ -116,6 +116,7 @@ def test_passes_share_one_signature_and_stop_where_marked() -> None:
         "check_heads",
         "check_block_nesting",
         "check_names",
+        "check_call_arguments",
         "resolve_scopes",
         "resolve_instances",
         "infer_shapes",
