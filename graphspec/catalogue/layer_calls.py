@@ -46,7 +46,10 @@ _GROUPS: Final[tuple[tuple[tuple[str, ...], Mapping[str, CallKind]], ...]] = (
         },
     ),
     (_DOT_ATTENTION, {"mask": _T, "return_attention_scores": _F, "use_causal_mask": _F}),
-    (("BatchNormalization", "TimeDistributed", "GlobalAveragePooling1D", "Softmax"), {"mask": _T}),
+    (
+        ("BatchNormalization", "TimeDistributed", "Pipeline", "GlobalAveragePooling1D", "Softmax"),
+        {"mask": _T},
+    ),
     (("CategoryEncoding",), {"count_weights": _T}),
     (("ReversibleEmbedding",), {"reverse": _F}),
 )

@@ -10,14 +10,24 @@ emit rule (`graphspec.emit.model`) and its fixtures.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, Discriminator, Field, StringConstraints, Tag, field_validator
+from pydantic import (
+    BaseModel,
+    Discriminator,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    Tag,
+    field_validator,
+)
 
 from graphspec.diagnostics import SpecPath
 from graphspec.spec.base import (
     NODE_FORMS,
+    REFERENCE,
     ArgsModel,
     MergeOp,
     Name,
@@ -37,7 +47,34 @@ _LAYER_DOC = (
     "The Keras layer class (keras.layers), e.g. Dense, Conv2D, LSTM; or an allowed custom layer."
 )
 _WITH_DOC = "Values for the block's params, replacing `${param}` in its nodes."
-CallValue = Ref | Annotated[list[Ref], Field(min_length=1)] | bool | int | float
+_REFERENCE = re.compile(REFERENCE)
+
+
+def _call_value(value: Any) -> Any:
+    """One call argument's value, refused with one message (not one per union member)."""
+    if isinstance(value, bool | int | float):
+        return value
+    refs = value if isinstance(value, list) and value else [value]
+    for ref in refs:
+        if not isinstance(ref, str):
+            raise ValueError(
+                "a call argument is a reference, a list of references, true, false or a number"
+            )
+        if not _REFERENCE.match(ref):
+            raise ValueError(
+                "a string in `call:` is a reference to an input or node (`mask`, "
+                "`enc.state_h`, `enc.1`)"
+            )
+    return value
+
+
+CallValue = Annotated[
+    Any,
+    PlainValidator(
+        _call_value,
+        json_schema_input_type=Ref | Annotated[list[Ref], Field(min_length=1)] | bool | int | float,
+    ),
+]
 """A call argument's value: a string is a reference (a tensor of the graph), a list of strings
 is a list of references; booleans and numbers are plain values."""
 _CALL_DOC = (
