@@ -96,9 +96,7 @@ def _check_one(
             codes.CALL_ARGUMENT_KIND,
             f"'{key}' of {what} takes true or false, but received {json.dumps(value)}",
             path,
-            "a string in `call:` is a reference; write true or false unquoted"
-            if is_ref
-            else None,
+            "a string in `call:` is a reference; write true or false unquoted" if is_ref else None,
         )
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from graphspec.analyse.arguments import check_arguments
 from graphspec.analyse.backends import check_backend
-from graphspec.analyse.calls import check_call_arguments
 from graphspec.analyse.blocks import check_block_nesting, resolve_instances
+from graphspec.analyse.calls import check_call_arguments
 from graphspec.analyse.heads import check_heads
 from graphspec.analyse.names import check_names
 from graphspec.analyse.plan import Plan

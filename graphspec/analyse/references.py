@@ -12,9 +12,9 @@ from graphspec.analyse.blocks import blocks_used, check_calls
 from graphspec.analyse.names import head_layers
 from graphspec.analyse.plan import ScopePlan
 from graphspec.analyse.state import Analysis, Scopes
+from graphspec.catalogue.layer_calls import SINGLE, LayerOutputs, layer_outputs
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
-from graphspec.catalogue.layer_calls import SINGLE, LayerOutputs, layer_outputs
 from graphspec.spec.forms import LayerNode, Node, SequenceNode, SharedLayer, UseNode
 from graphspec.spec.model import Spec
 
@@ -221,10 +221,10 @@ class _Resolver:
             return False
         names, switched = found.names, found.switched
         position = int(output) if output.isdigit() else None
-        if position is not None and position < len(names) or output in names:
+        if (position is not None and position < len(names)) or output in names:
             return True
         if found.switch is not None and (
-            output in switched or position is not None and position < len(switched)
+            output in switched or (position is not None and position < len(switched))
         ):
             self.report.error(
                 codes.OUTPUT_SWITCHED_OFF,
@@ -246,7 +246,7 @@ class _Resolver:
         return False
 
     def out_of_range(self, ref: str, count: int, listed: str, path: SpecPath) -> None:
-        base, _, position = ref.partition(".")
+        base = ref.partition(".")[0]
         has = f"{count} outputs ({listed}), at 0 to {count - 1}" if count > 1 else "one output"
         self.report.error(
             codes.OUTPUT_OUT_OF_RANGE,

@@ -375,7 +375,7 @@ class _Inferer(Reporter):
         inputs: Sequence[tuple[str, Shape | None]],
         shapes: Mapping[str, Shape | None],
     ) -> None:
-        """Report (INITIAL_STATE) when a state given in `initial_state` is not the shape of the RNN's state."""
+        """Report (INITIAL_STATE) a state in `initial_state` not shaped as the RNN's state."""
         given = call.get("initial_state")
         refs = [given] if isinstance(given, str) else given
         if not isinstance(refs, list) or any(s is None for _, s in inputs):

@@ -475,7 +475,7 @@ CALL_ARGUMENT_KIND: Final = _declare(
     Group.ARGUMENTS,
     Severity.ERROR,
     "a `call:` argument of the wrong kind: a tensor argument given true, false or a number, or a flag given a string (a reference)",
-    example="`call: {attention_mask: true}`; `call: {use_causal_mask: \"yes\"}`",
+    example='`call: {attention_mask: true}`; `call: {use_causal_mask: "yes"}`',
     fix="give tensor arguments a reference (`attention_mask: mask`) and flags true or false",
 )
 INITIAL_STATE: Final = _declare(

@@ -127,10 +127,9 @@ class LayerNode(ArgsModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
-    call: Annotated[
-        dict[Name, CallValue],
-        Field(default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES),
-    ]
+    call: dict[Name, CallValue] = Field(
+        default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES
+    )
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
@@ -197,10 +196,9 @@ class UseNode(_NoArguments, SpecModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
-    call: Annotated[
-        dict[Name, CallValue],
-        Field(default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES),
-    ]
+    call: dict[Name, CallValue] = Field(
+        default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES
+    )
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:

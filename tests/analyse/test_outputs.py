@@ -212,7 +212,11 @@ def test_a_cycle_through_a_call_argument() -> None:
             "GS319",
             "takes a tensor, but received 1",
         ),
-        ("{layer: Dropout, from: target, rate: 0.5, call: {training: target}}", "GS319", "true or false"),
+        (
+            "{layer: Dropout, from: target, rate: 0.5, call: {training: target}}",
+            "GS319",
+            "true or false",
+        ),
         (
             "{layer: GRU, from: target, units: 4, call: {initial_state: [source, source]}}",
             "GS320",
@@ -253,14 +257,16 @@ def test_initial_state_of_the_wrong_size() -> None:
         """\
         nodes:
           enc: {layer: LSTM, from: source, units: 4, return_state: true}
-          dec: {layer: LSTM, from: target, units: 8, call: {initial_state: [enc.state_h, enc.state_c]}}
+          dec: {layer: LSTM, from: target, units: 8,
+                call: {initial_state: [enc.state_h, enc.state_c]}}
         outputs:
           out: dec
         """
     )
     assert [c for c, _ in found] == ["GS320", "GS320"]
-    assert "initial state 'enc.state_h' is (None, 4), but the layer's state is (None, 8)" in (
-        found[0][1]
+    assert (
+        "initial state 'enc.state_h' is (None, 4), but the layer's state is (None, 8)"
+        in (found[0][1])
     )
 
 

@@ -14,7 +14,7 @@ LATENT_DIM = 256
 def keras_model(keras: Any) -> Any:
     encoder_inputs = keras.Input(shape=(None, NUM_ENCODER_TOKENS), name="encoder_inputs")
     encoder = keras.layers.LSTM(LATENT_DIM, return_state=True, name="encoder")
-    encoder_outputs, state_h, state_c = encoder(encoder_inputs)
+    encoder_outputs, state_h, state_c = encoder(encoder_inputs)  # noqa: RUF059 (as published)
     encoder_states = [state_h, state_c]
 
     decoder_inputs = keras.Input(shape=(None, NUM_DECODER_TOKENS), name="decoder_inputs")
