@@ -164,7 +164,7 @@ def _layer_arguments(catalogue: Catalogue) -> dict[str, Any]:
     rules = []
     for (_canonical, *arguments), names in sorted(groups.items()):
         first = names[0]
-        properties: dict[str, Any] = {"layer": True, "from": True, "name": True}
+        properties: dict[str, Any] = {"layer": True, "from": True, "name": True, "call": True}
         own = catalogue.layers[first].args
         for argument in arguments:
             if first in WRAPPERS and argument == "layer":
