@@ -533,6 +533,8 @@ class _SpecBuilder:
         heads: dict[str, str] = {}
         output_heads: list[tuple[str, str]] = []  # (the output's Keras name, its head)
         for (key, ref), output in zip(self._outputs(scope, graph), graph.outputs, strict=True):
+            if "." in ref:  # another output of a layer (`enc.2`): the head `enc` would rename it
+                key = ref.replace(".", "_")
             head, count = key, 1
             while head in heads:
                 count += 1

@@ -66,7 +66,7 @@ def _multi_head_attention(a: Args, inputs: Sequence[Shape]) -> LayerShape:
     output = query[:-1] + projection_out
     if not _scores_returned(a):
         return LayerShape((output,), params)
-    if len(query) != 2 or a.raw("attention_axes") is not None:
+    if len(query) != 2 or a.raw("attention_axes") not in (None, 1, -2, [1], [-2]):
         raise Unknown("attention_axes")  # scores over several axes: left to Keras
     return LayerShape((output, (heads, query[0], key[0])), params)
 
