@@ -226,11 +226,14 @@ class _Resolver:
         if found.switch is not None and (
             output in switched or (position is not None and position < len(switched))
         ):
+            owner = f"'{base}'"
+            if isinstance(node, UseNode) and not found.switch.in_call:
+                owner = f"the shared entry '{node.use}'"  # the layer's arguments are there
             self.report.error(
                 codes.OUTPUT_SWITCHED_OFF,
                 f"'{ref}' is an output '{base}' gives only with {found.switch.written}",
                 path,
-                f"set {found.switch.written} on '{base}'",
+                f"set {found.switch.written} on {owner}",
             )
             return False
         listed = ", ".join(switched or names)

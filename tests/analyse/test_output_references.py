@@ -280,3 +280,42 @@ def test_a_string_that_is_no_reference_is_a_schema_error() -> None:
         """
     )
     assert [str(d.code)[:3] for d in report.diagnostics if d.is_error] == ["GS1"]
+
+
+def test_a_shared_layer_is_switched_on_at_its_entry() -> None:
+    found = [
+        d
+        for d in check(
+            """\
+            shared:
+              recur: {layer: GRU, units: 4}
+            nodes:
+              first: {use: recur, from: source}
+              second: {layer: Dense, from: first.state, units: 2}
+            outputs:
+              out: second
+            """
+        ).diagnostics
+        if d.is_error
+    ]
+    assert [str(d.code) for d in found] == ["GS214"]
+    assert found[0].hint == "set return_state: true on the shared entry 'recur'"
+
+
+def test_a_switch_given_by_a_block_parameter() -> None:
+    plan = plan_of(
+        """\
+        blocks:
+          encoder:
+            params: {states: true}
+            inputs: {x: {}}
+            nodes:
+              lstm: {layer: LSTM, from: x, units: 4, return_state: "${states}"}
+            outputs: {c: lstm.state_c}
+        nodes:
+          e: {block: encoder, from: source}
+        outputs:
+          out: e
+        """
+    )
+    assert plan.head_shapes == {"out": (4,)}
