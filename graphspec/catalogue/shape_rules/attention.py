@@ -1,4 +1,10 @@
-"""MultiHeadAttention, Attention and AdditiveAttention."""
+"""MultiHeadAttention, Attention and AdditiveAttention.
+
+With ``call: {return_attention_scores: true}`` (`Args.call`) each gives a second output, the
+scores. MultiHeadAttention's are (batch, heads, query steps, key steps), what its call
+returns on data; Keras 3.15's symbolic build says (batch, heads, query steps, query steps),
+which differs when the query and the key differ in length.
+"""
 
 from __future__ import annotations
 
