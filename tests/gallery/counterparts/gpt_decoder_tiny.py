@@ -1,7 +1,8 @@
 """A miniature GPT as Keras' "text generation with a miniature GPT" builds it, with the token
 and position embedding and the transformer block written out as functional calls (so that
 their layers have the spec's names: the feed-forward Sequential's two Dense layers are the
-spec's sequence items ffn_1 and ffn_2) and the positions given as an input."""
+spec's sequence items ffn_1 and ffn_2), the positions given as an input, and a softmax on the
+last Dense (the spec's loss by name takes probabilities; the example's takes logits)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def keras_model(keras: Any) -> Any:
     x = layers.LayerNormalization(epsilon=1e-6, name="layernorm2")(
         layers.Add(name="residual2")([out1, ffn_output])
     )
-    outputs = layers.Dense(VOCAB_SIZE, name="logits")(x)
+    outputs = layers.Dense(VOCAB_SIZE, activation="softmax", name="next_token")(x)
     return keras.Model(inputs=[inputs, positions], outputs=outputs)
 
 
@@ -50,4 +51,4 @@ def sample_inputs(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def sample_targets(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return {"logits": rng.integers(0, VOCAB_SIZE, (n, MAXLEN)).astype("int32")}
+    return {"next_token": rng.integers(0, VOCAB_SIZE, (n, MAXLEN)).astype("int32")}
