@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from graphspec.analyse.arguments import check_arguments
 from graphspec.analyse.backends import check_backend
 from graphspec.analyse.blocks import check_block_nesting, resolve_instances
+from graphspec.analyse.calls import check_call_arguments
 from graphspec.analyse.dtypes import infer_dtypes
 from graphspec.analyse.heads import check_heads
 from graphspec.analyse.names import check_names
@@ -44,6 +45,7 @@ PASSES: tuple[Step, ...] = (
     Step(check_heads),
     Step(check_block_nesting, stops=True),
     Step(check_names, stops=True),
+    Step(check_call_arguments, stops=True),
     Step(resolve_scopes, stops=True),
     Step(read_vocabularies),
     Step(resolve_instances, needs_clean=True),

@@ -82,6 +82,8 @@ class NodeStatic:
     trainable: int | None = 0
     non_trainable: int | None = 0
     outputs: Mapping[str, Shape | None] = field(default_factory=dict)
+    """Each output by name, for a node with several (a block's outputs; `output`, `state_h`,
+    `state_c` of an LSTM with return_state); empty for a node with one. `shape` is the first."""
     dtype: str | None = None
     """The element type of the (first) output (`graphspec.analyse.dtypes`); None when not
     known statically."""

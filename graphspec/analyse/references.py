@@ -3,7 +3,7 @@ head (or block output) depends on is pruned and reported."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -12,9 +12,10 @@ from graphspec.analyse.blocks import blocks_used, check_calls
 from graphspec.analyse.names import head_layers
 from graphspec.analyse.plan import ScopePlan
 from graphspec.analyse.state import Analysis, Scopes
+from graphspec.catalogue.layer_calls import SINGLE, LayerOutputs, layer_outputs
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
-from graphspec.spec.forms import Node, UseNode
+from graphspec.spec.forms import LayerNode, Node, SequenceNode, SharedLayer, UseNode
 from graphspec.spec.model import Spec
 
 
@@ -23,7 +24,7 @@ def resolve_scopes(analysis: Analysis) -> list[Diagnostic]:
     order, prune what no sink reads; records the `Scopes` when all is sound."""
     spec = analysis.spec
     strict = analysis.options.strict or spec.unreachable == "error"
-    resolver = _Resolver(spec, strict)
+    resolver = _Resolver(spec, strict, analysis.options.custom_layers.layers)
     report = resolver.report
     check_calls(spec, report)
     block_plans: dict[str, ScopePlan] = {}
@@ -94,9 +95,10 @@ def cycle_text(cycle: list[str]) -> str:
 class _Resolver:
     """Resolves the references of one spec's scopes, reporting what does not resolve."""
 
-    def __init__(self, spec: Spec, strict: bool) -> None:
+    def __init__(self, spec: Spec, strict: bool, custom: Collection[str] = ()) -> None:
         self.spec = spec
         self.strict = strict
+        self.custom = custom
         self.report = Reporter(spec.source)
 
     def scope(
@@ -177,12 +179,13 @@ class _Resolver:
             )
             return None
         outputs = self.spec.block_outputs(node) or None  # None: not a (known) block instance
-        if output:
-            if outputs is None:
-                self.report.error(
-                    code, f"'{base}' has a single output; refer to it as '{base}'", path
-                )
+        if outputs is None:
+            return base if self.layer_output(ref, node, path) else None
+        if output.isdigit():
+            if int(output) >= len(outputs):
+                self.out_of_range(ref, len(outputs), ", ".join(outputs), path)
                 return None
+        elif output:
             if output not in outputs:
                 self.report.error(
                     code,
@@ -191,13 +194,69 @@ class _Resolver:
                     self.report.hint(output, outputs),
                 )
                 return None
-        elif outputs is not None and len(outputs) > 1:
+        elif len(outputs) > 1:
             choices = ", ".join(f"'{base}.{o}'" for o in outputs)
             self.report.error(
                 code, f"'{base}' has several outputs; refer to one of {choices}", path
             )
             return None
         return base
+
+    def layer_output(self, ref: str, node: Node, path: SpecPath) -> bool:
+        """Whether the output a reference names is one the node's layer gives (a bare name is
+        its first output); reports why not."""
+        base, _, output = ref.partition(".")
+        if not output:
+            return True
+        found = node_outputs(self.spec, node, self.custom)
+        if found is None:  # a custom layer: its outputs are known once it is built
+            if output.isdigit():
+                return True
+            self.report.error(
+                codes.UNKNOWN_OUTPUT,
+                f"'{base}' is a layer whose outputs graphspec does not know by name; "
+                f"refer to them by position ('{base}.0', '{base}.1', ...)",
+                path,
+            )
+            return False
+        names, switched = found.names, found.switched
+        position = int(output) if output.isdigit() else None
+        if (position is not None and position < len(names)) or output in names:
+            return True
+        if found.switch is not None and (
+            output in switched or (position is not None and position < len(switched))
+        ):
+            owner = f"'{base}'"
+            if isinstance(node, UseNode) and not found.switch.in_call:
+                owner = f"the shared entry '{node.use}'"  # the layer's arguments are there
+            self.report.error(
+                codes.OUTPUT_SWITCHED_OFF,
+                f"'{ref}' is an output '{base}' gives only with {found.switch.written}",
+                path,
+                f"set {found.switch.written} on {owner}",
+            )
+            return False
+        listed = ", ".join(switched or names)
+        if position is not None:
+            self.out_of_range(ref, len(names), listed, path)
+            return False
+        self.report.error(
+            codes.UNKNOWN_OUTPUT,
+            f"'{base}' has no output '{output}'; its outputs are {listed}",
+            path,
+            self.report.hint(output, switched or names),
+        )
+        return False
+
+    def out_of_range(self, ref: str, count: int, listed: str, path: SpecPath) -> None:
+        base = ref.partition(".")[0]
+        has = f"{count} outputs ({listed}), at 0 to {count - 1}" if count > 1 else "one output"
+        self.report.error(
+            codes.OUTPUT_OUT_OF_RANGE,
+            f"'{ref}' is past the last output of '{base}': it has {has}",
+            path,
+            f"refer to it as '{base}'" if count == 1 else None,
+        )
 
     def unreachable(self, path: SpecPath, message: str) -> None:
         self.report.error(
@@ -212,3 +271,24 @@ class _Resolver:
 
 def _uses(nodes: Iterable[Node]) -> set[str]:
     return {node.use for node in nodes if isinstance(node, UseNode)}
+
+
+def node_outputs(spec: Spec, node: Node, custom: Collection[str]) -> LayerOutputs | None:
+    """The outputs of the layer call a node makes (a `sequence`: its last layer's), by name;
+    None for a custom layer, whose outputs are known once it is built. Block instances have
+    the outputs their block names (`Spec.block_outputs`)."""
+    if isinstance(node, LayerNode):
+        layer, args, call = node.layer, node.args, node.call
+    elif isinstance(node, UseNode):
+        entry = spec.shared.get(node.use)
+        if not isinstance(entry, SharedLayer):
+            return SINGLE
+        layer, args, call = entry.layer, entry.args, node.call
+    elif isinstance(node, SequenceNode):
+        last = node.sequence[-1]
+        layer, args, call = last.layer, last.args, {}
+    else:
+        return SINGLE
+    if layer in custom:
+        return None
+    return layer_outputs(layer, args, call)

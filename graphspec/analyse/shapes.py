@@ -13,7 +13,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from graphspec.analyse.calls import state_count
 from graphspec.analyse.plan import BlockInstance, NodeStatic
+from graphspec.analyse.references import node_outputs
 from graphspec.analyse.state import Analysis, Instances, Scopes, Shapes
 from graphspec.catalogue.custom import CustomLayer
 from graphspec.catalogue.shape_rules import (
@@ -38,6 +40,7 @@ from graphspec.spec.forms import (
     SequenceNode,
     SharedLayer,
     UseNode,
+    input_refs,
 )
 from graphspec.spec.model import Spec
 
@@ -110,6 +113,7 @@ class _Inferer(Reporter):
         layer: str,
         args: Mapping[str, Any],
         inputs: Sequence[tuple[str, Shape | None]],
+        call: Mapping[str, Any] | None = None,
     ) -> _Result:
         shapes = [shape for _, shape in inputs]
         if any(shape is None for shape in shapes):
@@ -122,7 +126,9 @@ class _Inferer(Reporter):
                 arguments = inline_vocabulary(
                     layer, keras_arguments(layer, args), self.vocabularies
                 )
-                result = infer_layer(layer, arguments, [s for s in shapes if s is not None])
+                result = infer_layer(
+                    layer, arguments, [s for s in shapes if s is not None], _plain(call)
+                )
         except ShapeError as error:
             # The rule says which argument's value it refuses whatever the input (GS310, at
             # that value); without one, the input's shape is what does not fit (GS602).
@@ -192,9 +198,11 @@ class _Inferer(Reporter):
         """One node as built in a scope (its parameters already substituted)."""
         path = (*base, "nodes", name)
         where = f"'{name}'" + (f" in {where_in}" if where_in else "")
-        inputs = [(ref, shapes.get(ref)) for ref, _ in node.refs()]
+        inputs = [(ref, shapes.get(ref)) for ref in input_refs(node)]
         if isinstance(node, LayerNode):
-            return self.layer(path, where, node.layer, node.args, inputs)
+            result = self.layer(path, where, node.layer, node.args, inputs, node.call)
+            self.initial_state(path, where, node.layer, node.args, node.call, inputs, shapes)
+            return result
         if isinstance(node, SequenceNode):
             current = inputs
             trainable: int | None = 0
@@ -209,12 +217,15 @@ class _Inferer(Reporter):
                 trainable = _add(trainable, result.trainable)
                 non_trainable = _add(non_trainable, result.non_trainable)
                 current = [(names[index], result.outputs[0])]
-            return _Result(result.outputs[:1], trainable, non_trainable)
+            return _Result(result.outputs, trainable, non_trainable)
         if isinstance(node, OpNode):
             return self.merge(path, where, node, inputs)
         if isinstance(node, ExprNode):
             return self.expression(path, where, node, shapes)
         if isinstance(node, UseNode):
+            entry = self.spec.shared[node.use]
+            if isinstance(entry, SharedLayer):
+                self.initial_state(path, where, entry.layer, entry.args, node.call, inputs, shapes)
             return self.use(path, where, node, inputs)
         assert isinstance(node, BlockNode)
         repetitions = self.repetitions(scope, name)
@@ -284,7 +295,7 @@ class _Inferer(Reporter):
         first = self.shared.get(node.use)
         shapes = tuple(shape for _, shape in inputs)
         if isinstance(entry, SharedLayer):
-            result = self.layer(path, where, entry.layer, entry.args, inputs)
+            result = self.layer(path, where, entry.layer, entry.args, inputs, node.call)
         else:
             instance = self.instances.instances[self.instances.shared_instances[node.use]]
             result = self.block(path, instance, shapes, f"shared '{node.use}'")
@@ -351,13 +362,54 @@ class _Inferer(Reporter):
         self.block_cache[key] = result
         return result
 
+    def output_names(self, node: Node) -> tuple[str, ...]:
+        """The names of a node's outputs: its block's, or its layer's (none when unknown)."""
+        block = self.spec.block_outputs(node)
+        if block:
+            return tuple(block)
+        found = node_outputs(self.spec, node, self.custom.layers)
+        return () if found is None else found.names
+
     def record(
         self, name: str, node: Node, result: _Result, shapes: dict[str, Shape | None]
     ) -> None:
-        outputs = self.spec.block_outputs(node)
+        """A node's outputs under every reference to them: `node` (the first), `node.0`,
+        `node.state_h`."""
         shapes[name] = result.outputs[0] if result.outputs else None
-        for out, shape in zip(outputs, result.outputs, strict=False):
+        for position, shape in enumerate(result.outputs):
+            shapes[f"{name}.{position}"] = shape
+        for out, shape in zip(self.output_names(node), result.outputs, strict=False):
             shapes[f"{name}.{out}"] = shape
+
+    def initial_state(
+        self,
+        path: SpecPath,
+        where: str,
+        layer: str,
+        args: Mapping[str, Any],
+        call: Mapping[str, Any],
+        inputs: Sequence[tuple[str, Shape | None]],
+        shapes: Mapping[str, Shape | None],
+    ) -> None:
+        """Report (INITIAL_STATE) a state in `initial_state` not shaped as the RNN's state."""
+        given = call.get("initial_state")
+        refs = [given] if isinstance(given, str) else given
+        if not isinstance(refs, list) or any(s is None for _, s in inputs):
+            return
+        expected = _state_shapes(layer, args, [s for _, s in inputs if s is not None])
+        if expected is None or len(expected) != len(refs):
+            return  # the count is checked with the call arguments
+        for position, (ref, want) in enumerate(zip(refs, expected, strict=True)):
+            got = shapes.get(ref)
+            if got is not None and got != want:
+                self.report(
+                    codes.INITIAL_STATE,
+                    f"{where} ({layer}): initial state '{ref}' is {_fmt(got)}, but the layer's "
+                    f"state is {_fmt(want)}",
+                    (*path, "call", "initial_state", *((position,) if len(refs) > 1 else ())),
+                    "the states must match the layer's units",
+                    at_value=True,
+                )
 
     # ---- the whole spec ----------------------------------------------------------------------
 
@@ -372,16 +424,42 @@ class _Inferer(Reporter):
             node = self.instances.top_nodes[name]
             result = self.node((), name, node, shapes, None, "")
             self.record(name, node, result, shapes)
-            outputs = spec.block_outputs(node)
+            outputs = self.output_names(node)
+            named = spec.block_outputs(node) or len(result.outputs) > 1
             static[name] = NodeStatic(
                 node.label(spec),
                 shapes[name],
                 result.trainable,
                 result.non_trainable,
-                {out: shapes.get(f"{name}.{out}") for out in outputs},
+                {out: shapes.get(f"{name}.{out}") for out in outputs} if named else {},
             )
         heads = {head: shapes.get(entry.from_) for head, entry in spec.outputs.items()}
         return Shapes(static, heads)
+
+
+def _plain(call: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The call arguments that are plain values (flags, numbers), not references."""
+    return {k: v for k, v in (call or {}).items() if not isinstance(v, str | list)}
+
+
+def _state_shapes(
+    layer: str, args: Mapping[str, Any], inputs: Sequence[Shape]
+) -> tuple[Shape, ...] | None:
+    """The shapes of the states an RNN's `initial_state` lists; None when not known."""
+    count = state_count(layer, args)
+    if count is None:
+        return None
+    given = keras_arguments(layer, args)
+    inner = given.get("layer")
+    if isinstance(inner, Mapping):
+        given["layer"] = {**inner, "return_state": True}
+    else:
+        given["return_state"] = True
+    try:
+        result = infer_layer(layer, given, inputs)
+    except (ShapeError, TypeError, ValueError, KeyError, IndexError):
+        return None
+    return None if result is None else tuple(result.outputs[-count:])
 
 
 def infer_shapes(analysis: Analysis) -> list[Diagnostic]:

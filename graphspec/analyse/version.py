@@ -18,7 +18,7 @@ from graphspec.analyse.state import Analysis
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.spec.arithmetic import holds_arithmetic
-from graphspec.spec.forms import BlockNode, ExprNode, LayerNode, SequenceNode
+from graphspec.spec.forms import BlockNode, ExprNode, LayerNode, SequenceNode, UseNode
 from graphspec.spec.model import Spec
 
 EXPR_FUNCTIONS_1_1 = frozenset(
@@ -64,7 +64,18 @@ def _layer_features(path: SpecPath, args: Mapping[str, Any]) -> Iterator[Feature
         yield Feature("a vocabulary file", (*path, "vocabulary"))
 
 
+def _output_references(path: SpecPath, node: Any, scope: Mapping[str, Any]) -> Iterator[Feature]:
+    """`enc.state_h`, `enc.1`: another output of a node that is not a block instance (a
+    block's named outputs are version 1)."""
+    for ref, at in node.refs():
+        target, dot, _ = ref.partition(".")
+        if dot and not isinstance(scope.get(target), BlockNode):
+            yield Feature(f"the output reference '{ref}'", (*path, *at))
+
+
 def _node_features(path: SpecPath, node: Any) -> Iterator[Feature]:
+    if isinstance(node, LayerNode | UseNode) and node.call:
+        yield Feature("'call:'", (*path, "call"))
     if isinstance(node, LayerNode):
         yield from _layer_features(path, node.args)
     elif isinstance(node, SequenceNode):
@@ -96,8 +107,15 @@ def features_1_1(spec: Spec) -> list[Feature]:
         for param, value in block.params.items():
             if holds_arithmetic(value):
                 found.append(Feature("a derived parameter", (*base, "params", param)))
-    for scope, node_name, node in spec.walk():
-        found.extend(_node_features((*scope, "nodes", node_name), node))
+    for base, nodes in spec.scopes():
+        for node_name, node in nodes.items():
+            path: SpecPath = (*base, "nodes", node_name)
+            found.extend(_node_features(path, node))
+            found.extend(_output_references(path, node, nodes))
+    for head, settings in spec.outputs.items():
+        target, dot, _ = settings.from_.partition(".")
+        if dot and not isinstance(spec.nodes.get(target), BlockNode):
+            found.append(Feature(f"the output reference '{settings.from_}'", ("outputs", head)))
     found.extend(_head_features(spec))
     return found
 

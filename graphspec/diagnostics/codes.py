@@ -413,6 +413,31 @@ BLOCKS_TOO_DEEP: Final = _declare(
     example="500 blocks each wrapping the next",
     fix="flatten the nesting",
 )
+UNKNOWN_OUTPUT: Final = _declare(
+    "GS212",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a reference names an output its layer does not have (its outputs listed, did-you-mean hint)",
+    example="`from: enc.state` on an LSTM, whose outputs are output, state_h, state_c",
+    fix="use one of the outputs listed, or its position (`enc.1`)",
+)
+OUTPUT_OUT_OF_RANGE: Final = _declare(
+    "GS213",
+    Group.GRAPH,
+    Severity.ERROR,
+    "an output position past the last output of the layer or block",
+    example="`from: enc.3` on an LSTM with `return_state: true` (outputs 0 to 2)",
+    fix="count from 0; the message gives the outputs",
+)
+OUTPUT_SWITCHED_OFF: Final = _declare(
+    "GS214",
+    Group.GRAPH,
+    Severity.ERROR,
+    "a reference to an output the layer gives only when an argument is on",
+    example="`enc.state_h` on an LSTM without `return_state: true`; `att.scores` without "
+    "`call: {return_attention_scores: true}`",
+    fix="set the argument the message names",
+)
 INLINE_NAME_TAKEN: Final = _declare(
     "GS216",
     Group.GRAPH,
@@ -556,6 +581,30 @@ EXPRESSION_KEYWORD_RANGE: Final = _declare(
     "an expression function's keyword value that no input would accept",
     example='`normal_like(a, seed=-1)`; `cast(a, dtype="float33")`; `transpose(a, axes=(1, 0))`; `uniform_like(a, seed=1, minval=2)`',
     fix="a seed in 0..2**32-1, a listed dtype, axes that keep the batch first, minval below maxval, num_classes of at least 1",
+)
+UNKNOWN_CALL_ARGUMENT: Final = _declare(
+    "GS318",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a `call:` argument the layer's call does not take (did-you-mean hint), or `call:` on a use of a shared block",
+    example="`call: {use_casual_mask: true}` on MultiHeadAttention; `call: {initial_state: h}` on Dense",
+    fix="use an argument of the layer's call (docs/language.md lists them)",
+)
+CALL_ARGUMENT_KIND: Final = _declare(
+    "GS319",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a `call:` argument of the wrong kind: a tensor argument given true, false or a number, or a flag given a string (a reference)",
+    example='`call: {attention_mask: true}`; `call: {use_causal_mask: "yes"}`',
+    fix="give tensor arguments a reference (`attention_mask: mask`) and flags true or false",
+)
+INITIAL_STATE: Final = _declare(
+    "GS320",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "`initial_state` lists the wrong number of states for the recurrent layer, or a state of the wrong shape",
+    example="`call: {initial_state: enc.state_h}` on an LSTM, which takes [h, c]",
+    fix="list one state per state of the layer (LSTM: h and c; GRU, SimpleRNN: one), each of shape (batch, units)",
 )
 BAD_ARITHMETIC: Final = _declare(
     "GS321",

@@ -20,6 +20,7 @@ from graphspec.analyse.names import (
     keep,
 )
 from graphspec.analyse.plan import BlockInstance, Plan
+from graphspec.analyse.references import node_outputs
 from graphspec.catalogue.custom import CustomLayerError
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Locator
@@ -36,6 +37,7 @@ from graphspec.spec.forms import (
     SequenceNode,
     SharedLayer,
     UseNode,
+    input_refs,
 )
 from graphspec.spec.model import Block
 
@@ -125,10 +127,19 @@ class _Builder:
                     arguments[arg] = self.make_layer(inner["layer"], f"{name}_{suffix}", inner_args)
         return cls(name=name, **arguments)
 
-    def call(self, layer: Any, inputs: list[Any], positional: bool = False) -> Any:
+    def call(
+        self,
+        layer: Any,
+        inputs: list[Any],
+        positional: bool = False,
+        keywords: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Call a layer on its inputs (one tensor, a list, or several positional tensors),
+        with the node's `call:` arguments as keywords."""
+        keywords = keywords or {}
         if len(inputs) == 1:
-            return layer(inputs[0])
-        return layer(*inputs) if positional else layer(inputs)
+            return layer(inputs[0], **keywords)
+        return layer(*inputs, **keywords) if positional else layer(inputs, **keywords)
 
     def shared_entry(self, name: str, callers: list[Any]) -> Any:
         """The one layer (or block model) of a shared entry, made at its first use."""
@@ -225,9 +236,10 @@ class _Builder:
     ) -> None:
         """Create (or reuse) the node's layers and record its output tensor(s)."""
         path = (*base, "nodes", name)
-        inputs = [tensors[ref] for ref, _ in node.refs()]
+        inputs = [tensors[ref] for ref in input_refs(node)]
+        keywords = _call_keywords(node, tensors)
         try:
-            output = self._node_output(name, node, inputs, scope, final_name)
+            output = self._node_output(name, node, inputs, keywords, scope, final_name)
         except _NodeFailed:
             raise
         except Exception as error:  # Keras raises many types; each becomes a diagnostic
@@ -239,17 +251,18 @@ class _Builder:
         name: str,
         node: Node,
         inputs: list[Any],
+        keywords: Mapping[str, Any],
         scope: BlockInstance | None,
         final_name: str,
     ) -> Any:
         keras = self.keras
         if isinstance(node, LayerNode):
             layer = self.make_layer(node.layer, final_name, node.args)
-            return self.call(layer, inputs, node.layer in _POSITIONAL_INPUTS)
+            return self.call(layer, inputs, node.layer in _POSITIONAL_INPUTS, keywords)
         if isinstance(node, UseNode):
             entry = self.spec.shared[node.use]
             positional = isinstance(entry, SharedLayer) and entry.layer in _POSITIONAL_INPUTS
-            return self.call(self.shared_entry(node.use, inputs), inputs, positional)
+            return self.call(self.shared_entry(node.use, inputs), inputs, positional, keywords)
         if isinstance(node, BlockNode):
             return self.block_instances(name, node, inputs, scope, final_name)
         if isinstance(node, OpNode):
@@ -281,18 +294,24 @@ class _Builder:
         for item, layer_name in zip(node.sequence, names, strict=True):
             layer = self.make_layer(item.layer, layer_name, item.args)
             output = self.call(layer, current)
-            current = [output]
+            current = [output[0] if isinstance(output, list | tuple) else output]
         return output
 
     def _record(self, name: str, node: Node, output: Any, tensors: dict[str, Any]) -> None:
-        outputs = self.spec.block_outputs(node)
-        if len(outputs) > 1:
-            for out, tensor in zip(outputs, output, strict=True):
-                tensors[f"{name}.{out}"] = tensor
-        else:
-            tensors[name] = output
-            for out in outputs:
-                tensors[f"{name}.{out}"] = output
+        """A node's outputs under every reference analyse accepted: `node` (its first output;
+        all a custom layer returns), `node.0`, `node.state_h`, a block's `inst.y`."""
+        names = self.spec.block_outputs(node)
+        known: tuple[str, ...] | list[str] | None = names
+        if not names:
+            found = node_outputs(self.spec, node, self.custom.layers)
+            known = None if found is None else found.names
+        several = isinstance(output, list | tuple)
+        values = list(output) if several else [output]
+        tensors[name] = values[0] if several and known is not None else output
+        for position, tensor in enumerate(values):
+            tensors[f"{name}.{position}"] = tensor
+        for out, tensor in zip(known or (), values, strict=False):
+            tensors[f"{name}.{out}"] = tensor
 
     # ---- the model ---------------------------------------------------------------------------
 
@@ -330,6 +349,20 @@ class _Builder:
         except Exception as error:
             raise self.fail(("name",), error) from error
         return model
+
+
+def _call_keywords(node: Node, tensors: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's `call:` as Keras keyword arguments: references become their tensors."""
+    call: Mapping[str, Any] = getattr(node, "call", {})
+    keywords: dict[str, Any] = {}
+    for key, value in call.items():
+        if isinstance(value, str):
+            keywords[key] = tensors[value]
+        elif isinstance(value, list):
+            keywords[key] = [tensors[ref] for ref in value]
+        else:
+            keywords[key] = value
+    return keywords
 
 
 def emit_model(plan: Plan, options: Options = DEFAULT_OPTIONS) -> tuple[Any, list[Diagnostic]]:

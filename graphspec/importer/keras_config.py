@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,9 @@ class LayerCall:
     """Its positional arguments in order: a tensor or a number (``x * 0.5``)."""
     shapes: list[Any]
     """The shape the config records for each tensor argument (``None`` when unknown)."""
+    keywords: Mapping[str, Any] = field(default_factory=dict)
+    """Its keyword arguments (a spec's `call:`): a tensor, a list of tensors, or a flag or
+    number (``initial_state=[h, c]``, ``use_causal_mask=True``)."""
 
 
 @dataclass(frozen=True)
@@ -275,15 +278,24 @@ def _read_call(
     name = layer["name"]
     if not isinstance(node, Mapping):
         raise problem(file, codes.UNREADABLE_MODEL, f"layer '{name}' has a malformed call", path)
+    keywords: dict[str, Any] = {}
     for key, value in (node.get("kwargs") or {}).items():
-        if key not in _IGNORED_CALL_KWARGS and value is not None:
+        if key in _IGNORED_CALL_KWARGS or value is None:
+            continue
+        if _is_tensor(value):
+            keywords[key] = _history(file, value)
+        elif isinstance(value, list) and value and all(_is_tensor(v) for v in value):
+            keywords[key] = [_history(file, v) for v in value]
+        elif isinstance(value, bool | int | float):
+            keywords[key] = value
+        else:
             raise problem(
                 file,
                 codes.INEXPRESSIBLE_MODEL,
                 f"layer '{name}' is called with the argument {key}={short(value)}, which a "
                 "spec cannot express",
                 (*path, "layers", name),
-                "call the layer on its inputs only",
+                "a spec's `call:` gives tensors, lists of tensors, flags and numbers",
             )
     arguments: list[TensorRef | int | float] = []
     inputs: list[TensorRef] = []
@@ -306,7 +318,7 @@ def _read_call(
             )
     if not inputs:
         raise problem(file, codes.INEXPRESSIBLE_MODEL, f"layer '{name}' is called without a tensor")
-    return LayerCall(layer, index, inputs, arguments, shapes)
+    return LayerCall(layer, index, inputs, arguments, shapes, keywords)
 
 
 def _list_of_refs(value: Any) -> list[Any]:

@@ -556,7 +556,7 @@ def _number(value: float | int) -> str:
 
 def _chainable(node: Node) -> TypeGuard[LayerNode]:
     """A layer reading one tensor: it can be an item of a `sequence`."""
-    return isinstance(node, LayerNode) and len(node.from_) == 1
+    return isinstance(node, LayerNode) and len(node.from_) == 1 and not node.call
 
 
 def _fold_chains(nodes: Sequence[tuple[str, Node]], outputs: set[str | None]) -> dict[str, Node]:
@@ -568,7 +568,8 @@ def _fold_chains(nodes: Sequence[tuple[str, Node]], outputs: set[str | None]) ->
     the nodes the model's outputs read.
     """
     by_name = dict(nodes)
-    consumers = Counter(ref for _, node in nodes for ref, _ in node.refs())
+    # by node: a layer whose other outputs are read (`enc.1`) is read by more than its chain
+    consumers = Counter(ref.partition(".")[0] for _, node in nodes for ref, _ in node.refs())
     chains: dict[str, list[tuple[str, LayerNode]]] = {}
     absorbed: set[str] = set()
     for name, node in nodes:
@@ -640,6 +641,8 @@ class _SpecBuilder:
         heads: dict[str, str] = {}
         output_heads: list[tuple[str, str]] = []  # (the output's Keras name, its head)
         for (key, ref), output in zip(self._outputs(scope, graph), graph.outputs, strict=True):
+            if "." in ref:  # another output of a layer (`enc.2`): the head `enc` would rename it
+                key = ref.replace(".", "_")
             head, count = key, 1
             while head in heads:
                 count += 1
@@ -742,6 +745,8 @@ class _SpecBuilder:
                 reads = form.inputs if isinstance(form, _Expression) else None
                 refs = [self._ref(scope, r) for r in reads] if reads else self._refs(scope, call)
                 node = _node(form, refs)
+            if call.keywords:
+                node = self._with_call(scope, call, node)
             scope.refs[(original, call.index, 0)] = name
             calls.append((name, node))
         return _fold_chains(calls, {scope.refs.get(ref) for ref in graph.outputs})
@@ -753,9 +758,33 @@ class _SpecBuilder:
     def _refs(self, scope: _Scope, call: LayerCall) -> list[str]:
         return [self._ref(scope, ref) for ref in call.inputs]
 
+    def _with_call(self, scope: _Scope, call: LayerCall, node: Node) -> Node:
+        """The node with the call's keyword arguments as its `call:` (tensors as references)."""
+        if not isinstance(node, LayerNode | UseNode):
+            raise problem(
+                self.file,
+                codes.INEXPRESSIBLE_MODEL,
+                f"layer '{call.layer['name']}' is called with the arguments "
+                f"{', '.join(call.keywords)}, which a spec gives only to a layer",
+                (*scope.path, "layers", call.layer["name"]),
+            )
+        given: dict[str, Any] = {}
+        for key, value in call.keywords.items():
+            if isinstance(value, tuple):
+                given[key] = self._ref(scope, value)
+            elif isinstance(value, list):
+                given[key] = [self._ref(scope, ref) for ref in value]
+            else:
+                given[key] = value
+        return node.model_copy(update={"call": given})
+
     def _ref(self, scope: _Scope, ref: TensorRef) -> str:
-        """The spec name of a tensor; graphspec names a layer call's first output only."""
+        """The spec name of a tensor: a layer call's first output by its node's name, another
+        output by its position (`enc.1`)."""
         found = scope.refs.get(ref)
+        first = scope.refs.get((ref[0], ref[1], 0))
+        if found is None and first is not None and "." not in first:
+            return f"{first}.{ref[2]}"
         if found is None:
             layer, node, tensor = ref
             what = f"output {tensor} of " if tensor else ""
@@ -764,8 +793,7 @@ class _SpecBuilder:
                 codes.INEXPRESSIBLE_MODEL,
                 f"the model reads {what}call {node} of '{layer}', which graphspec cannot refer to",
                 (*scope.path, "layers", layer),
-                "graphspec refers to a layer's first output; layers with several outputs "
-                "(return_state=True) are not importable yet",
+                "graphspec refers to the outputs of a layer call it imports",
             )
         return found
 

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
-REFERENCE = r"^[A-Za-z_][A-Za-z0-9_]{0,127}(\.[A-Za-z_][A-Za-z0-9_]{0,127})?$"
+REFERENCE = r"^[A-Za-z_][A-Za-z0-9_]{0,127}(\.([A-Za-z_][A-Za-z0-9_]{0,127}|[0-9]{1,4}))?$"
+"""`node`, an output by name (`enc.state_h`, a block's `inst.y`) or by position (`enc.1`)."""
 
 Name = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
 Ref = Annotated[str, StringConstraints(pattern=REFERENCE)]

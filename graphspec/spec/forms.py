@@ -10,6 +10,7 @@ emit rule (`graphspec.emit.model`) and its fixtures.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
@@ -17,6 +18,7 @@ from pydantic import (
     BaseModel,
     Discriminator,
     Field,
+    PlainValidator,
     StringConstraints,
     Tag,
     field_validator,
@@ -26,6 +28,7 @@ from pydantic import (
 from graphspec.diagnostics import SpecPath
 from graphspec.spec.base import (
     NODE_FORMS,
+    REFERENCE,
     ArgsModel,
     MergeOp,
     Name,
@@ -45,6 +48,42 @@ _LAYER_DOC = (
     "The Keras layer class (keras.layers), e.g. Dense, Conv2D, LSTM; or an allowed custom layer."
 )
 _WITH_DOC = "Values for the block's params, replacing `${param}` in its nodes."
+_REFERENCE = re.compile(REFERENCE)
+
+
+def _call_value(value: Any) -> Any:
+    """One call argument's value, refused with one message (not one per union member)."""
+    if isinstance(value, bool | int | float):
+        return value
+    refs = value if isinstance(value, list) and value else [value]
+    for ref in refs:
+        if not isinstance(ref, str):
+            raise ValueError(
+                "a call argument is a reference, a list of references, true, false or a number"
+            )
+        if not _REFERENCE.match(ref):
+            raise ValueError(
+                "a string in `call:` is a reference to an input or node (`mask`, "
+                "`enc.state_h`, `enc.1`)"
+            )
+    return value
+
+
+CallValue = Annotated[
+    Any,
+    PlainValidator(
+        _call_value,
+        json_schema_input_type=Ref | Annotated[list[Ref], Field(min_length=1)] | bool | int | float,
+    ),
+]
+"""A call argument's value: a string is a reference (a tensor of the graph), a list of strings
+is a list of references; booleans and numbers are plain values."""
+_CALL_DOC = (
+    "Keyword arguments of the layer's call: a string is a reference to a tensor "
+    "(`attention_mask: mask`, `initial_state: [enc.state_h, enc.state_c]`), true/false and "
+    "numbers are plain values (`use_causal_mask: true`)."
+)
+_CALL_EXAMPLES = [{"use_causal_mask": True}, {"initial_state": ["enc.state_h", "enc.state_c"]}]
 
 if TYPE_CHECKING:
     from graphspec.spec.model import Spec
@@ -55,6 +94,22 @@ LayerDeclaration = tuple[SpecPath, str, Mapping[str, Any]]
 
 def _listed(refs: list[str]) -> list[tuple[str, SpecPath]]:
     return [(ref, ("from", position)) for position, ref in enumerate(refs)]
+
+
+def call_refs(call: Mapping[str, Any]) -> list[tuple[str, SpecPath]]:
+    """The references among call arguments, each with its path below the node."""
+    found: list[tuple[str, SpecPath]] = []
+    for key, value in call.items():
+        if isinstance(value, str):
+            found.append((value, ("call", key)))
+        elif isinstance(value, list):
+            found.extend((ref, ("call", key, i)) for i, ref in enumerate(value))
+    return found
+
+
+def input_refs(node: Node) -> list[str]:
+    """The references a node takes as its inputs (`from:`), without those of `call:`."""
+    return [ref for ref, path in node.refs() if path[0] == "from"]
 
 
 def _argument_strings(
@@ -73,11 +128,15 @@ class LayerNode(ArgsModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
+    call: dict[Name, CallValue] = Field(
+        default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES
+    )
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
-        """The references the node reads, each with its path below the node."""
-        return _listed(self.from_)
+        """The references the node reads (`from:`, then `call:`), each with its path below
+        the node."""
+        return [*_listed(self.from_), *call_refs(self.call)]
 
     def label(self, spec: Spec) -> str:
         """What the node is, in a few words (summary and diff tables)."""
@@ -100,7 +159,12 @@ class LayerNode(ArgsModel):
         if not needs_substitution(self.args, params):
             return self
         return self.model_validate(
-            {"layer": self.layer, "from": self.from_, **substitute(self.args, params)}
+            {
+                "layer": self.layer,
+                "from": self.from_,
+                "call": self.call,
+                **substitute(self.args, params),
+            }
         )
 
 
@@ -133,10 +197,13 @@ class UseNode(_NoArguments, SpecModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
+    call: dict[Name, CallValue] = Field(
+        default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES
+    )
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
-        return _listed(self.from_)
+        return [*_listed(self.from_), *call_refs(self.call)]
 
     def label(self, spec: Spec) -> str:
         entry = spec.shared.get(self.use)

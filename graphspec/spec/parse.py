@@ -86,7 +86,7 @@ def _describe(value: Any) -> str:
 _NAME_KIND = "name or reference"
 _NAME_RULE = (
     "names are identifiers: a letter or _, then letters, digits or _ (at most 128); "
-    "a reference may add '.output' for a block's output"
+    "a reference may add '.name' or '.N' for one output of a node (`enc.state_h`, `enc.1`)"
 )
 
 

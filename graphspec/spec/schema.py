@@ -229,7 +229,7 @@ def _layer_arguments(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
 def _arguments_rule(catalogue: Catalogue, names: list[str], arguments: list[str]) -> dict[str, Any]:
     """`if: {layer: one of names} then: {the keys they take, no other}`."""
     first = names[0]
-    properties: dict[str, Any] = {"layer": True, "from": True, "name": True}
+    properties: dict[str, Any] = {"layer": True, "from": True, "name": True, "call": True}
     own = catalogue.layers[first].args
     for argument in arguments:
         if first in WRAPPERS and argument == "layer":

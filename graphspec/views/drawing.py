@@ -178,7 +178,8 @@ def _collect(plan: Plan) -> _Drawing:
         node_id = ids("n", name)
         vertices.append(_Vertex(node_id, kind, (f"{name}: {text}", *shape_line(name)), pruned))
         seen: set[tuple[str, str]] = set()
-        for ref, (_, key) in node.refs():  # an expr's `from` keys name the bindings
+        for ref, path in node.refs():  # an expr's `from` keys name the bindings, as do
+            key = path[1]  # the call arguments (`call: {initial_state: [...]}`)
             binding = key if isinstance(key, str) else ""
             found = resolve(ref)
             if found is None:

@@ -42,7 +42,8 @@ def _typed(shape: str, dtype: str | None) -> str:
 
 
 def summary_rows(plan: Plan) -> list[SummaryRow]:
-    """Inputs, then nodes in declaration order, then heads."""
+    """Inputs, then nodes in declaration order (a node with several outputs: its first on its
+    row, then a row per other output, `enc.state_h`), then heads."""
     spec = plan.spec
     rows = []
     for name in spec.inputs:
@@ -62,6 +63,11 @@ def summary_rows(plan: Plan) -> list[SummaryRow]:
         params = "?" if info.params is None else f"{info.params:,}"
         shape = _typed(format_shape(info.shape, batch=True), info.dtype)
         rows.append(SummaryRow(name, info.layer, shape, params, ""))
+        if len(info.outputs) > 1:  # the first output is the node's own row
+            for out, out_shape in list(info.outputs.items())[1:]:
+                rows.append(
+                    SummaryRow(f"{name}.{out}", "", format_shape(out_shape, batch=True), "", "")
+                )
     for head, entry in spec.outputs.items():
         shape = format_shape(plan.head_shapes.get(head), batch=True)
         rows.append(SummaryRow(head, f"head <- {entry.from_}", shape, "0", str(entry.loss or "")))

@@ -117,6 +117,7 @@ def test_passes_share_one_signature_and_stop_where_marked() -> None:
         "check_heads",
         "check_block_nesting",
         "check_names",
+        "check_call_arguments",
         "resolve_scopes",
         "read_vocabularies",
         "resolve_instances",

@@ -1,4 +1,10 @@
-"""MultiHeadAttention, Attention and AdditiveAttention."""
+"""MultiHeadAttention, Attention and AdditiveAttention.
+
+With ``call: {return_attention_scores: true}`` (`Args.call`) each gives a second output, the
+scores. MultiHeadAttention's are (batch, heads, query steps, key steps), what its call
+returns on data; Keras 3.15's symbolic build says (batch, heads, query steps, query steps),
+which differs when the query and the key differ in length.
+"""
 
 from __future__ import annotations
 
@@ -63,13 +69,29 @@ def _multi_head_attention(a: Args, inputs: Sequence[Shape]) -> LayerShape:
         kernels += q * heads * value_dim
         biases += heads * value_dim
     params = kernels + (biases if use_bias else 0)
-    return LayerShape((query[:-1] + projection_out,), params)
+    output = query[:-1] + projection_out
+    if not _scores_returned(a):
+        return LayerShape((output,), params)
+    if len(query) != 2 or a.raw("attention_axes") not in (None, 1, -2, [1], [-2]):
+        raise Unknown("attention_axes")  # scores over several axes: left to Keras
+    return LayerShape((output, (heads, query[0], key[0])), params)
+
+
+def _scores_returned(a: Args) -> bool:
+    """Whether the call returns the attention scores after the output (a call argument)."""
+    return a.call.get("return_attention_scores") is True
 
 
 register(
     "MultiHeadAttention",
     _multi_head_attention,
-    {"value_dim": None, "use_bias": True, "output_shape": None, "use_gate": False},
+    {
+        "value_dim": None,
+        "use_bias": True,
+        "output_shape": None,
+        "use_gate": False,
+        "attention_axes": None,
+    },
     arity=(2, 3),
 )
 
@@ -91,7 +113,12 @@ def _attention(additive: bool) -> Rule:
             params = known_size(a.layer, query, -1, "last query dimension") if use_scale else 0
         else:
             params = int(use_scale) + int(score_mode == "concat")
-        return LayerShape(((*query[:-1], value[-1]),), params)
+        output = (*query[:-1], value[-1])
+        if not _scores_returned(a):
+            return LayerShape((output,), params)
+        if len(value) < 2:
+            raise Unknown("return_attention_scores")
+        return LayerShape((output, (*query[:-1], value[-2])), params)
 
     return rule
 

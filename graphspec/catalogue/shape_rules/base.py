@@ -90,10 +90,19 @@ _FROM_ARGS: Final = object()
 class Args:
     """A layer's arguments as a spec gives them, with Keras' defaults behind them."""
 
-    def __init__(self, layer: str, given: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        layer: str,
+        given: Mapping[str, Any],
+        defaults: Mapping[str, Any],
+        call: Mapping[str, Any] | None = None,
+    ) -> None:
         self.layer = layer
         self.given = given
         self.defaults = defaults
+        self.call: Mapping[str, Any] = call or {}
+        """The plain values of the call's keyword arguments (`call: {return_attention_scores:
+        true}`); references are left out."""
 
     def raw(self, name: str) -> Any:
         """The value written, else the default; a missing required argument is `Unknown`."""
@@ -228,8 +237,14 @@ def known_layers() -> frozenset[str]:
     return frozenset(aliases())
 
 
-def infer_layer(layer: str, args: Mapping[str, Any], inputs: Sequence[Shape]) -> LayerShape | None:
-    """Output shape(s) and parameter counts of ``layer`` built with ``args`` on ``inputs``.
+def infer_layer(
+    layer: str,
+    args: Mapping[str, Any],
+    inputs: Sequence[Shape],
+    call: Mapping[str, Any] | None = None,
+) -> LayerShape | None:
+    """Output shape(s) and parameter counts of ``layer`` built with ``args`` and called on
+    ``inputs`` with the keyword arguments ``call`` (plain values only).
 
     Returns None when there is no rule for ``layer``, or when an argument the rule needs is
     missing or of a type it cannot read (the argument checks report those). Raises
@@ -248,7 +263,7 @@ def infer_layer(layer: str, args: Mapping[str, Any], inputs: Sequence[Shape]) ->
             want = f"{low} to {high} inputs" if low != high else f"{low} inputs"
         raise ShapeError(f"{layer} takes {want}, but received {len(inputs)}")
     try:
-        return entry.rule(Args(layer, args, entry.defaults), [tuple(s) for s in inputs])
+        return entry.rule(Args(layer, args, entry.defaults, call), [tuple(s) for s in inputs])
     except Unknown:
         return None
 
