@@ -24,9 +24,7 @@ def conv_stem(layers: Any, x: Any, filters: int, patch_size: int) -> Any:
 def conv_mixer_block(layers: Any, x: Any, filters: int, kernel_size: int, name: str) -> Any:
     # Depthwise convolution.
     x0 = x
-    x = layers.DepthwiseConv2D(kernel_size=kernel_size, padding="same", name=f"{name}_depthwise")(
-        x
-    )
+    x = layers.DepthwiseConv2D(kernel_size=kernel_size, padding="same", name=f"{name}_depthwise")(x)
     x = layers.Add(name=f"{name}_residual")(
         [activation_block(layers, x, f"{name}_depthwise_act"), x0]
     )  # Residual.
