@@ -27,9 +27,10 @@ MLP_HEAD_UNITS = [64, 32]  # Size of the dense layers of the final classifier
 SPEC_LAYERS = {"patch_encoder": ("projection", "position_embedding")}
 
 
-def mlp(layers: Any, x: Any, hidden_units: list[int], dropout_rate: float, name: str) -> Any:
+def mlp(keras: Any, x: Any, hidden_units: list[int], dropout_rate: float, name: str) -> Any:
+    layers = keras.layers
     for n, units in enumerate(hidden_units, start=1):
-        x = layers.Dense(units, activation="gelu", name=f"{name}_{n}_dense")(x)
+        x = layers.Dense(units, activation=keras.activations.gelu, name=f"{name}_{n}_dense")(x)
         x = layers.Dropout(dropout_rate, name=f"{name}_{n}_dropout")(x)
     return x
 
@@ -103,7 +104,7 @@ def keras_model(keras: Any) -> Any:
         # Layer normalization 2.
         x3 = layers.LayerNormalization(epsilon=1e-6, name=f"{block}_x3")(x2)
         # MLP.
-        x3 = mlp(layers, x3, TRANSFORMER_UNITS, 0.1, name=f"{block}_mlp")
+        x3 = mlp(keras, x3, TRANSFORMER_UNITS, 0.1, name=f"{block}_mlp")
         # Skip connection 2.
         encoded_patches = layers.Add(name=f"{block}_skip")([x3, x2])
 
@@ -114,7 +115,7 @@ def keras_model(keras: Any) -> Any:
     representation = layers.Flatten(name="representation_flat")(representation)
     representation = layers.Dropout(0.5, name="representation")(representation)
     # Add MLP.
-    features = mlp(layers, representation, MLP_HEAD_UNITS, 0.5, name="features")
+    features = mlp(keras, representation, MLP_HEAD_UNITS, 0.5, name="features")
     # Classify outputs.
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probs")(features)
     # Create the model.
