@@ -14,7 +14,7 @@ NUM_CLASSES = 3
 
 def keras_model(keras: Any) -> Any:
     layers = keras.layers
-    inputs = keras.Input(shape=IMG_SIZE + (3,), name="image")
+    inputs = keras.Input(shape=(*IMG_SIZE, 3), name="image")
 
     ### [First half of the network: downsampling inputs] ###
 
@@ -39,9 +39,9 @@ def keras_model(keras: Any) -> Any:
         x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"{block}_pool")(x)
 
         # Project residual
-        residual = layers.Conv2D(
-            filters, 1, strides=2, padding="same", name=f"{block}_residual"
-        )(previous_block_activation)
+        residual = layers.Conv2D(filters, 1, strides=2, padding="same", name=f"{block}_residual")(
+            previous_block_activation
+        )
         x = layers.add([x, residual], name=f"{block}_add")  # Add back residual
         previous_block_activation = x  # Set aside next residual
 
@@ -68,9 +68,7 @@ def keras_model(keras: Any) -> Any:
         previous_block_activation = x  # Set aside next residual
 
     # Add a per-pixel classification layer
-    outputs = layers.Conv2D(
-        NUM_CLASSES, 3, activation="softmax", padding="same", name="mask"
-    )(x)
+    outputs = layers.Conv2D(NUM_CLASSES, 3, activation="softmax", padding="same", name="mask")(x)
 
     # Define the model
     return keras.Model(inputs, outputs)
