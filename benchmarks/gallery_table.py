@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +41,13 @@ def counterpart(stem: str) -> ModuleType | None:
     return importlib.import_module(f"tests.gallery.counterparts.{stem}")
 
 
-def custom_layers(module: ModuleType | None) -> tuple[str, ...]:
-    """The custom layers the spec's build allows (a counterpart's BUILD_KWARGS)."""
-    kwargs: Mapping[str, Any] = getattr(module, "BUILD_KWARGS", {})
-    return tuple(kwargs.get("custom_layers", ()))
+def build_kwargs(path: Path, module: ModuleType | None) -> dict[str, Any]:
+    """What `graphspec.build` needs for the spec: its counterpart's BUILD_KWARGS, else the
+    custom objects its expected.toml row lists."""
+    if module is not None and hasattr(module, "BUILD_KWARGS"):
+        return dict(module.BUILD_KWARGS)
+    row = tomllib.loads((GALLERY / "expected.toml").read_text()).get(path.name, {})
+    return {"custom_objects": row["custom_objects"]} if row.get("custom_objects") else {}
 
 
 def sample_inputs(model: Any, module: ModuleType | None) -> dict[str, Any]:
@@ -85,13 +89,15 @@ def _as_list(predictions: Any, model: Any) -> list[Any]:
     return [np.asarray(predictions)]
 
 
-def _prediction_problems(original: Any, text: str, module: ModuleType | None) -> list[str]:
+def _prediction_problems(
+    original: Any, text: str, module: ModuleType | None, kwargs: Mapping[str, Any]
+) -> list[str]:
     """Build ``text``, copy ``original``'s weights in by layer name and compare predictions."""
     import numpy as np
 
     from graphspec.pipeline import build, loads
 
-    rebuilt = build(loads(text, f"{original.name}.yaml"), custom_layers=custom_layers(module))
+    rebuilt = build(loads(text, f"{original.name}.yaml"), **kwargs)
     for layer in original.layers:
         if layer.weights:
             rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
@@ -110,25 +116,37 @@ def _prediction_problems(original: Any, text: str, module: ModuleType | None) ->
     return problems
 
 
-def import_round_trip(model: Any, module: ModuleType | None = None) -> tuple[str, ...]:
-    """What keeps ``model`` (a gallery spec's build) from importing back exactly: each
-    problem one line; empty when the imported spec validates and builds the same model."""
+def import_round_trip(
+    model: Any, module: ModuleType | None = None, kwargs: Mapping[str, Any] | None = None
+) -> tuple[str, ...]:
+    """What keeps ``model`` (a gallery spec's build, with ``kwargs`` for `graphspec.build`)
+    from importing back exactly: each problem one line; empty when the imported spec
+    validates and builds the same model."""
+    from graphspec.catalogue.custom import CustomLayers, CustomObjects
     from graphspec.diagnostics import SpecError
     from graphspec.importer.to_spec import from_keras
     from graphspec.pipeline import check_text
+    from graphspec.settings import Options
     from graphspec.testing.roundtrip import compare
 
+    kwargs = kwargs or {}
+    layers = CustomLayers.from_paths(kwargs.get("custom_layers", ()))
+    objects = CustomObjects.from_paths(kwargs.get("custom_objects", ()))
     try:
-        text = from_keras(model, custom=custom_layers(module))
+        text = from_keras(model, custom=layers)
     except SpecError as error:
         return tuple(f"import: {d.format()}" for d in error.diagnostics)
-    report = check_text(text, f"{model.name}.yaml")
+    options = Options(custom_layers=layers, custom_objects=objects)
+    report = check_text(text, f"{model.name}.yaml", options)
     if not report.ok:
         return tuple(f"validate: {d.format()}" for d in report.diagnostics if d.severity == "error")
-    result = compare(model, text, {}, predict=False)
+    try:
+        result = compare(model, text, {}, layers, predict=False)
+    except SpecError as error:  # compare validates with custom layers only, not custom objects
+        return tuple(f"compare: {d.format()}" for d in error.diagnostics)
     if result.mismatches:
         return result.mismatches
-    return tuple(_prediction_problems(model, text, module))
+    return tuple(_prediction_problems(model, text, module, kwargs))
 
 
 @dataclass(frozen=True)
@@ -144,11 +162,15 @@ def gallery_row(path: Path, keras: Any) -> Row:
     from graphspec.pipeline import build
 
     module = counterpart(path.stem)
-    model = build(path, custom_layers=custom_layers(module))
+    kwargs = build_kwargs(path, module)
+    model = build(path, **kwargs)
     theirs = None if module is None else module.keras_model(keras).count_params()
-    return Row(
-        path.stem, model.count_params(), theirs, is_nested(model), import_round_trip(model, module)
-    )
+    problems = import_round_trip(model, module, kwargs)
+    return Row(path.stem, model.count_params(), theirs, is_nested(model), problems)
+
+
+def _shortened(text: str, width: int = 110) -> str:
+    return text if len(text) <= width else f"{text[: width - 3]}..."
 
 
 def format_rows(rows: list[Row]) -> str:
@@ -159,7 +181,7 @@ def format_rows(rows: list[Row]) -> str:
             f"{row.params:,}",
             "-" if row.counterpart_params is None else f"{row.counterpart_params:,}",
             "nested" if row.nested else "flat",
-            "ok" if not row.problems else f"no: {row.problems[0].splitlines()[0]}",
+            "ok" if not row.problems else f"no: {_shortened(row.problems[0].splitlines()[0])}",
         )
         for row in rows
     ]
