@@ -21,6 +21,10 @@ from graphspec.spec.base import WRAPPERS
 _BASE_DROPPED = {"name", "build_config", "compile_config"}
 """Config keys that are not constructor arguments a spec writes (the name is the node's)."""
 
+_DERIVED_CONFIG_KEYS = frozenset({"vocabulary_size"})
+"""Config keys no constructor takes, whose value Keras derives from the arguments (the lookup
+layers write their vocabulary's size)."""
+
 _RESOLVED_DEFAULTS = {"data_format": "channels_last", "activation": "linear"}
 """What Keras writes into a config for an argument left at None: the same model."""
 
@@ -84,6 +88,8 @@ class ArgumentReader:
             info = known.get(key) if known is not None else None
             if known is not None and info is None and value in (None, False):
                 continue  # a config-only key at its off value (LayerNormalization.rms_scaling)
+            if known is not None and info is None and key in _DERIVED_CONFIG_KEYS:
+                continue  # Keras computes it from the other arguments (the vocabulary's size)
             if info is not None and not info.required and _implied(key, value, info.default):
                 continue
             if info is not None and suffix is not None and self._same_object(suffix, value, info):
