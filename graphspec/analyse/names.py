@@ -6,9 +6,9 @@ An inline instance's layers join the graph that uses it, each named by the insta
 `names:` pattern: `{instance}_{node}` by default (node `block2` of a block with node `sepconv1`
 makes `block2_sepconv1`, keras.applications' own flat names), `{instance}_{n}_{node}` with
 `repeat` (`{n}` counts from 1; `{n+4}` from 5, `{n-1}` from 0, so a run of Keras' own
-`block5_...` to `block12_...` layers is one repeated instance). Keras refuses `/` in layer names, so the flat name is joined
-with `_`. An inline instance inside an inline instance applies both patterns, inner first
-(`outer_inner_conv`).
+`block5_...` to `block12_...` layers is one repeated instance). Keras refuses `/` in layer
+names, so the flat name is joined with `_`. An inline instance inside an inline instance
+applies both patterns, inner first (`outer_inner_conv`).
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ from graphspec.importer.keras_config import (
     read_model_config,
     short,
 )
+from graphspec.importer.repeats import Entry, Fold, find_folds
 from graphspec.importer.training import read_training
 from graphspec.spec.base import MERGE_LAYERS, NODE_FORMS, DType, MergeOp
 from graphspec.spec.expression import ALLOWED_FUNCTIONS, RANDOM_FUNCTIONS, keyword_literal
@@ -599,6 +600,16 @@ def _fold_chains(nodes: Sequence[tuple[str, Node]], outputs: set[str | None]) ->
     return folded
 
 
+def _rerouted(node: Node, moved: Mapping[str, str]) -> Node:
+    """``node`` reading ``moved[ref]`` wherever it read a moved ``ref``."""
+    refs = node.from_
+    if isinstance(refs, dict):
+        changed: Any = {key: moved.get(ref, ref) for key, ref in refs.items()}
+    else:
+        changed = [moved.get(ref, ref) for ref in refs]
+    return node if changed == refs else node.model_copy(update={"from_": changed})
+
+
 # --------------------------------------------------------------------------- the spec
 
 
@@ -720,7 +731,7 @@ class _SpecBuilder:
         else the call's own node; then chains folded into sequences."""
         uses = Counter(call.layer["name"] for call in graph.calls)
         inner = _inner_operations(graph)
-        calls: list[tuple[str, Node]] = []
+        calls: list[Entry] = []
         for call in graph.calls:
             original = call.layer["name"]
             node: Node
@@ -740,8 +751,46 @@ class _SpecBuilder:
                 refs = [self._ref(scope, r) for r in reads] if reads else self._refs(scope, call)
                 node = _node(form, refs)
             scope.refs[(original, call.index, 0)] = name
-            calls.append((name, node))
-        return _fold_chains(calls, {scope.refs.get(ref) for ref in graph.outputs})
+            calls.append(Entry(name, original, str(call.layer.get("class_name")), node))
+        outputs = {scope.refs.get(ref) for ref in graph.outputs}
+        return _fold_chains(self._fold_repeats(calls, outputs), outputs)
+
+    def _fold_repeats(
+        self, entries: Sequence[Entry], outputs: set[str | None]
+    ) -> list[tuple[str, Node]]:
+        """Runs of repeated units as one repeated inline block instance each
+        (`graphspec.importer.repeats`); references to a run's output read the instance."""
+        read = {name for name in outputs if name is not None}
+        folds = find_folds(entries, read, self.names.taken, self.names.fresh)
+        nodes: list[tuple[str, Node]] = []
+        moved: dict[str, str] = {}
+        start = 0
+        for fold in folds:
+            nodes += [(entry.name, entry.node) for entry in entries[start : fold.start]]
+            nodes.append((fold.instance, fold.node))
+            moved[entries[fold.stop - 1].name] = fold.instance
+            self.blocks[fold.block_name] = self._repeated_block(fold)
+            start = fold.stop
+        nodes += [(entry.name, entry.node) for entry in entries[start:]]
+        return [(name, _rerouted(node, moved)) for name, node in nodes] if moved else nodes
+
+    def _repeated_block(self, fold: Fold) -> Block:
+        """The inline block of a folded run; the layers the pattern renames are noted."""
+        self.names.of_layer.update(fold.renamed)
+        if fold.renamed:
+            before, after = list(fold.renamed), list(fold.renamed.values())
+            self.notes.append(
+                f"{before[0]} ... {before[-1]}: Keras named these {len(before)} weightless "
+                f"layers itself; the repeated block '{fold.instance}' names them {after[0]} "
+                f"... {after[-1]}"
+            )
+        return Block(
+            inline=True,
+            params=fold.params,
+            inputs={fold.input_name: BlockInput()},
+            nodes=_fold_chains(fold.nodes, {fold.output}),
+            outputs={"y": fold.output},
+        )
 
     def _outputs(self, scope: _Scope, graph: KerasGraph) -> list[tuple[str, str]]:
         """(the output layer's spec name, the node it reads) per model output."""
