@@ -135,6 +135,8 @@ def _auto_part(entry: Entry) -> str | None:
 def _named_part(entry: Entry, prefix: str, separator: str, number: int) -> str | None:
     """The ``{node}`` part of ``entry``'s name as ``<prefix><number><separator><node>``."""
     head = f"{prefix}{number}{separator}"
+    if not isinstance(entry.node, LayerNode | OpNode):
+        return None  # a unit is layers and merges (no expression, nested model or shared use)
     if entry.name != entry.keras or not entry.name.startswith(head):
         return None
     part = entry.name[len(head) :]
@@ -146,8 +148,6 @@ def _named_part(entry: Entry, prefix: str, separator: str, number: int) -> str |
 
 def _keys(entry: Entry) -> list[tuple[str, str, int]]:
     """Every (prefix, separator, number) ``entry``'s name can be read as."""
-    if entry.name != entry.keras or not isinstance(entry.node, LayerNode | OpNode):
-        return []
     keys = []
     for match in re.finditer(r"[0-9]+", entry.name):
         digits = match.group()
