@@ -179,8 +179,9 @@ class _Graph:
 
     def unit(self, start: int, key: tuple[str, str, int], size: int | None) -> _Unit | None:
         """The unit of number ``key[2]`` starting at ``start``, of ``size`` members when
-        given; None when it reads more than one outside tensor or is read other than at its
-        last member."""
+        given (a trailing layer Keras named itself may then be left to what follows); None
+        when more layers so numbered follow, or it reads more than one outside tensor, or is
+        read other than at its last member."""
         positions: list[int] = []
         parts: list[str] = []
         index = start
@@ -199,6 +200,8 @@ class _Graph:
             index += 1
         if not positions or (size is not None and len(positions) != size):
             return None
+        if index < len(self.entries) and _named_part(self.entries[index], *key) is not None:
+            return None  # the unit goes on: a longer stage of the same names is no repetition
         members = {self.entries[p].name for p in positions}
         sources = {
             ref
