@@ -64,6 +64,8 @@ WEIGHTLESS_LAYERS = frozenset(
 """Layer classes without weights: a layer of these Keras named automatically may be renamed
 by the pattern (a weight file that loads by name has nothing for it)."""
 MIN_REPEAT = 2
+_SOURCE = "\0x"
+"""How a canonical unit refers to the tensor it reads from outside (no node's name)."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,6 @@ class _Graph:
     def __init__(self, entries: Sequence[Entry], outputs: set[str]) -> None:
         self.entries = entries
         self.outputs = outputs
-        self.position = {entry.name: index for index, entry in enumerate(entries)}
         self.readers: dict[str, set[int]] = {}
         for index, entry in enumerate(entries):
             for ref, _ in entry.node.refs():
@@ -225,7 +226,7 @@ class _Graph:
         part_of = {
             self.entries[p].name: part for p, part in zip(unit.positions, unit.parts, strict=True)
         }
-        part_of[unit.source] = "\0x"
+        part_of[unit.source] = _SOURCE
         dumped = []
         for p in unit.positions:
             data = self.entries[p].node.model_dump(by_alias=True, exclude_defaults=True)
@@ -347,31 +348,7 @@ def _fold(graph: _Graph, run: _Run, taken: set[str], fresh: Callable[[str], str]
                     return None
                 renamed[entry.keras] = name
     input_name = next(n for n in ("x", "x_in", "inputs", "unit_input") if n not in first.parts)
-    param_of = {
-        (index, argument): argument
-        if sum(a == argument for _, a in run.varying) == 1
-        else f"{first.parts[index]}_{argument}"
-        for index, argument in sorted(run.varying)
-    }
-    each: dict[str, list[Any]] = {}
-    params: dict[str, Any] = {}
-    nodes: list[tuple[str, Node]] = []
-    shape = graph.canonical(first)
-    for index, (part, data) in enumerate(zip(first.parts, shape, strict=True)):
-        data = dict(data)
-        data["from"] = [input_name if ref == "\0x" else ref for ref in data["from"]]
-        for (member, argument), param in param_of.items():
-            if member != index:
-                continue
-            values = [
-                graph.entries[unit.positions[index]].node.model_dump(by_alias=True)[argument]
-                for unit in run.units
-            ]
-            each[param] = values
-            params[param] = values[0]
-            data[argument] = f"${{{param}}}"
-        node = graph.entries[first.positions[index]].node
-        nodes.append((part, type(node).model_validate(data)))
+    nodes, params, each = _block_nodes(graph, run, input_name)
     taken.update(renamed.values())
     stem = prefix.rstrip("_") or "unit"
     block_name = fresh(f"{stem}_unit")
@@ -397,3 +374,31 @@ def _fold(graph: _Graph, run: _Run, taken: set[str], fresh: Callable[[str], str]
         output=first.parts[-1],
         renamed=renamed,
     )
+
+
+def _block_nodes(
+    graph: _Graph, run: _Run, input_name: str
+) -> tuple[list[tuple[str, Node]], dict[str, Any], dict[str, list[Any]]]:
+    """The first unit's nodes as the block's, each varying argument a `${param}`; the
+    params' defaults (the first unit's values) and their values per repetition."""
+    first = run.units[0]
+    param_of = {
+        (index, argument): argument
+        if sum(a == argument for _, a in run.varying) == 1
+        else f"{first.parts[index]}_{argument}"
+        for index, argument in sorted(run.varying)
+    }
+    each: dict[str, list[Any]] = {}
+    nodes: list[tuple[str, Node]] = []
+    for index, (part, data) in enumerate(zip(first.parts, graph.canonical(first), strict=True)):
+        data["from"] = [input_name if ref == _SOURCE else ref for ref in data["from"]]
+        for (member, argument), param in param_of.items():
+            if member == index:
+                each[param] = [
+                    graph.entries[unit.positions[index]].node.model_dump(by_alias=True)[argument]
+                    for unit in run.units
+                ]
+                data[argument] = f"${{{param}}}"
+        node = graph.entries[first.positions[index]].node
+        nodes.append((part, type(node).model_validate(data)))
+    return nodes, {param: values[0] for param, values in each.items()}, each
