@@ -382,22 +382,28 @@ def _block_nodes(
     """The first unit's nodes as the block's, each varying argument a `${param}`; the
     params' defaults (the first unit's values) and their values per repetition."""
     first = run.units[0]
-    param_of = {
-        (index, argument): argument
-        if sum(a == argument for _, a in run.varying) == 1
-        else f"{first.parts[index]}_{argument}"
+    values = {
+        (index, argument): [
+            graph.entries[unit.positions[index]].node.model_dump(by_alias=True)[argument]
+            for unit in run.units
+        ]
         for index, argument in sorted(run.varying)
     }
+    lists: dict[str, set[tuple[tuple[str, Any], ...]]] = {}
+    for (_, argument), numbers in values.items():
+        lists.setdefault(argument, set()).add(tuple((type(v).__name__, v) for v in numbers))
     each: dict[str, list[Any]] = {}
+    param_of: dict[tuple[int, str], str] = {}
+    for (index, argument), numbers in values.items():
+        # one parameter for an argument that varies alike wherever it varies (VGG's filters)
+        param = argument if len(lists[argument]) == 1 else f"{first.parts[index]}_{argument}"
+        param_of[index, argument] = param
+        each[param] = numbers
     nodes: list[tuple[str, Node]] = []
     for index, (part, data) in enumerate(zip(first.parts, graph.canonical(first), strict=True)):
         data["from"] = [input_name if ref == _SOURCE else ref for ref in data["from"]]
         for (member, argument), param in param_of.items():
             if member == index:
-                each[param] = [
-                    graph.entries[unit.positions[index]].node.model_dump(by_alias=True)[argument]
-                    for unit in run.units
-                ]
                 data[argument] = f"${{{param}}}"
         node = graph.entries[first.positions[index]].node
         nodes.append((part, type(node).model_validate(data)))

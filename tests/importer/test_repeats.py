@@ -172,3 +172,19 @@ def test_names_without_a_counter_are_not_folded(keras: Any) -> None:
 def test_units_whose_activation_differs_are_not_folded(keras: Any) -> None:
     model = _units(keras, ["unit1", "unit2"], [8, 8], ["relu", "tanh"])
     assert _repeated(_round_trip(model)) == []
+
+
+def _two_dense_units(widths: list[tuple[int, int]]) -> list[Entry]:
+    entries, source = [], "x"
+    for k, (first, second) in enumerate(widths, start=1):
+        entries += [_dense(f"s{k}_a", source, first), _dense(f"s{k}_b", f"s{k}_a", second)]
+        source = f"s{k}_b"
+    return entries
+
+
+def test_an_argument_that_varies_alike_everywhere_is_one_parameter() -> None:
+    (fold,) = _folds(_two_dense_units([(8, 8), (16, 16), (32, 32)]))  # VGG's filters
+    assert fold.node.each == {"units": [8, 16, 32]} and fold.params == {"units": 8}
+    assert [node.args["units"] for _, node in fold.nodes] == ["${units}", "${units}"]
+    (fold,) = _folds(_two_dense_units([(8, 4), (16, 4), (32, 8)]))
+    assert fold.node.each == {"a_units": [8, 16, 32], "b_units": [4, 4, 8]}
