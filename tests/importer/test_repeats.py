@@ -188,3 +188,12 @@ def test_an_argument_that_varies_alike_everywhere_is_one_parameter() -> None:
     assert [node.args["units"] for _, node in fold.nodes] == ["${units}", "${units}"]
     (fold,) = _folds(_two_dense_units([(8, 4), (16, 4), (32, 8)]))
     assert fold.node.each == {"a_units": [8, 16, 32], "b_units": [4, 4, 8]}
+
+
+def test_the_written_instance_leaves_out_a_repeat_that_each_implies(keras: Any) -> None:
+    model = _units(keras, ["unit1", "unit2"], [8, 16], ["relu"] * 2)
+    text = from_keras(model)
+    line = next(line for line in text.splitlines() if "names:" in line)
+    assert "each: {units: [8, 16]}" in line and "repeat" not in line
+    instance = next(n for n in graphspec.loads(text).nodes.values() if isinstance(n, BlockNode))
+    assert instance.repeat == 2
