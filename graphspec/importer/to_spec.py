@@ -3,8 +3,9 @@
 The importer reads the model's *config* (the JSON inside a ``.keras`` file, a Keras JSON
 config, or what ``model.to_json()`` gives), so importing a file needs no TensorFlow. It builds
 a `Spec`: chains of single-use layers as ``sequence`` nodes, a layer called more than once as a
-``shared`` entry with ``use`` nodes, nested models as ``blocks``, operations on tensors
-(``x + y``, ``x * 0.5``) as ``op`` or ``expr`` nodes, and heads named after the model's
+``shared`` entry with ``use`` nodes, nested models as ``blocks``, runs of identical units named
+by a counter as one repeated inline block (`graphspec.importer.repeats`), operations on
+tensors (``x + y``, ``x * 0.5``) as ``op`` or ``expr`` nodes, and heads named after the model's
 outputs. Arguments equal to Keras' defaults are left out. `graphspec.spec.write` prints it.
 The output is deterministic.
 
@@ -198,7 +199,8 @@ class Imported:
     """The spec as `graphspec.spec.write.write_spec` prints it, under the header comment."""
     layer_names: Mapping[str, str]
     """Keras layer name → the name of that layer in the built model (they differ only when
-    the Keras name is not an identifier)."""
+    the Keras name is not an identifier, or is Keras' automatic name of a weightless layer
+    that a repeated block's `names:` pattern names, see `graphspec.importer.repeats`)."""
     notes: tuple[str, ...] = ()
     """What the import changed on purpose (an equivalent form), one line each."""
 
