@@ -5,9 +5,10 @@ final layer.
 An inline instance's layers join the graph that uses it, each named by the instance's
 `names:` pattern: `{instance}_{node}` by default (node `block2` of a block with node `sepconv1`
 makes `block2_sepconv1`, keras.applications' own flat names), `{instance}_{n}_{node}` with
-`repeat` (`{n}` counts from 1). Keras refuses `/` in layer names, so the flat name is joined
-with `_`. An inline instance inside an inline instance applies both patterns, inner first
-(`outer_inner_conv`).
+`repeat` (`{n}` counts from 1; `{n+4}` from 5, `{n-1}` from 0, so a run of Keras' own
+`block5_...` to `block12_...` layers is one repeated instance). Keras refuses `/` in layer
+names, so the flat name is joined with `_`. An inline instance inside an inline instance
+applies both patterns, inner first (`outer_inner_conv`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ Rename = Callable[[str], str]
 DEFAULT_NAMES = "{instance}_{node}"
 DEFAULT_REPEAT_NAMES = "{instance}_{n}_{node}"
 _PATTERN_FIELDS = ("instance", "n", "node")
+_NUMBER_FIELD = re.compile(r"n(?:([+-])([0-9]{1,6}))?")
+"""`{n}`, or `{n+4}` / `{n-1}`: the repetition counted from another start."""
 
 
 def keep(name: str) -> str:
@@ -43,6 +46,31 @@ def names_pattern(node: BlockNode) -> str:
     return DEFAULT_REPEAT_NAMES if node.repeat > 1 else DEFAULT_NAMES
 
 
+def _field(name: str) -> str | None:
+    """The pattern field `name` is (`n` for `n+4`), or None when it is none."""
+    return "n" if _NUMBER_FIELD.fullmatch(name) else name if name in _PATTERN_FIELDS else None
+
+
+def _number(field: str, n: int) -> int:
+    """The number `{n}`, `{n+k}` or `{n-k}` writes for repetition `n` (from 1)."""
+    match = _NUMBER_FIELD.fullmatch(field)
+    if match is None or match.group(1) is None:
+        return n
+    offset = int(match.group(2))
+    return n + offset if match.group(1) == "+" else n - offset
+
+
+def format_names(pattern: str, instance: str, n: int, node: str) -> str:
+    """The layer name ``pattern`` gives (a pattern `pattern_problem` accepts)."""
+    values = {"instance": instance, "node": node}
+    parts: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        parts.append(literal)
+        if name is not None:
+            parts.append(str(_number(name, n)) if _field(name) == "n" else values[name])
+    return "".join(parts)
+
+
 def pattern_problem(node: BlockNode) -> str | None:
     """Why an instance's `names:` pattern cannot name its layers, or None."""
     pattern = names_pattern(node)
@@ -55,17 +83,20 @@ def pattern_problem(node: BlockNode) -> str | None:
     except ValueError as error:
         return f"'{pattern}' is not a pattern ({error}); write fields as {{node}}"
     for name, spec, conversion in fields:
-        if name not in _PATTERN_FIELDS or spec or conversion:
+        if _field(name) is None or spec or conversion:
             return (
                 f"'{{{name}}}' is not a field of a names pattern "
-                "(fields: {instance}, {n}, {node})"
+                "(fields: {instance}, {n}, {n+k} or {n-k}, {node})"
             )
-    used = {name for name, _, _ in fields}
+    used = {_field(name) for name, _, _ in fields}
     if "node" not in used:
         return f"'{pattern}' has no {{node}}, so the block's layers would share one name"
     if node.repeat > 1 and "n" not in used:
         return f"'{pattern}' has no {{n}}, so the {node.repeat} repetitions would share names"
-    if not re.match(IDENTIFIER, pattern.format(instance="a", n=1, node="b")):
+    lowest = min((_number(name, 1) for name, _, _ in fields if _field(name) == "n"), default=0)
+    if lowest < 0:
+        return f"'{pattern}' numbers the first repetition {lowest}; a layer name has no '-'"
+    if not re.match(IDENTIFIER, format_names(pattern, "a", 1, "b")):
         return f"'{pattern}' does not give a layer name (letters, digits and _ only)"
     return None
 
@@ -73,7 +104,7 @@ def pattern_problem(node: BlockNode) -> str | None:
 def inline_rename(name: str, node: BlockNode, copy: int, outer: Rename = keep) -> Rename:
     """How repetition `copy` (from 0) of inline instance `name` names a layer of its block."""
     pattern = names_pattern(node)
-    return lambda inner: outer(pattern.format(instance=name, n=copy + 1, node=inner))
+    return lambda inner: outer(format_names(pattern, name, copy + 1, inner))
 
 
 def scope_layers(

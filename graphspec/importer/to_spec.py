@@ -3,8 +3,9 @@
 The importer reads the model's *config* (the JSON inside a ``.keras`` file, a Keras JSON
 config, or what ``model.to_json()`` gives), so importing a file needs no TensorFlow. It builds
 a `Spec`: chains of single-use layers as ``sequence`` nodes, a layer called more than once as a
-``shared`` entry with ``use`` nodes, nested models as ``blocks``, operations on tensors
-(``x + y``, ``x * 0.5``) as ``op`` or ``expr`` nodes, and heads named after the model's
+``shared`` entry with ``use`` nodes, nested models as ``blocks``, runs of identical units named
+by a counter as one repeated inline block (`graphspec.importer.repeats`), operations on
+tensors (``x + y``, ``x * 0.5``) as ``op`` or ``expr`` nodes, and heads named after the model's
 outputs. Arguments equal to Keras' defaults are left out. `graphspec.spec.write` prints it.
 The output is deterministic.
 
@@ -57,6 +58,7 @@ from graphspec.importer.keras_config import (
     read_model_config,
     short,
 )
+from graphspec.importer.repeats import Entry, Fold, find_folds
 from graphspec.importer.training import read_training
 from graphspec.spec.base import MERGE_LAYERS, NODE_FORMS, DType, MergeOp
 from graphspec.spec.expression import ALLOWED_FUNCTIONS, RANDOM_FUNCTIONS, keyword_literal
@@ -198,7 +200,8 @@ class Imported:
     """The spec as `graphspec.spec.write.write_spec` prints it, under the header comment."""
     layer_names: Mapping[str, str]
     """Keras layer name → the name of that layer in the built model (they differ only when
-    the Keras name is not an identifier)."""
+    the Keras name is not an identifier, or is Keras' automatic name of a weightless layer
+    that a repeated block's `names:` pattern names, see `graphspec.importer.repeats`)."""
     notes: tuple[str, ...] = ()
     """What the import changed on purpose (an equivalent form), one line each."""
 
@@ -601,6 +604,16 @@ def _fold_chains(nodes: Sequence[tuple[str, Node]], outputs: set[str | None]) ->
     return folded
 
 
+def _rerouted(node: Node, moved: Mapping[str, str]) -> Node:
+    """``node`` reading ``moved[ref]`` wherever it read a moved ``ref``."""
+    refs = node.from_
+    if isinstance(refs, dict):
+        changed: Any = {key: moved.get(ref, ref) for key, ref in refs.items()}
+    else:
+        changed = [moved.get(ref, ref) for ref in refs]
+    return node if changed == refs else node.model_copy(update={"from_": changed})
+
+
 # --------------------------------------------------------------------------- the spec
 
 
@@ -726,7 +739,7 @@ class _SpecBuilder:
         else the call's own node; then chains folded into sequences."""
         uses = Counter(call.layer["name"] for call in graph.calls)
         inner = _inner_operations(graph)
-        calls: list[tuple[str, Node]] = []
+        calls: list[Entry] = []
         for call in graph.calls:
             original = call.layer["name"]
             node: Node
@@ -748,8 +761,46 @@ class _SpecBuilder:
             if call.keywords:
                 node = self._with_call(scope, call, node)
             scope.refs[(original, call.index, 0)] = name
-            calls.append((name, node))
-        return _fold_chains(calls, {scope.refs.get(ref) for ref in graph.outputs})
+            calls.append(Entry(name, original, str(call.layer.get("class_name")), node))
+        outputs = {scope.refs.get(ref) for ref in graph.outputs}
+        return _fold_chains(self._fold_repeats(calls, outputs), outputs)
+
+    def _fold_repeats(
+        self, entries: Sequence[Entry], outputs: set[str | None]
+    ) -> list[tuple[str, Node]]:
+        """Runs of repeated units as one repeated inline block instance each
+        (`graphspec.importer.repeats`); references to a run's output read the instance."""
+        read = {name for name in outputs if name is not None}
+        folds = find_folds(entries, read, self.names.taken, self.names.fresh)
+        nodes: list[tuple[str, Node]] = []
+        moved: dict[str, str] = {}
+        start = 0
+        for fold in folds:
+            nodes += [(entry.name, entry.node) for entry in entries[start : fold.start]]
+            nodes.append((fold.instance, fold.node))
+            moved[entries[fold.stop - 1].name] = fold.instance
+            self.blocks[fold.block_name] = self._repeated_block(fold)
+            start = fold.stop
+        nodes += [(entry.name, entry.node) for entry in entries[start:]]
+        return [(name, _rerouted(node, moved)) for name, node in nodes] if moved else nodes
+
+    def _repeated_block(self, fold: Fold) -> Block:
+        """The inline block of a folded run; the layers the pattern renames are noted."""
+        self.names.of_layer.update(fold.renamed)
+        if fold.renamed:
+            before, after = list(fold.renamed), list(fold.renamed.values())
+            self.notes.append(
+                f"{before[0]} ... {before[-1]}: Keras named these {len(before)} weightless "
+                f"layers itself; the repeated block '{fold.instance}' names them {after[0]} "
+                f"... {after[-1]}"
+            )
+        return Block(
+            inline=True,
+            params=fold.params,
+            inputs={fold.input_name: BlockInput()},
+            nodes=_fold_chains(fold.nodes, {fold.output}),
+            outputs={"y": fold.output},
+        )
 
     def _outputs(self, scope: _Scope, graph: KerasGraph) -> list[tuple[str, str]]:
         """(the output layer's spec name, the node it reads) per model output."""

@@ -217,8 +217,8 @@ class UseNode(_NoArguments, SpecModel):
 
 _NAMES_DOC = (
     "inline only: the pattern of each layer's name, from {instance} (the node), {n} (the "
-    "repetition, from 1) and {node} (the block's layer); default {instance}_{node}, "
-    "or {instance}_{n}_{node} with repeat."
+    "repetition, from 1; {n+4} counts from 5, {n-1} from 0) and {node} (the block's layer); "
+    "default {instance}_{node}, or {instance}_{n}_{node} with repeat."
 )
 
 

@@ -42,7 +42,7 @@ import yaml
 from pydantic import BaseModel
 
 from graphspec.spec.base import NODE_FORMS
-from graphspec.spec.forms import Node, SequenceNode
+from graphspec.spec.forms import BlockNode, Node, SequenceNode
 from graphspec.spec.model import Block, Head, Spec
 
 _LINE = 100
@@ -126,6 +126,9 @@ def _nodes(nodes: Mapping[str, Node], indent: str) -> list[str]:
             lines.append(f"{indent}  sequence:")
             lines += [f"{indent}    - {_flow(item)}" for item in items]
         else:
+            lists = list(node.each.values()) if isinstance(node, BlockNode) else []
+            if lists and entry.get("repeat") == len(lists[0]):
+                del entry["repeat"]  # `repeat` defaults to the length of the `each` lists
             form = next(key for key in NODE_FORMS if key in entry)
             ordered = {form: entry.pop(form), "from": refs, **entry}
             lines.append(f"{indent}{_key(name)}: {_flow(ordered)}")
