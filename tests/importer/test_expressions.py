@@ -25,9 +25,7 @@ from graphspec.testing.roundtrip import compare
 from tests.conftest import spec_files
 
 EXPR_SPECS = [
-    p
-    for p in spec_files()
-    if "expr:" in p.read_text() and "inline: true" not in p.read_text()
+    p for p in spec_files() if "expr:" in p.read_text() and "inline: true" not in p.read_text()
 ]
 """Specs with expr nodes at the top level (an inline block's expr nodes import flattened, under
 their built names; tests/gallery/test_import_round_trip.py covers those specs)."""
