@@ -28,11 +28,14 @@ classes) are allowed the same way, and a spec names them by the path's last comp
 from __future__ import annotations
 
 import ast
+import importlib
 import operator
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from pathlib import Path
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 from pydantic import ValidationError
@@ -253,3 +256,28 @@ class CustomObjects:
             checked = _checked_path(path, source, "package.module.function_or_class")
             found[checked.rpartition(".")[2]] = CustomObject(checked.rpartition(".")[2], checked)
         return cls(MappingProxyType(found), source if found else "")
+
+
+def project_folder(source: str) -> Path:
+    """Where the modules of allowed paths are looked for first: the folder of the
+    pyproject.toml that allowed them (``source`` names it), else the current folder, as
+    ``python -m`` run there would."""
+    for part in source.split(", "):
+        if part.endswith("pyproject.toml"):
+            return Path(part).resolve().parent
+    return Path.cwd()
+
+
+def import_user_module(module: str, source: str) -> ModuleType:
+    """Import the module of an allowed path (only ``build`` and loading call this), with its
+    project's folder searched first for the duration of the import: a package that lives in
+    the repository beside its pyproject.toml imports without being installed."""
+    folder = str(project_folder(source))
+    added = folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(module)
+    finally:
+        if added and folder in sys.path:
+            sys.path.remove(folder)

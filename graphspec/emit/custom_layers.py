@@ -7,16 +7,21 @@ layers.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from graphspec.catalogue.custom import CustomLayer, CustomLayerError, CustomLayers
+from graphspec.catalogue.custom import (
+    CustomLayer,
+    CustomLayerError,
+    CustomLayers,
+    import_user_module,
+)
 
 
-def load_class(layer: CustomLayer, keras: Any) -> type:
-    """Import an allowed class; it must be a keras Layer (`CustomLayerError` otherwise)."""
+def load_class(layer: CustomLayer, keras: Any, source: str = "") -> type:
+    """Import an allowed class (its project's folder searched first, `import_user_module`);
+    it must be a keras Layer (`CustomLayerError` otherwise)."""
     try:
-        module = importlib.import_module(layer.module)
+        module = import_user_module(layer.module, source)
     except ImportError as error:
         raise CustomLayerError(
             f"cannot import custom layer '{layer.path}': module '{layer.module}': {error}"
@@ -29,4 +34,4 @@ def load_class(layer: CustomLayer, keras: Any) -> type:
 
 def custom_objects(layers: CustomLayers, keras: Any) -> dict[str, type]:
     """What keras.saving.load_model needs to rebuild models that use the custom layers."""
-    return {layer.name: load_class(layer, keras) for layer in layers.layers.values()}
+    return {layer.name: load_class(layer, keras, layers.source) for layer in layers.layers.values()}

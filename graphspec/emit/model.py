@@ -112,7 +112,7 @@ class _Builder:
         if custom is not None:
             from graphspec.emit.custom_layers import load_class
 
-            cls = load_class(custom, self.keras)
+            cls = load_class(custom, self.keras, self.custom.source)
             return cls(name=name, **keras_values(args, self.keras))
         cls = getattr(self.keras.layers, class_name)
         arguments = keras_values(

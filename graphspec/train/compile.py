@@ -20,13 +20,12 @@ contrastive_loss})`` (the names the spec writes) loads the file in plain Keras, 
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from graphspec.analyse.plan import Plan
-from graphspec.catalogue.custom import CustomObject, CustomObjects
+from graphspec.catalogue.custom import CustomObject, CustomObjects, import_user_module
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.emit.model import keras_rejected
@@ -42,11 +41,11 @@ class CustomObjectError(ImportError):
     """An allowed custom loss or metric cannot be imported, or is no function or Keras class."""
 
 
-def load_custom_object(entry: CustomObject, keras: Any) -> Any:
+def load_custom_object(entry: CustomObject, keras: Any, source: str = "") -> Any:
     """Import one allowed custom object: a function, or a `keras.losses.Loss` or
     `keras.metrics.Metric` class (`CustomObjectError` otherwise, naming the module)."""
     try:
-        module = importlib.import_module(entry.module)
+        module = import_user_module(entry.module, source)
     except Exception as error:  # any failure while importing is the user's module's
         raise CustomObjectError(
             f"cannot import module '{entry.module}' for the custom object '{entry.name}' "
@@ -73,7 +72,7 @@ def custom_objects(objects: CustomObjects, keras: Any, names: Iterable[str] = ()
     given): what `model.compile` is given and `keras.saving.load_model` needs."""
     wanted = set(names)
     return {
-        name: load_custom_object(entry, keras)
+        name: load_custom_object(entry, keras, objects.source)
         for name, entry in objects.objects.items()
         if not wanted or name in wanted
     }
@@ -121,7 +120,7 @@ def import_custom_objects(
         entry = options.custom_objects.objects[item.name]
         if item.name not in found:
             try:
-                found[item.name] = load_custom_object(entry, keras)
+                found[item.name] = load_custom_object(entry, keras, options.custom_objects.source)
             except CustomObjectError as error:
                 hint = (
                     f"make '{entry.module}' importable (installed, or on PYTHONPATH) and "
