@@ -78,7 +78,8 @@ def json_schema() -> dict[str, Any]:
     defs.update(_layer_arguments(catalogue))
     defs[_WRAPPED] = _wrapped_layer(catalogue)
     defs[_INTS] = {
-        "description": "An integer, or a list of sizes (null: any) or of (before, after) pairs.",
+        "description": "An integer, or a list of sizes (null: any) or of (before, after) pairs; "
+        "a size may be arithmetic (`32 // 8`, `${filters * 2}`).",
         "anyOf": [
             {"type": "integer"},
             {
@@ -87,7 +88,8 @@ def json_schema() -> dict[str, Any]:
                     "anyOf": [
                         {"type": "integer"},
                         {"type": "null"},
-                        {"type": "array", "items": {"type": "integer"}},
+                        _PLACEHOLDER,
+                        {"type": "array", "items": {"anyOf": [{"type": "integer"}, _PLACEHOLDER]}},
                     ]
                 },
             },
