@@ -250,6 +250,8 @@ def _block_limits(plan: Plan, instance: BlockInstance, positions: Sequence[int])
 
 
 def _layer_limit(layer: str, args: Mapping[str, Any]) -> list[int] | None:
+    if layer == "IntegerLookup":
+        return _lookup_limit(args)
     argument = _ID_LAYERS.get(layer)
     if argument is None:
         return None
@@ -257,8 +259,30 @@ def _layer_limit(layer: str, args: Mapping[str, Any]) -> list[int] | None:
     return [value] if isinstance(value, int) and not isinstance(value, bool) else []
 
 
+def _lookup_limit(args: Mapping[str, Any]) -> list[int] | None:
+    """An IntegerLookup without out-of-vocabulary ids (`num_oov_indices: 0`) refuses any other
+    value: its inputs draw below the vocabulary's size when it is 0, 1, ... n-1."""
+    vocabulary = args.get("vocabulary")
+    if args.get("num_oov_indices") != 0 or not isinstance(vocabulary, list):
+        return []
+    return [len(vocabulary)] if vocabulary == list(range(len(vocabulary))) else []
+
+
 _WORDS = ("the", "a", "cat", "sat", "on", "mat", "[UNK]", "")
 """What a string input draws from: words its vocabulary may or may not hold."""
+
+
+def _closed_vocabulary(plan: Plan, name: str) -> list[str] | None:
+    """The inline vocabulary of a StringLookup without out-of-vocabulary ids that reads the
+    input ``name`` directly (it refuses any other word), else None."""
+    for successor in plan.top.graph.successors(name):
+        node = plan.spec.nodes.get(successor)
+        if not isinstance(node, LayerNode) or node.layer != "StringLookup":
+            continue
+        vocabulary = node.args.get("vocabulary")
+        if node.args.get("num_oov_indices") == 0 and isinstance(vocabulary, list):
+            return [str(word) for word in vocabulary]
+    return None
 
 
 def feedable(arrays: Sequence[np.ndarray]) -> list[Any]:
@@ -287,7 +311,7 @@ def random_inputs(
         elif dtype == "bool":
             values = rng.integers(0, 2, shape).astype(bool)
         elif dtype == "string":
-            values = rng.choice(_WORDS, shape)
+            values = rng.choice(_closed_vocabulary(plan, name) or _WORDS, shape)
         else:
             values = rng.random(shape, dtype=np.float64).astype(
                 "float32" if dtype == "bfloat16" else dtype

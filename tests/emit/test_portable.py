@@ -11,6 +11,7 @@ tests/emit/test_expression_functions.py loads those with graphspec in a fresh pr
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -26,6 +27,8 @@ from graphspec.runtime.saving import save_model_atomically
 from graphspec.spec.expression import RANDOM_FUNCTIONS
 from graphspec.train.smoke import feedable
 from tests.conftest import ROOT, spec_files
+
+COUNTERPARTS = ROOT / "tests" / "gallery" / "counterparts"
 
 SPECS = [
     path
@@ -85,10 +88,24 @@ print(json.dumps(report))
 """
 
 
-def _inputs(model: Any, rng: np.random.Generator) -> list[np.ndarray]:
-    """Random inputs for each model input: small integers for integer inputs, words for
-    string inputs; unknown sizes are 300 (seed002_social's unpadded convolutions need 269
-    tokens)."""
+def _array(value: Any) -> np.ndarray:
+    """A sample as a NumPy array (a TensorFlow string tensor's bytes as text)."""
+    array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+    if array.dtype == object:  # bytes from a string tensor
+        return np.vectorize(lambda b: b.decode() if isinstance(b, bytes) else str(b))(array)
+    return array
+
+
+def _inputs(model: Any, rng: np.random.Generator, path: Path) -> list[Any]:
+    """Random inputs for each model input: a gallery spec's counterpart's own sample (its
+    lookups refuse words or ids outside their vocabularies); else small integers for integer
+    inputs, words for string inputs; unknown sizes are 300 (seed002_social's unpadded
+    convolutions need 269 tokens)."""
+    if (COUNTERPARTS / f"{path.stem}.py").is_file():
+        module = importlib.import_module(f"tests.gallery.counterparts.{path.stem}")
+        if hasattr(module, "sample_inputs"):
+            sample = module.sample_inputs(2, rng)
+            return [_array(sample[tensor.name]) for tensor in model.inputs]
     feed = []
     for tensor in model.inputs:
         shape = (2, *(d or 300 for d in tuple(tensor.shape)[1:]))
@@ -109,7 +126,7 @@ def portable(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     names: dict[str, list[str]] = {}
     for path in SPECS:
         model = graphspec.build(path)
-        feed = _inputs(model, rng)
+        feed = _inputs(model, rng, path)
         target = folder / f"{path.stem}.keras"
         save_model_atomically(model, target)
         np.savez(target.with_suffix(".inputs.npz"), **{f"x{i}": x for i, x in enumerate(feed)})
