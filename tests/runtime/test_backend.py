@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import tomllib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +22,17 @@ from graphspec.runtime.backend import (
 )
 from graphspec.settings import KERAS_BACKENDS, Options
 from tests.conftest import ROOT
+
+
+@pytest.fixture(autouse=True)
+def _keras_backend_restored() -> Iterator[None]:
+    """choose_backend writes KERAS_BACKEND; every test here leaves it as it found it."""
+    before = os.environ.get("KERAS_BACKEND")
+    yield
+    if before is None:
+        os.environ.pop("KERAS_BACKEND", None)
+    else:
+        os.environ["KERAS_BACKEND"] = before
 
 
 @pytest.fixture
@@ -126,7 +138,11 @@ def test_every_backend_graphspec_names_has_a_row_and_an_extra() -> None:
 def test_choosing_a_backend_sets_keras_backend_before_the_import(
     no_keras: pytest.MonkeyPatch,
 ) -> None:
-    no_keras.delenv("KERAS_BACKEND", raising=False)
+    # setenv first, so that the teardown restores the variable choose_backend sets below
+    # (a bare delenv of an unset variable records nothing, and "jax" would leak into the
+    # rest of the session: every later build would be checked for JAX)
+    no_keras.setenv("KERAS_BACKEND", "tensorflow")
+    no_keras.delenv("KERAS_BACKEND")
     assert choose_backend(None) is BACKENDS["tensorflow"]
     assert "KERAS_BACKEND" not in os.environ  # None keeps what the user set (nothing)
     assert choose_backend("jax") is BACKENDS["jax"]
