@@ -41,11 +41,29 @@ def _listed(results: Mapping[str, Any], key: str, what: str) -> list[Any]:
     return found
 
 
+KNOWN_FAILURES: dict[tuple[str, str], tuple[str, str]] = {
+    ("unet_flat_segmentation", "torch"): (
+        "grad_input must be contiguous",
+        "PyTorch's backward pass of this U-Net raises 'grad_input must be contiguous' in Keras "
+        "3.15's torch trainer (the layers one by one train; the whole graph does not); the "
+        "model builds and predicts, training it on PyTorch fails in Keras, not in graphspec",
+    ),
+}
+"""(spec stem, backend) → (the text of the error, why): failures of Keras itself on a backend.
+Expected only while the error is exactly that; a spec that starts passing fails the test, so
+that the entry is removed."""
+
+
 def _results(parity: Mapping[str, Any], backend: str, spec: Path) -> Mapping[str, Any]:
     need(backend)
     key = _key(spec)
+    known = KNOWN_FAILURES.get((spec.stem, backend))
     for name in ("tensorflow", backend):
         error = parity[name].get(f"{key}/error/0")
+        if known is not None and name == backend:
+            assert error is not None, f"{spec.name} runs on {backend} now: remove it from KNOWN"
+            assert known[0] in str(error), f"{spec.name} failed otherwise on {name}:\n{error}"
+            pytest.xfail(known[1])
         assert error is None, f"{spec.name} failed on {name}:\n{error}"
     return parity[backend]
 
