@@ -121,6 +121,13 @@ def test_no_link_leaves_the_repository_by_url(path: Path) -> None:
     assert [t for t in _link_targets(path.read_text()) if _is_url(t)] == []
 
 
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
+def test_no_address_outside_the_repository_even_in_code(path: Path) -> None:
+    """Not even an example configuration sends a reader to a web address: a clone has no
+    home page yet, and an example that needs a location uses a path."""
+    assert re.findall(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", path.read_text()) == []
+
+
 def test_relative_links_are_found() -> None:
     text = (
         "[a](docs/a.md) ![img](x.png) [b](https://x.org) [c](#here) `[d](e.md)`\n"
