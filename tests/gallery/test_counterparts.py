@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -133,8 +132,3 @@ def test_trains_one_step(pair: tuple[ModuleType, Any, Any]) -> None:
         (targets,) = targets.values()
     history = spec_model.fit(data, targets, epochs=1, batch_size=SAMPLES, verbose=0)
     assert np.isfinite(history.history["loss"][-1])
-
-
-def test_counterparts_are_python_files() -> None:
-    for name in NAMES:
-        assert Path(counterparts.__path__[0], f"{name}.py").is_file()
