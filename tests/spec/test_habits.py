@@ -53,9 +53,13 @@ def test_a_habit_is_one_diagnostic_in_our_words(node: str, expected: str) -> Non
     assert _messages(node) == [expected]
 
 
-def test_a_real_string_argument_is_not_a_habit() -> None:
-    report = check_text(SPEC.format(node="{layer: Conv2D, from: x, filters: 4, kernel_size: 3}"))
-    assert report.ok
+@pytest.mark.parametrize(
+    "arguments", ["padding: same", "activation: relu", "data_format: channels_last"]
+)
+def test_a_real_string_argument_is_not_a_habit(arguments: str) -> None:
+    node = f"{{layer: Conv2D, from: x, filters: 4, kernel_size: 3, {arguments}}}"
+    report = check_text(SPEC.format(node=node))
+    assert report.ok, [d.format() for d in report.diagnostics]
 
 
 def test_a_close_keras_name_is_suggested_alone() -> None:
