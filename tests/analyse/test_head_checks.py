@@ -4,6 +4,7 @@ catalogue's classes without Keras; custom ones allowed outside the spec, never i
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -106,9 +107,20 @@ CUSTOM = Options(
         "loss: mse, metrics: [contrastive_loss, accuracy]",
     ],
 )
-def test_a_custom_object_is_accepted_by_name_without_importing_it(entry: str) -> None:
-    assert diagnostics(entry, CUSTOM) == []
-    assert "no_such_package" not in sys.modules
+def test_a_custom_object_is_accepted_by_name_without_importing_it(
+    entry: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The allowed module is importable here, so an import would leave it in sys.modules."""
+    (tmp_path / "gs_heads_probe").mkdir()
+    (tmp_path / "gs_heads_probe" / "__init__.py").write_text("")
+    (tmp_path / "gs_heads_probe" / "losses.py").write_text("def contrastive_loss(a, b): ...\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importable = Options(
+        custom_objects=CustomObjects.from_paths(["gs_heads_probe.losses.contrastive_loss"])
+    )
+    assert diagnostics(entry, importable) == []
+    assert "gs_heads_probe" not in sys.modules
+    assert "gs_heads_probe.losses" not in sys.modules
 
 
 def test_a_custom_object_takes_only_plain_values() -> None:
