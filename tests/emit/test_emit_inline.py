@@ -79,6 +79,12 @@ def test_inline_layers_join_the_model_with_flat_names(flat: Any) -> None:
 
 
 def test_the_flat_build_has_the_nested_builds_weights(flat: Any, nested: Any) -> None:
+    def shapes(model: Any, trainable: bool) -> list[tuple[int, ...]]:
+        weights = model.trainable_weights if trainable else model.non_trainable_weights
+        return sorted(tuple(w.shape) for w in weights)
+
+    assert shapes(flat, True) == shapes(nested, True)
+    assert shapes(flat, False) == shapes(nested, False)
     assert flat.count_params() == nested.count_params()
     assert [tuple(t.shape) for t in flat.outputs] == [tuple(t.shape) for t in nested.outputs]
 
