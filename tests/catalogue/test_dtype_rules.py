@@ -60,7 +60,7 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
     ("StringLookup", {"vocabulary": ["a"]}, "int32", "takes strings"),
     ("StringLookup", {"vocabulary": ["a"]}, "float32", "takes strings"),
     ("StringLookup", {"vocabulary": ["a"], "invert": True}, "string", "integer ids"),
-    ("TextVectorization", {}, "int32", "takes strings"),
+    ("TextVectorization", {"vocabulary": ["a"]}, "int32", "takes strings"),
     ("IntegerLookup", {"vocabulary": [1]}, "string", "cannot take strings"),
     ("CategoryEncoding", {"num_tokens": 4}, "string", "cannot take strings"),
     ("Discretization", {"bin_boundaries": [0.0]}, "string", "cannot take strings"),

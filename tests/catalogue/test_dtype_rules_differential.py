@@ -17,6 +17,16 @@ _SHAPES = {"Conv2D": (4, 4, 2), "Conv1D": (3, 2), "AveragePooling1D": (3, 2)}
 _SHAPES.update({"MaxPooling1D": (3, 2), "GlobalAveragePooling1D": (3, 2), "TextVectorization": ()})
 
 
+_ACCEPTED_BY = {
+    "cannot take strings": "float32",
+    "takes strings": "string",
+    "integer ids": "int64",
+    "computes in floats": "float32",
+    "cannot take bool": "float32",
+}
+"""For each reason a rule refuses, a dtype the same layer takes."""
+
+
 def _run(layer: str, args: dict[str, Any], dtype: str) -> str:
     """The dtype of the layer's output on one batch of ``dtype``."""
     shape = _SHAPES.get(layer, (4,))
@@ -45,5 +55,6 @@ def test_keras_gives_the_dtype_the_rule_says(
 def test_keras_fails_where_a_rule_refuses(
     layer: str, args: dict[str, Any], given: str, why: str
 ) -> None:
+    _run(layer, args, _ACCEPTED_BY[why])  # the case itself runs: the dtype is what fails
     with pytest.raises(Exception):  # noqa: B017 (TypeError, ValueError, UnimplementedError...)
         _run(layer, args, given)
