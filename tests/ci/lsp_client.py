@@ -309,6 +309,11 @@ class LspClient:
                 if stream is not None:
                     stream.close()
 
+    @property
+    def returncode(self) -> int | None:
+        """The server's exit status once it has ended (negative: the signal that ended it)."""
+        return self._process.poll()
+
     def __enter__(self) -> LspClient:
         return self
 
