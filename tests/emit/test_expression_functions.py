@@ -97,6 +97,8 @@ def test_static_shape_holds_at_run_time(functions: dict[str, Any], node: str) ->
     want = _static(CASES[node])
     assert len(got) == len(want)
     assert all(w is None or w == g for w, g in zip(want[1:], got[1:], strict=True))
+    lengths = {name: (2, *(d or RUNTIME[name] for d in shape)) for name, shape in INPUTS.items()}
+    assert got == infer_expr_shape(CASES[node], lengths)  # the unknown axes' lengths too
 
 
 def test_values_are_numpy_s(functions: dict[str, Any]) -> None:
