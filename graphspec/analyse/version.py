@@ -18,28 +18,11 @@ from graphspec.analyse.state import Analysis
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.spec.arithmetic import holds_arithmetic
+from graphspec.spec.expression import ALLOWED_FUNCTIONS
 from graphspec.spec.forms import BlockNode, ExprNode, LayerNode, SequenceNode, UseNode
 from graphspec.spec.model import Spec
 
-EXPR_FUNCTIONS_1_1 = frozenset(
-    {
-        "normal_like",
-        "uniform_like",
-        "positions",
-        "expand_dims",
-        "squeeze",
-        "transpose",
-        "one_hot",
-        "cumsum",
-        "cumprod",
-        "argmax",
-        "argmin",
-        "cast",
-        "round",
-        "ones_like",
-        "zeros_like",
-    }
-)
+EXPR_FUNCTIONS_1_1 = frozenset(name for name, rule in ALLOWED_FUNCTIONS.items() if rule.since > 1)
 """The `expr` functions language 1.1 adds."""
 
 
