@@ -68,8 +68,7 @@ def _analysed(spec: Spec, options: Options, habits: Habits) -> Report:
     file = spec.source.file if spec.source else "<spec>"
     plan, diagnostics = run_passes(spec, options)
     if habits.diagnostics:
-        kept = [d for d in diagnostics if d.path is None or not habits.covers(d.path)]
-        diagnostics = [*habits.diagnostics, *kept]
+        diagnostics = habits.joined(diagnostics)
         plan = None
     return Report(file, _capped(options.limits, sort_diagnostics(diagnostics)), spec, plan)
 
@@ -111,8 +110,7 @@ def _from_source(
         habits = find_habits(source)
         spec, problems = parse_spec(source)
         if spec is None:
-            kept = [d for d in problems if d.path is None or not habits.covers(d.path)]
-            found = [*habits.diagnostics, *kept]
+            found = habits.joined(problems)
             return Report(file, _capped(options.limits, sort_diagnostics(found)))
         return _analysed(spec, options, habits)
 
