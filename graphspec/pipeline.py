@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from graphspec.analyse.plan import Plan
 from graphspec.catalogue.custom import CustomLayers, CustomObjects
@@ -68,8 +68,7 @@ def _analysed(spec: Spec, options: Options, habits: Habits) -> Report:
     file = spec.source.file if spec.source else "<spec>"
     plan, diagnostics = run_passes(spec, options)
     if habits.diagnostics:
-        kept = [d for d in diagnostics if d.path is None or not habits.covers(d.path)]
-        diagnostics = [*habits.diagnostics, *kept]
+        diagnostics = habits.joined(diagnostics)
         plan = None
     return Report(file, _capped(options.limits, sort_diagnostics(diagnostics)), spec, plan)
 
@@ -111,8 +110,7 @@ def _from_source(
         habits = find_habits(source)
         spec, problems = parse_spec(source)
         if spec is None:
-            kept = [d for d in problems if d.path is None or not habits.covers(d.path)]
-            found = [*habits.diagnostics, *kept]
+            found = habits.joined(problems)
             return Report(file, _capped(options.limits, sort_diagnostics(found)))
         return _analysed(spec, options, habits)
 
@@ -163,15 +161,22 @@ def _options(
     custom_objects: CustomObjects | Sequence[str] | None = None,
 ) -> Options:
     """The options of the public API's keyword arguments (no pyproject.toml is read)."""
-    if custom_layers is None or isinstance(custom_layers, CustomLayers):
-        layers = custom_layers or CustomLayers()
-    else:
-        layers = CustomLayers.from_paths(custom_layers, "custom_layers")
-    if custom_objects is None or isinstance(custom_objects, CustomObjects):
-        objects = custom_objects or CustomObjects()
-    else:
-        objects = CustomObjects.from_paths(custom_objects, "custom_objects")
+    layers = _allowed(custom_layers, CustomLayers, "custom_layers")
+    objects = _allowed(custom_objects, CustomObjects, "custom_objects")
     return Options(strict, limits, layers, backend=backend, custom_objects=objects)
+
+
+_Allowed = TypeVar("_Allowed", CustomLayers, CustomObjects)
+
+
+def _allowed(given: _Allowed | Sequence[str] | None, kind: type[_Allowed], source: str) -> _Allowed:
+    """A keyword argument's allow-list: as given, empty when None, else read from import
+    paths (``source`` names the argument in messages)."""
+    if given is None:
+        return kind()
+    if isinstance(given, CustomLayers | CustomObjects):
+        return given
+    return kind.from_paths(given, source)
 
 
 def check(

@@ -15,7 +15,7 @@ from graphspec.catalogue.layer_calls import CallKind, call_arguments
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
 from graphspec.spec.base import keras_arguments
-from graphspec.spec.forms import LayerNode, SharedLayer, UseNode
+from graphspec.spec.forms import LayerNode, UseNode
 from graphspec.spec.model import Spec
 
 _BLOCK_CALL: Final = {"training": CallKind.FLAG}
@@ -53,13 +53,10 @@ def _callee(
 ) -> tuple[str | None, Mapping[str, Any], Mapping[str, CallKind] | None]:
     """The layer a node calls, its arguments, and what its call takes (None: anything); the
     layer is None for a shared block."""
-    if isinstance(node, LayerNode):
-        layer, args = node.layer, node.args
-    else:
-        entry = spec.shared.get(node.use)
-        if not isinstance(entry, SharedLayer):
-            return None, {}, _BLOCK_CALL
-        layer, args = entry.layer, entry.args
+    called = spec.called_layer(node)
+    if called is None:
+        return None, {}, _BLOCK_CALL
+    layer, args = called
     allowed = None if layer in custom else call_arguments(layer)
     return layer, args, allowed
 

@@ -37,6 +37,7 @@ from graphspec.spec.forms import (
     SequenceNode,
     SharedLayer,
     UseNode,
+    input_refs,
 )
 from graphspec.spec.model import Spec
 
@@ -96,7 +97,7 @@ class _DtypeInferer(Reporter):
     ) -> DTypes:
         path = (*base, "nodes", name)
         where = f"'{name}'" + (f" in {where_in}" if where_in else "")
-        inputs = [(ref, dtypes.get(ref)) for ref, _ in node.refs()]
+        inputs = [(ref, dtypes.get(ref)) for ref in input_refs(node)]
         if isinstance(node, LayerNode):
             return (self.layer(path, where, node.layer, node.args, inputs),)
         if isinstance(node, SequenceNode):

@@ -165,7 +165,7 @@ def check_inline_names(spec: Spec, report: Reporter) -> None:
         }
         for layer_name, path, inline in scope_layers(spec, nodes, base):
             first = seen.setdefault(layer_name, (path, inline))
-            if first == (path, inline) or not (inline or first[1]) or first[0] == path:
+            if first[0] == path or not (inline or first[1]):
                 continue
             maker = path if inline else first[0]
             report.error(

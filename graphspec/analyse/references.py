@@ -15,7 +15,7 @@ from graphspec.analyse.state import Analysis, Scopes
 from graphspec.catalogue.layer_calls import SINGLE, LayerOutputs, layer_outputs
 from graphspec.diagnostics import Diagnostic, Severity, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
-from graphspec.spec.forms import LayerNode, Node, SequenceNode, SharedLayer, UseNode
+from graphspec.spec.forms import LayerNode, Node, SequenceNode, UseNode
 from graphspec.spec.model import Spec
 
 
@@ -277,13 +277,11 @@ def node_outputs(spec: Spec, node: Node, custom: Collection[str]) -> LayerOutput
     """The outputs of the layer call a node makes (a `sequence`: its last layer's), by name;
     None for a custom layer, whose outputs are known once it is built. Block instances have
     the outputs their block names (`Spec.block_outputs`)."""
-    if isinstance(node, LayerNode):
-        layer, args, call = node.layer, node.args, node.call
-    elif isinstance(node, UseNode):
-        entry = spec.shared.get(node.use)
-        if not isinstance(entry, SharedLayer):
+    if isinstance(node, LayerNode | UseNode):
+        called = spec.called_layer(node)
+        if called is None:  # a shared block
             return SINGLE
-        layer, args, call = entry.layer, entry.args, node.call
+        (layer, args), call = called, node.call
     elif isinstance(node, SequenceNode):
         last = node.sequence[-1]
         layer, args, call = last.layer, last.args, {}

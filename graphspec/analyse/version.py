@@ -17,29 +17,13 @@ from typing import Any
 from graphspec.analyse.state import Analysis
 from graphspec.diagnostics import Diagnostic, SpecPath, codes
 from graphspec.diagnostics.reporter import Reporter
+from graphspec.read.vocabulary import file_reference
 from graphspec.spec.arithmetic import holds_arithmetic
+from graphspec.spec.expression import ALLOWED_FUNCTIONS
 from graphspec.spec.forms import BlockNode, ExprNode, LayerNode, SequenceNode, UseNode
 from graphspec.spec.model import Spec
 
-EXPR_FUNCTIONS_1_1 = frozenset(
-    {
-        "normal_like",
-        "uniform_like",
-        "positions",
-        "expand_dims",
-        "squeeze",
-        "transpose",
-        "one_hot",
-        "cumsum",
-        "cumprod",
-        "argmax",
-        "argmin",
-        "cast",
-        "round",
-        "ones_like",
-        "zeros_like",
-    }
-)
+EXPR_FUNCTIONS_1_1 = frozenset(name for name, rule in ALLOWED_FUNCTIONS.items() if rule.since > 1)
 """The `expr` functions language 1.1 adds."""
 
 
@@ -51,16 +35,11 @@ class Feature:
     path: SpecPath
 
 
-def _vocabulary_file(args: Mapping[str, Any]) -> bool:
-    value = args.get("vocabulary")
-    return isinstance(value, Mapping) and "file" in value
-
-
 def _layer_features(path: SpecPath, args: Mapping[str, Any]) -> Iterator[Feature]:
     for key, value in args.items():
         if holds_arithmetic(value):
             yield Feature(f"arithmetic in '{key}'", (*path, key))
-    if _vocabulary_file(args):
+    if file_reference(args.get("vocabulary")) is not None:
         yield Feature("a vocabulary file", (*path, "vocabulary"))
 
 

@@ -118,6 +118,9 @@ class FunctionRule:
     """True when the first argument must be a tensor, not a number (its shape matters)."""
     summary: str = ""
     """What it computes, in a few words (the function list in docs/language.md)."""
+    since: float = 1
+    """The language version that added it (`graphspec.analyse.version` warns when a spec that
+    declares an older one calls it)."""
 
     @property
     def min_args(self) -> int:
@@ -167,6 +170,7 @@ def _rule(
     defaults: Mapping[str, LiteralValue] | None = None,
     tensor: bool = False,
     summary: str = "",
+    since: float = 1,
     **keywords: KeywordType,
 ) -> FunctionRule:
     return FunctionRule(
@@ -178,6 +182,7 @@ def _rule(
         MappingProxyType(dict(defaults or {})),
         tensor or shape not in ("elementwise", "clip"),
         summary,
+        since,
     )
 
 
@@ -212,7 +217,9 @@ _UNARY: Final = (
 _REDUCE: Final = ("mean", "sum", "max", "min", "prod", "std", "var", "logsumexp")
 
 
-def _reduce_rule(axis: KeywordType, summary: str, max_axes: int | None = None) -> FunctionRule:
+def _reduce_rule(
+    axis: KeywordType, summary: str, max_axes: int | None = None, since: float = 1
+) -> FunctionRule:
     """A reduction: a required ``axis`` (never the batch) and ``keepdims=false``."""
     return _rule(
         shape="reduce",
@@ -222,12 +229,13 @@ def _reduce_rule(axis: KeywordType, summary: str, max_axes: int | None = None) -
         axis=axis,
         keepdims="bool",
         summary=summary,
+        since=since,
     )
 
 
 def _axis_rule(shape: ShapeRule, summary: str) -> FunctionRule:
-    """A function of one tensor and a required axis (``expand_dims``, ``squeeze``)."""
-    return _rule(shape=shape, required=("axis",), axis="int", summary=summary)
+    """A function of one tensor and a required axis (``expand_dims``, ``squeeze``, both 1.1)."""
+    return _rule(shape=shape, required=("axis",), axis="int", summary=summary, since=1.1)
 
 
 RANDOM_FUNCTIONS: Final = frozenset({"normal_like", "uniform_like"})
@@ -246,9 +254,14 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                 "gelu": _rule(
                     approximate="bool", defaults={"approximate": True}, summary="element-wise"
                 ),
-                "round": _rule(decimals="int", defaults={"decimals": 0}, summary="element-wise"),
+                "round": _rule(
+                    decimals="int", defaults={"decimals": 0}, summary="element-wise", since=1.1
+                ),
                 "cast": _rule(
-                    required=("dtype",), dtype="dtype", summary="element-wise, to another dtype"
+                    required=("dtype",),
+                    dtype="dtype",
+                    summary="element-wise, to another dtype",
+                    since=1.1,
                 ),
                 "maximum": _rule(("x1", "x2"), summary="element-wise, broadcast"),
                 "minimum": _rule(("x1", "x2"), summary="element-wise, broadcast"),
@@ -260,7 +273,9 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                 },
                 "norm": _reduce_rule("axes", "reduces one or two axes", max_axes=2),
                 **{
-                    name: _reduce_rule("int", "index along one axis (int32), reducing it")
+                    name: _reduce_rule(
+                        "int", "index along one axis (int32), reducing it", since=1.1
+                    )
                     for name in ("argmax", "argmin")
                 },
                 **{
@@ -278,6 +293,7 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                         required=("axis",),
                         axis="int",
                         summary="running total along one axis, same shape",
+                        since=1.1,
                     )
                     for name in ("cumsum", "cumprod")
                 },
@@ -287,6 +303,7 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                         defaults={"dtype": None},
                         dtype="dtype",
                         summary="x's shape, filled with " + fill,
+                        since=1.1,
                     )
                     for name, fill in (("ones_like", "1"), ("zeros_like", "0"))
                 },
@@ -297,12 +314,14 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                     required=("axes",),
                     axes="permutation",
                     summary="permutes the axes; the batch stays first: axes=(0, 2, 1)",
+                    since=1.1,
                 ),
                 "one_hot": _rule(
                     shape="one_hot",
                     required=("num_classes",),
                     num_classes="int",
                     summary="integer classes to one-hot float32 vectors: a new last axis",
+                    since=1.1,
                 ),
                 "positions": _rule(
                     shape="positions",
@@ -310,6 +329,7 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                     axis="int",
                     summary="0, 1, ..., n-1 (int32) along the axis, shape (batch, n), n may be "
                     "unknown",
+                    since=1.1,
                 ),
                 "normal_like": _rule(
                     tensor=True,
@@ -319,6 +339,7 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                     mean="float",
                     stddev="float",
                     summary="seeded normal random numbers of x's shape, new ones each call",
+                    since=1.1,
                 ),
                 "uniform_like": _rule(
                     tensor=True,
@@ -329,6 +350,7 @@ ALLOWED_FUNCTIONS: Final[Mapping[str, FunctionRule]] = MappingProxyType(
                     maxval="float",
                     summary="seeded uniform random numbers in [minval, maxval) of x's shape, "
                     "new ones each call",
+                    since=1.1,
                 ),
             }.items()
         )

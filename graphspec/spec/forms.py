@@ -78,12 +78,16 @@ CallValue = Annotated[
 ]
 """A call argument's value: a string is a reference (a tensor of the graph), a list of strings
 is a list of references; booleans and numbers are plain values."""
-_CALL_DOC = (
-    "Keyword arguments of the layer's call: a string is a reference to a tensor "
-    "(`attention_mask: mask`, `initial_state: [enc.state_h, enc.state_c]`), true/false and "
-    "numbers are plain values (`use_causal_mask: true`)."
-)
-_CALL_EXAMPLES = [{"use_causal_mask": True}, {"initial_state": ["enc.state_h", "enc.state_c"]}]
+CallArguments = Annotated[
+    dict[Name, CallValue],
+    Field(
+        description="Keyword arguments of the layer's call: a string is a reference to a tensor "
+        "(`attention_mask: mask`, `initial_state: [enc.state_h, enc.state_c]`), true/false and "
+        "numbers are plain values (`use_causal_mask: true`).",
+        examples=[{"use_causal_mask": True}, {"initial_state": ["enc.state_h", "enc.state_c"]}],
+    ),
+]
+"""The `call:` field of a layer node and a `use:` node (one definition for both)."""
 
 if TYPE_CHECKING:
     from graphspec.spec.model import Spec
@@ -128,9 +132,7 @@ class LayerNode(ArgsModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
-    call: dict[Name, CallValue] = Field(
-        default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES
-    )
+    call: CallArguments = Field(default_factory=dict)
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:
@@ -197,9 +199,7 @@ class UseNode(_NoArguments, SpecModel):
         list[Ref],
         Field(alias="from", min_length=1, description=_FROM_DOC, examples=["x", ["a", "b"]]),
     ]
-    call: dict[Name, CallValue] = Field(
-        default_factory=dict, description=_CALL_DOC, examples=_CALL_EXAMPLES
-    )
+    call: CallArguments = Field(default_factory=dict)
     _to_list = field_validator("from_", mode="before", json_schema_input_type=_REFS_INPUT)(as_list)
 
     def refs(self) -> list[tuple[str, SpecPath]]:

@@ -11,7 +11,7 @@ report the same mistake again in other terms.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,11 @@ class Habits:
     def covers(self, path: SpecPath) -> bool:
         """True when ``path`` is a covered path or lies inside one."""
         return any(path[: len(done)] == done for done in self.covered)
+
+    def joined(self, later: Iterable[Diagnostic]) -> list[Diagnostic]:
+        """The habits' diagnostics, then those of ``later`` that no habit already covers."""
+        kept = [d for d in later if d.path is None or not self.covers(d.path)]
+        return [*self.diagnostics, *kept]
 
 
 def _list_form(items: list[str]) -> str:

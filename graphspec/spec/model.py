@@ -25,7 +25,15 @@ from pydantic_core import PydanticCustomError
 from graphspec.diagnostics import SpecPath
 from graphspec.read.source import SourceTree
 from graphspec.spec.base import ArgsModel, DType, Name, Ref, SpecModel
-from graphspec.spec.forms import BlockNode, Node, Shared, SharedBlock, UseNode
+from graphspec.spec.forms import (
+    BlockNode,
+    LayerNode,
+    Node,
+    Shared,
+    SharedBlock,
+    SharedLayer,
+    UseNode,
+)
 
 
 class InputSpec(SpecModel):
@@ -346,6 +354,17 @@ class Spec(SpecModel):
             entry = self.shared.get(node.use)
             if isinstance(entry, SharedBlock):
                 return entry.block
+        return None
+
+    def called_layer(self, node: BaseModel) -> tuple[str, Mapping[str, Any]] | None:
+        """The layer class a layer node, or a `use:` of a shared layer, calls, with its
+        arguments; None for any other node (a shared block's: `block_of`)."""
+        if isinstance(node, LayerNode):
+            return node.layer, node.args
+        if isinstance(node, UseNode):
+            entry = self.shared.get(node.use)
+            if isinstance(entry, SharedLayer):
+                return entry.layer, entry.args
         return None
 
     def is_inline(self, node: BaseModel) -> bool:
