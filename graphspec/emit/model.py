@@ -42,7 +42,7 @@ from graphspec.spec.forms import (
 from graphspec.spec.model import Block
 
 # Layers whose call takes several tensors as positional arguments rather than one list.
-_POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupedQueryAttention"}
+_POSITIONAL_INPUTS = {"MultiHeadAttention", "GroupQueryAttention"}
 
 
 def keras_rejected(at: Locator, path: SpecPath, error: Exception) -> Diagnostic:

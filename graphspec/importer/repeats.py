@@ -117,7 +117,8 @@ _AUTO_NAME = re.compile(r"(?P<base>[a-z][a-z0-9_]*?)(?:_[0-9]+)?")
 
 
 def snake_case(kind: str) -> str:
-    """Keras' automatic layer name for a class (`keras.src.utils.naming.to_snake_case`)."""
+    """Keras' automatic name for a class, a layer's or a loss's or metric's
+    (`keras.src.utils.naming.to_snake_case`)."""
     name = re.sub(r"\W+", "", kind)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

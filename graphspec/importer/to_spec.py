@@ -605,13 +605,23 @@ def _fold_chains(nodes: Sequence[tuple[str, Node]], outputs: set[str | None]) ->
 
 
 def _rerouted(node: Node, moved: Mapping[str, str]) -> Node:
-    """``node`` reading ``moved[ref]`` wherever it read a moved ``ref``."""
+    """``node`` reading ``moved[ref]`` wherever it read a moved ``ref``, in `from:` and in
+    `call:` (`initial_state: [...]`)."""
+
+    def to(value: Any) -> Any:  # a reference, a list of them, or a plain call value
+        if isinstance(value, list):
+            return [to(item) for item in value]
+        return moved.get(value, value) if isinstance(value, str) else value
+
     refs = node.from_
-    if isinstance(refs, dict):
-        changed: Any = {key: moved.get(ref, ref) for key, ref in refs.items()}
-    else:
-        changed = [moved.get(ref, ref) for ref in refs]
-    return node if changed == refs else node.model_copy(update={"from_": changed})
+    update: dict[str, Any] = {
+        "from_": {key: to(ref) for key, ref in refs.items()} if isinstance(refs, dict) else to(refs)
+    }
+    call: Mapping[str, Any] | None = getattr(node, "call", None)
+    if call:
+        update["call"] = {key: to(value) for key, value in call.items()}
+    changed = {key: value for key, value in update.items() if value != getattr(node, key)}
+    return node.model_copy(update=changed) if changed else node
 
 
 # --------------------------------------------------------------------------- the spec

@@ -17,7 +17,6 @@ notes. Nothing here imports Keras.
 
 from __future__ import annotations
 
-import re
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 from graphspec.catalogue.reader import COMPILE_METRIC_NAMES, ArgInfo, Catalogue
 from graphspec.diagnostics import SpecPath, codes
 from graphspec.importer.keras_config import ImportProblem, problem, short
+from graphspec.importer.repeats import snake_case
 from graphspec.spec.model import Loss, Metric, plain_value
 
 __all__ = ["Training", "read_training"]
@@ -62,12 +62,6 @@ def read_training(
     if config is None or config == {}:  # saved uncompiled: null; get_compile_config(): {}
         return Training()
     return _Reader(outputs, file, catalogue).read(config)
-
-
-def _snake(name: str) -> str:
-    """Keras' default object name for a class: `MeanSquaredError` → `mean_squared_error`."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 def _float32_text(value: float) -> float:
@@ -242,7 +236,7 @@ class _Reader:
 
     def at_default(self, key: str, item: Any, cls: str, accepted: Mapping[str, ArgInfo]) -> bool:
         """Whether a config entry is what the class gives without the argument."""
-        if key == "name" and item == _snake(cls):
+        if key == "name" and item == snake_case(cls):  # Keras' default object name
             return True
         if key == "dtype" and item in _METRIC_DTYPES:
             return True

@@ -21,7 +21,7 @@ contrastive_loss})`` (the names the spec writes) loads the file in plain Keras, 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from graphspec.analyse.plan import Plan
@@ -67,14 +67,12 @@ def load_custom_object(entry: CustomObject, keras: Any, source: str = "") -> Any
     )
 
 
-def custom_objects(objects: CustomObjects, keras: Any, names: Iterable[str] = ()) -> dict[str, Any]:
-    """The allowed custom objects by the names specs use, imported (only ``names`` when
-    given): what `model.compile` is given and `keras.saving.load_model` needs."""
-    wanted = set(names)
+def custom_objects(objects: CustomObjects, keras: Any) -> dict[str, Any]:
+    """The allowed custom objects by the names specs use, imported: what
+    `keras.saving.load_model` needs."""
     return {
         name: load_custom_object(entry, keras, objects.source)
         for name, entry in objects.objects.items()
-        if not wanted or name in wanted
     }
 
 

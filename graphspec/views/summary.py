@@ -63,11 +63,10 @@ def summary_rows(plan: Plan) -> list[SummaryRow]:
         params = "?" if info.params is None else f"{info.params:,}"
         shape = _typed(format_shape(info.shape, batch=True), info.dtype)
         rows.append(SummaryRow(name, info.layer, shape, params, ""))
-        if len(info.outputs) > 1:  # the first output is the node's own row
-            for out, out_shape in list(info.outputs.items())[1:]:
-                rows.append(
-                    SummaryRow(f"{name}.{out}", "", format_shape(out_shape, batch=True), "", "")
-                )
+        for out, out_shape in list(info.outputs.items())[1:]:  # the first is the node's row
+            rows.append(
+                SummaryRow(f"{name}.{out}", "", format_shape(out_shape, batch=True), "", "")
+            )
     for head, entry in spec.outputs.items():
         shape = format_shape(plan.head_shapes.get(head), batch=True)
         rows.append(SummaryRow(head, f"head <- {entry.from_}", shape, "0", str(entry.loss or "")))

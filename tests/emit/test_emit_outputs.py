@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import graphspec
+from graphspec.pipeline import check_text
 
 SPEC = """\
 graphspec: 1
@@ -137,3 +138,30 @@ def test_the_model_saves_and_loads(model: Any, tmp_path: Path, keras: Any) -> No
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert loaded.output_names == model.output_names
+
+
+GQA = """\
+graphspec: 1
+name: gqa
+inputs:
+  q: {shape: [4, 8]}
+  v: {shape: [6, 8]}
+nodes:
+  att:
+    layer: GroupQueryAttention
+    from: [q, v]
+    head_dim: 4
+    num_query_heads: 2
+    num_key_value_heads: 1
+outputs:
+  y: att
+"""
+
+
+def test_group_query_attention_takes_query_and_value_as_positional_tensors(keras: Any) -> None:
+    """As MultiHeadAttention: `from: [q, v]` is call(query, value), not call([q, v])."""
+    model = graphspec.build(graphspec.loads(GQA))
+    assert tuple(model.output.shape) == (None, 4, 8)
+    plan = check_text(GQA).plan
+    assert plan is not None
+    assert model.count_params() == plan.static["att"].params == 216

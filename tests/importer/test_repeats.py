@@ -197,3 +197,17 @@ def test_the_written_instance_leaves_out_a_repeat_that_each_implies(keras: Any) 
     assert "each: {units: [8, 16]}" in line and "repeat" not in line
     instance = next(n for n in graphspec.loads(text).nodes.values() if isinstance(n, BlockNode))
     assert instance.repeat == 2
+
+
+def test_a_reader_of_the_run_is_rerouted_in_its_call_arguments_too() -> None:
+    """A node after a folded run reads the instance, in `from:` and in `call:` alike."""
+    from graphspec.importer.to_spec import _rerouted
+
+    node = LayerNode.model_validate(
+        {"layer": "LSTM", "from": "last", "units": 4, "call": {"initial_state": ["last", "c"]}}
+    )
+    moved = _rerouted(node, {"last": "block1_to_3"})
+    assert isinstance(moved, LayerNode)
+    assert moved.from_ == ["block1_to_3"]
+    assert moved.call == {"initial_state": ["block1_to_3", "c"]}
+    assert _rerouted(node, {"other": "x"}) is node
