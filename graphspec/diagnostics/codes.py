@@ -33,6 +33,7 @@ class Stage(enum.StrEnum):
     ANALYSE = "analyse"
     EMIT = "emit"
     IMPORT = "import"
+    TRAIN = "train"
     EXPORT = "export"
 
 
@@ -47,6 +48,7 @@ class Group(enum.Enum):
     BUILD = ("GS5", Stage.EMIT, "Building with Keras")
     SHAPES = ("GS6", Stage.ANALYSE, "Static shapes and parameters")
     IMPORT = ("GS7", Stage.IMPORT, "Importing Keras models")
+    TRAIN = ("GS8", Stage.TRAIN, "Training data and runs")
     EXPORT = ("GS9", Stage.EXPORT, "Exporting to other runtimes")
 
     def __init__(self, prefix: str, stage: Stage, title: str) -> None:
