@@ -19,7 +19,7 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import PurePath
@@ -238,7 +238,9 @@ def _sum(values: Iterable[int | None]) -> int | None:
     return total
 
 
-def _entry_rows(plan: Plan, section: str, name: str) -> tuple[str, list[Row], list[tuple[str, str]]]:
+def _entry_rows(
+    plan: Plan, section: str, name: str
+) -> tuple[str, list[Row], list[tuple[str, str]]]:
     """The kind, the rows and the arguments the panel shows for one spec entry."""
     spec = plan.spec
     if section == "inputs":
@@ -266,7 +268,9 @@ def _entry_rows(plan: Plan, section: str, name: str) -> tuple[str, list[Row], li
     if section == "shared":
         shared = spec.shared[name]
         what = shared.layer if isinstance(shared, SharedLayer) else f"block {shared.block}"
-        uses = [n for n, node in spec.nodes.items() if isinstance(node, UseNode) and node.use == name]
+        uses = [
+            n for n, node in spec.nodes.items() if isinstance(node, UseNode) and node.use == name
+        ]
         rows = [
             ("layer", "layer", what),
             ("uses", "used by", ", ".join(uses) or "none"),
@@ -410,7 +414,8 @@ def render_html(plan: Plan, diagnostics: Sequence[Diagnostic]) -> str:
     title = html.escape(f"{plan.spec.name}: graphspec")
     description = html.escape(plan.spec.description or "")
     counts = f"{len(plan.spec.nodes)} nodes, {len(diagnostics)} diagnostics"
-    return "\n".join(
+    return (
+        "\n".join(
             [
                 "<!DOCTYPE html>",
                 '<html lang="en">',
@@ -450,4 +455,6 @@ def render_html(plan: Plan, diagnostics: Sequence[Diagnostic]) -> str:
                 "</body>",
                 "</html>",
             ]
-    ) + "\n"
+        )
+        + "\n"
+    )

@@ -2,9 +2,9 @@
    Everything from the spec arrives as JSON (#gs-data) and is shown with textContent only. */
 (function () {
   "use strict";
-  var SVG = "http://www.w3.org/2000/svg";
   var data = JSON.parse(document.getElementById("gs-data").textContent);
   var svg = document.getElementById("gs-drawing");
+  var SVG = svg.namespaceURI;
   var viewport = document.getElementById("gs-viewport");
   var details = document.getElementById("gs-details");
   var list = document.getElementById("gs-diagnostics");
