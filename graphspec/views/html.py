@@ -434,7 +434,10 @@ def render_html(plan: Plan, diagnostics: Sequence[Diagnostic]) -> str:
                 f'<h1 id="gs-title">{html.escape(plan.spec.name)}</h1>',
                 f'<p id="gs-summary">{counts}; parameters {html.escape(data["parameters"])}</p>',
                 f'<p id="gs-description">{description}</p>',
-                '<nav id="gs-tools" aria-label="zoom">'
+                '<nav id="gs-tools" aria-label="find and zoom">'
+                '<input id="gs-find" type="search" list="gs-names" placeholder="find a node" '
+                'aria-label="find a node by name" autocomplete="off">'
+                '<datalist id="gs-names"></datalist>'
                 '<button type="button" id="gs-zoom-in" title="zoom in (+)">+</button>'
                 '<button type="button" id="gs-zoom-out" title="zoom out (−)">−</button>'
                 '<button type="button" id="gs-fit" title="fit to the window (0)">fit</button>'

@@ -158,6 +158,11 @@ def test_clicking_nodes_inputs_and_heads_shows_them_in_the_panel(
     page.click(opened.vertex("out_output"))
     assert opened.field("from") == "output"
     assert opened.field("loss") == "none"
+    page.fill("#gs-find", "branch_c")
+    page.press("#gs-find", "Enter")
+    assert page.inner_text("#gs-details h2") == "branch_c"
+    assert opened.field("layer") == "AveragePooling2D → Conv2D"
+    page.click("#gs-fit")
     page.click(opened.vertex("n_branch_b"))
     assert page.inner_text("#gs-details h2") == "branch_b"
     assert opened.field("layer") == "Conv2D → Conv2D"

@@ -213,12 +213,38 @@
     group.classList.add("gs-vertex");
     group.addEventListener("click", function () {
       if (dragged) { dragged = false; return; }
+      find.value = "";
       select(id, false);
     });
     group.addEventListener("keydown", function (event) {
       if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(id, false); }
     });
     if (data.vertices[id].diagnostics.length) badge(group, data.vertices[id].diagnostics);
+  });
+
+  /* ---- find a vertex by name (inputs, shared entries, nodes, heads; the first match) ---- */
+  var find = document.getElementById("gs-find");
+  var names = document.getElementById("gs-names");
+  var byName = {};
+  Object.keys(groups).forEach(function (id) {
+    var name = data.vertices[id].name;
+    if (Object.prototype.hasOwnProperty.call(byName, name)) return;
+    byName[name] = id;
+    var option = document.createElement("option");
+    option.value = name;
+    names.appendChild(option);
+  });
+  function found() {
+    var id = byName[find.value.trim()];
+    if (id === undefined) return false;
+    if (view.k < 0.8) zoomCentre(1 / view.k);
+    select(id, true);
+    return true;
+  }
+  find.addEventListener("change", found);
+  find.addEventListener("keydown", function (event) {
+    event.stopPropagation();  /* typing + or 0 in the box does not zoom */
+    if (event.key === "Enter") found();
   });
 
   if (data.diagnostics.length === 0) {
