@@ -268,16 +268,22 @@ def _entry_rows(
     if section == "shared":
         shared = spec.shared[name]
         what = shared.layer if isinstance(shared, SharedLayer) else f"block {shared.block}"
-        uses = [
-            n for n, node in spec.nodes.items() if isinstance(node, UseNode) and node.use == name
-        ]
+        uses = _uses(spec, name)
+        statics = [plan.static[use] for use in uses if use in plan.static]
+        trainable = _sum(s.trainable for s in statics)
         rows = [
             ("layer", "layer", what),
             ("uses", "used by", ", ".join(uses) or "none"),
+            (
+                "parameters",
+                "parameters",
+                _parameters(trainable, _sum(s.non_trainable for s in statics)),
+            ),
             _pruned_row(name in plan.pruned_shared),
         ]
         written = shared.model_dump(by_alias=True, exclude_defaults=True)
         written.pop("layer", None)
+        written.pop("block", None)
         return "shared entry", rows, [(k, _value(v)) for k, v in written.items()]
     node = spec.nodes[name]
     kind, what = _describe(node, spec)
@@ -285,8 +291,17 @@ def _entry_rows(
     rows.append(("from", "from", _references(node.from_)))
     pruned = name in plan.top.pruned_nodes
     rows.extend(_static_rows(None if pruned else plan.static.get(name)))
+    if isinstance(node, UseNode):
+        together = ", ".join(_uses(spec, node.use))
+        note = f"shared entry {node.use}, used by {together}; counted once, at the first use"
+        rows.append(("weights", "weights", note))
     rows.append(_pruned_row(pruned))
     return kind, rows, _node_arguments(node)
+
+
+def _uses(spec: Spec, entry: str) -> list[str]:
+    """The nodes that use a shared entry, in declaration order."""
+    return [n for n, node in spec.nodes.items() if isinstance(node, UseNode) and node.use == entry]
 
 
 def _excerpt(lines: Sequence[str], line: int) -> list[str]:

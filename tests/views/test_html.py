@@ -27,7 +27,7 @@ SEEDS = SPECS / "seeds"
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dot") is None and not os.environ.get("CI"),
-    reason="Graphviz's dot is not installed (make dev-setup installs it); required in CI",
+    reason="Graphviz's dot is not installed (make debian-tools installs it); required in CI",
 )
 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
@@ -372,3 +372,19 @@ def test_excerpt_stops_at_the_next_entry() -> None:
     assert page._excerpt(lines, 2) == ["  a:", "    from: x", "", "    layer: Dense"]
     assert page._excerpt(lines, 6) == ["  b: {}"]
     assert page._excerpt(lines, 0) == []
+
+
+def test_a_shared_entry_and_its_uses() -> None:
+    report = checked(SEEDS / "seed002_siamese.yaml")
+    data = page_data(render_html(plan_of(report), report.diagnostics))
+    entry = panel(data, "shared_lstm")
+    assert (entry["layer"], entry["uses"]) == ("LSTM", "left_output, right_output")
+    static = plan_of(report).static
+    lstm = 4 * (128 * 32 + 32 * 32 + 32)  # kernel, recurrent kernel, bias of 4 gates
+    assert entry["parameters"] == f"{lstm:,} (all trainable)"
+    assert static["left_output"].params == lstm
+    assert static["right_output"].params == 0  # counted once
+    assert dict(data["vertices"]["shared_lstm"]["arguments"]) == {"units": "32"}
+    use = panel(data, "n_right_output")
+    assert use["layer"] == "use lstm (LSTM)"
+    assert use["weights"].startswith("shared entry lstm, used by left_output, right_output")

@@ -2,8 +2,9 @@
 page for a seed spec, and it loads nothing but itself, clicks show the panel, the diagnostics
 sit at their nodes, and panning and zooming move the drawing.
 
-Needs /usr/bin/chromium (Debian's `chromium` package; `make dev-setup` installs it) and
-Graphviz's dot. Skipped without them on a workstation; in CI (`CI` set) it fails instead.
+Needs /usr/bin/chromium (Debian's `chromium` package) and Graphviz's dot: `make debian-tools`,
+part of the dev set-up, installs both. Skipped without them on a workstation; in CI (`CI`
+set) it fails instead.
 Screenshots of the seeds' pages are saved to build/screenshots/ (seed002_inception.png,
 seed001_ensemble_pruned.png) for a person to look at.
 """
@@ -39,9 +40,9 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 
 def _missing() -> str | None:
     if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (Debian's chromium package; make dev-setup installs it)"
+        return f"{CHROMIUM} is missing (Debian's chromium package; make debian-tools installs it)"
     if shutil.which("dot") is None:
-        return "Graphviz's dot is missing (make dev-setup installs it)"
+        return "Graphviz's dot is missing (make debian-tools installs it)"
     return None
 
 
