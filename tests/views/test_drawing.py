@@ -50,7 +50,8 @@ def _strip_strings(text: str) -> str:
 
 
 def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str]]]:
-    """Declared vertex ids and edges of our DOT output; asserts that the syntax is balanced."""
+    """Declared vertex ids and edges of our DOT output; asserts that the syntax is balanced
+    and that every cluster (`subgraph "cluster_..." { ... }`) is closed."""
     outside = _strip_strings(text)
     assert '"' not in outside.replace('""', ""), "an unterminated string"
     depth = 0
@@ -70,7 +71,18 @@ def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str]]]:
     declared: set[str] = set()
     edges: list[tuple[str, str]] = []
     statement: list[str] = []
+    open_clusters = 0
     for token in body:
+        if token == "{":
+            assert statement[0] == "subgraph" and statement[1].startswith('"cluster_'), statement
+            assert len(statement) == 2, statement
+            open_clusters += 1
+            statement = []
+            continue
+        if token == "}" and not statement:
+            open_clusters -= 1
+            assert open_clusters >= 0
+            continue
         if token != ";":
             statement.append(token)
             continue
@@ -83,7 +95,22 @@ def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str]]]:
             assert statement[1] == "[" and statement[-1] == "]", statement
             declared.add(statement[0])
         statement = []
+    assert open_clusters == 0 and not statement
     return declared, edges
+
+
+def dot_line(dot: str, vertex: str) -> str:
+    """The statement that declares a vertex."""
+    return next(line for line in dot.splitlines() if line.strip().startswith(f'"{vertex}" ['))
+
+
+def cluster_of(dot: str, node: str) -> str:
+    """The text of a block instance's cluster, from its opening line to its closing brace."""
+    lines = dot.splitlines()
+    start = next(i for i, line in enumerate(lines) if f'subgraph "cluster_{node}" {{' in line)
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] == indent + "}")
+    return "\n".join(lines[start : end + 1])
 
 
 # ---- every spec renders in both formats -----------------------------------------------------
@@ -127,10 +154,16 @@ def test_pruned_block_instance_is_dashed() -> None:
     assert mermaid.count(":::pruned") == 1
 
     dot = dot_of("seed001_ensemble_pruned.yaml")
-    cnn3 = next(line for line in dot.splitlines() if line.strip().startswith('"n_cnn3" ['))
-    assert 'style="filled,dashed"' in cnn3 and 'label="cnn3: block cnn"' in cnn3
-    assert '"in_image" -> "n_cnn3" [style="dashed"];' in dot
-    assert '"in_image" -> "n_cnn1";' in dot
+    cnn3 = cluster_of(dot, "n_cnn3")
+    assert (
+        'style="rounded,filled,dashed"' in cnn3
+        and 'label="cnn3: block cnn\\lclasses=10\\l"' in cnn3
+    )
+    for inner in ("n_cnn3/x", "n_cnn3/features", "n_cnn3/probs", "n_cnn3/out:y"):
+        assert 'dashed", ' in dot_line(cnn3, inner)  # the whole body is pruned with it
+    assert '"in_image" -> "n_cnn3/x" [style="dashed", color="#9ca3af"];' in dot
+    assert '"in_image" -> "n_cnn1/x";' in dot
+    assert "dashed" not in cluster_of(dot, "n_cnn1")
 
 
 def test_pruned_input_and_shared_entry_are_dashed() -> None:
@@ -156,7 +189,7 @@ outputs:
     assert 'n_dead["dead: use spare"]:::pruned' in mermaid
     assert "in_unused -.-> n_dead" in mermaid
     dot = render_dot(plan_of(spec))
-    assert '"in_unused" -> "n_dead" [style="dashed"];' in dot
+    assert '"in_unused" -> "n_dead" [style="dashed", color="#9ca3af"];' in dot
     assert re.search(r'"shared_spare" \[shape="cylinder", style="filled,dashed"', dot)
 
 
@@ -185,7 +218,8 @@ def test_merge_is_a_hexagon_and_sequence_shows_its_chain() -> None:
     assert 'n_residual["residual: Conv2D<br/>(None, 16, 16, 128)"]' in mermaid
     assert "n_y --> n_output" in mermaid and "n_residual --> n_output" in mermaid
     dot = dot_of("seed002_residual.yaml")
-    assert '"n_output" [shape="hexagon", label="output: add\\n(None, 16, 16, 128)"];' in dot
+    assert 'shape="hexagon"' in dot_line(dot, "n_output")
+    assert 'label="output: add\\n(None, 16, 16, 128)"' in dot_line(dot, "n_output")
     assert 'label="y: Conv2D → Conv2D → MaxPooling2D\\n(None, 16, 16, 128)"' in dot
 
 
@@ -225,7 +259,11 @@ def test_expr_blocks_heads_and_edge_bindings() -> None:
     dot = dot_of("seed001_ensemble3.yaml")
     assert '"out_prediction" [shape="house"' in dot
     assert '"n_prediction" -> "out_prediction";' in dot
-    assert 'shape="parallelogram", label="prediction: (a + b + c) / 3\\n(None, 10)"' in dot
+    prediction = dot_line(dot, "n_prediction")
+    assert 'shape="parallelogram"' in prediction
+    assert 'label="prediction: (a + b + c) / 3\\n(None, 10)"' in prediction
+    for index, binding in enumerate("abc", start=1):
+        assert f'"n_cnn{index}/out:y" -> "n_prediction" [label="{binding}"];' in dot
 
 
 def test_block_repeat_and_loss_weight() -> None:
@@ -248,7 +286,11 @@ outputs:
     mermaid = render_mermaid(plan_of(spec))
     assert 'n_body[["body: block unit ×2<br/>' in mermaid
     assert 'out_score[\\"score<br/>loss: mse × 0.5"/]' in mermaid
-    assert 'label="body: block unit ×2\\n' in render_dot(plan_of(spec))
+    dot = render_dot(plan_of(spec))
+    body = cluster_of(dot, "n_body")
+    assert 'label="body: block unit ×2\\l"' in body  # drawn once, however often it repeats
+    assert body.count('"n_body/d" [') == 1
+    assert '"in_x" -> "n_body/x";' in dot and '"n_body/out:y" -> "out_score";' in dot
 
 
 def test_inputs_are_stadiums_and_invhouses() -> None:
