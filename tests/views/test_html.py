@@ -18,9 +18,10 @@ import pytest
 from graphspec.analyse.plan import Plan
 from graphspec.diagnostics import Diagnostic, Location, Severity, codes
 from graphspec.pipeline import Report, check_path, check_text
-from graphspec.views import html as page
-from graphspec.views.html import json_for_script, render_html, svg_markup, vertex_ids
-from graphspec.views.render import DotMissing
+from graphspec.views.drawing import render_dot
+from graphspec.views.html import json_for_script, render_html, svg_markup
+from graphspec.views.render import DotMissing, run_dot
+from graphspec.views.vertices import drawn_entries, excerpt
 from tests.conftest import SPECS
 
 SEEDS = SPECS / "seeds"
@@ -135,6 +136,12 @@ def page_data(text: str) -> dict[str, Any]:
     return data
 
 
+def vertex_of(data: dict[str, Any], qualified: str) -> str:
+    """The id of the vertex (or cluster) drawn for `qualified` (`cnn1/probs`)."""
+    (found,) = [v for v, entry in data["vertices"].items() if entry["qualified"] == qualified]
+    return str(found)
+
+
 def panel(data: dict[str, Any], vertex: str) -> dict[str, str]:
     """A vertex's panel rows by field."""
     return {field: value for field, _, value in data["vertices"][vertex]["rows"]}
@@ -245,9 +252,10 @@ def test_svg_keeps_only_drawing_elements_and_attributes() -> None:
 <polygon fill="white" points="0,0 1,1" onclick="alert(3)"/>
 <image xlink:href="https://example.com/x.png"/>
 </g></svg>"""
-    markup, width, height = svg_markup(svg)
-    assert (width, height) == (120.5, 80.0)
-    assert markup == (
+    drawing = svg_markup(svg)
+    assert (drawing.width, drawing.height) == (120.5, 80.0)
+    assert drawing.titles == frozenset()  # no vertex: the graph's own group is neither
+    assert drawing.markup == (
         '<svg id="gs-drawing" role="img" aria-label="the graph" data-width="120.5" '
         'data-height="80"><g id="gs-viewport"><g class="graph" id="graph0">'
         '<title>&lt;/script&gt;</title><polygon fill="white" points="0,0 1,1"></polygon>'
@@ -301,21 +309,60 @@ def test_inception_vertices_show_layer_shape_parameters_and_line(
 
 def test_pruned_branch_carries_its_gs401_warning(pruned: tuple[Report, str]) -> None:
     data = page_data(pruned[1])
+    cnn3 = vertex_of(data, "cnn3")
+    assert cnn3 == "cluster_n_cnn3"  # a block instance drawn with its body
     (warning,) = data["diagnostics"]
-    assert (warning["code"], warning["severity"], warning["vertex"]) == (
-        "GS401",
-        "warning",
-        "n_cnn3",
-    )
+    assert (warning["code"], warning["severity"], warning["vertex"]) == ("GS401", "warning", cnn3)
     assert warning["line"] == 32 and warning["path"] == "nodes.cnn3"
-    cnn3 = data["vertices"]["n_cnn3"]
-    assert cnn3["diagnostics"] == [0]
-    assert panel(data, "n_cnn3")["pruned"] == "yes: not built, no weights"
-    assert panel(data, "n_cnn1")["pruned"] == "no"
-    assert all(data["vertices"][v]["diagnostics"] == [] for v in data["vertices"] if v != "n_cnn3")
+    assert data["vertices"][cnn3]["diagnostics"] == [0]
+    assert panel(data, cnn3)["pruned"] == "yes: not built, no weights"
+    assert panel(data, vertex_of(data, "cnn1"))["pruned"] == "no"
+    assert all(entry["diagnostics"] == [] for v, entry in data["vertices"].items() if v != cnn3)
     head = panel(data, "out_prediction")
     assert (head["loss"], head["metrics"]) == ("categorical_crossentropy", "accuracy")
-    assert dict(data["vertices"]["n_cnn1"]["arguments"]) == {"with": '{"classes": 10}'}
+    cnn1 = data["vertices"][vertex_of(data, "cnn1")]
+    assert dict(cnn1["arguments"]) == {"with": '{"classes": 10}'}
+
+
+def test_block_bodies_show_their_members_per_instance(pruned: tuple[Report, str]) -> None:
+    data = page_data(pruned[1])
+    probs = panel(data, vertex_of(data, "cnn1/probs"))
+    assert probs["layer"] == "Dense" and probs["from"] == "features"
+    assert probs["instance"] == "cnn1 (block cnn, classes=10)"
+    assert probs["pruned"] == "no"
+    assert probs["line"] == "seed001_ensemble_pruned.yaml:26"
+    vertex = data["vertices"][vertex_of(data, "cnn1/probs")]
+    assert vertex["kind"] == "layer in block cnn"
+    assert dict(vertex["arguments"])["units"] == "10"  # `${classes}`, as the instance builds it
+    assert vertex["source"][0].strip().startswith("probs: {layer: Dense")
+    assert panel(data, vertex_of(data, "cnn3/probs"))["pruned"] == "yes: not built, no weights"
+    port = panel(data, vertex_of(data, "cnn1/x"))
+    assert (port["from"], port["line"]) == ("image", "seed001_ensemble_pruned.yaml:16")
+    out = panel(data, vertex_of(data, "cnn1/y"))
+    assert (out["from"], out["shape"]) == ("probs", "(None, 10)")
+    features = data["vertices"][vertex_of(data, "cnn2/features")]
+    assert features["arguments"][0][0] == "[0] Conv2D"
+
+
+def test_a_diagnostic_in_a_block_body_marks_it_in_every_instance(
+    pruned: tuple[Report, str],
+) -> None:
+    report = pruned[0]
+    inside = Diagnostic(
+        codes.UNREACHABLE,
+        Severity.INFO,
+        "inside",
+        Location("f", 26, 7),
+        ("blocks", "cnn", "nodes", "probs", "units"),
+    )
+    data = page_data(render_html(plan_of(report), (inside,)))
+    marked = [
+        data["vertices"][v]["qualified"]
+        for v in data["vertices"]
+        if data["vertices"][v]["diagnostics"]
+    ]
+    assert marked == ["cnn1/probs", "cnn2/probs", "cnn3/probs"]
+    assert data["diagnostics"][0]["vertex"] == vertex_of(data, "cnn1/probs")
 
 
 def test_a_diagnostic_outside_the_drawing_is_listed_without_a_vertex(
@@ -326,18 +373,23 @@ def test_a_diagnostic_outside_the_drawing_is_listed_without_a_vertex(
         codes.UNREACHABLE, Severity.INFO, "in a block", Location("f", 20, 7), ("blocks", "cnn")
     )
     data = page_data(render_html(plan_of(report), (*report.diagnostics, elsewhere)))
-    assert [d["vertex"] for d in data["diagnostics"]] == ["n_cnn3", None]
+    assert [d["vertex"] for d in data["diagnostics"]] == ["cluster_n_cnn3", None]
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_entry_of_a_seed_is_a_clickable_vertex(path: Path) -> None:
     report = checked(path)
     plan = plan_of(report)
-    data = page_data(render_html(plan, report.diagnostics))
+    text = render_html(plan, report.diagnostics)
+    data = page_data(text)
     spec = plan.spec
-    expected = len(spec.inputs) + len(spec.shared) + len(spec.nodes) + len(spec.outputs)
-    assert len(data["vertices"]) == expected
+    top = {
+        entry["qualified"] for entry in data["vertices"].values() if "/" not in entry["qualified"]
+    }
+    assert top == set(spec.inputs) | set(spec.shared) | set(spec.nodes) | set(spec.outputs)
     assert all(vertex["line"] > 0 for vertex in data["vertices"].values())
+    titles = set(re.findall(r"<title>([^<]*)</title>", text))
+    assert set(data["vertices"]) <= titles
 
 
 def test_vertex_ids_leave_out_names_the_drawing_cannot_tell_apart() -> None:
@@ -355,23 +407,24 @@ outputs:
   y: short
 """
     report = check_text(text)
-    assert report.spec is not None
-    ids = vertex_ids(report.spec)
-    assert ids == {
+    assert report.plan is not None
+    titles = svg_markup(run_dot(render_dot(report.plan), "svg")).titles
+    assert len(titles) == 5  # the drawing has them all, as n_aaa…a and n_aaa…a_2
+    entries = drawn_entries(report.plan, titles)
+    assert {vertex: entry.path for vertex, entry in entries.items()} == {
         "in_x": ("inputs", "x"),
         "n_short": ("nodes", "short"),
         "out_y": ("outputs", "y"),
     }
-    assert report.plan is not None
     data = page_data(render_html(report.plan, report.diagnostics))
     assert sorted(data["vertices"]) == ["in_x", "n_short", "out_y"]
 
 
 def test_excerpt_stops_at_the_next_entry() -> None:
     lines = ["nodes:", "  a:", "    from: x", "", "    layer: Dense", "  b: {}", "outputs:"]
-    assert page._excerpt(lines, 2) == ["  a:", "    from: x", "", "    layer: Dense"]
-    assert page._excerpt(lines, 6) == ["  b: {}"]
-    assert page._excerpt(lines, 0) == []
+    assert excerpt(lines, 2) == ["  a:", "    from: x", "", "    layer: Dense"]
+    assert excerpt(lines, 6) == ["  b: {}"]
+    assert excerpt(lines, 0) == []
 
 
 def test_a_shared_entry_and_its_uses() -> None:

@@ -113,6 +113,7 @@ def open_page(browser: Any) -> Iterator[Any]:
 
     def opener(path: Path) -> Opened:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(5000)
         contexts.append(context)
         page = context.new_page()
         opened = Opened(page, path.as_uri())
@@ -191,10 +192,11 @@ def test_a_pruned_branch_is_marked_at_its_node_and_listed(
 ) -> None:
     opened = open_page(pages["seed001_ensemble_pruned"])
     page = opened.page
-    cnn3 = page.locator(opened.vertex("n_cnn3"))
+    cnn3 = page.locator(opened.vertex("cluster_n_cnn3"))  # the instance, drawn with its body
     assert "gs-marked-warning" in str(cnn3.get_attribute("class"))
     assert "GS401" in cnn3.locator(".gs-badge title").text_content()
-    assert page.locator(f"{opened.vertex('n_cnn1')} .gs-badge").count() == 0
+    assert page.locator(f"{opened.vertex('cluster_n_cnn1')} .gs-badge").count() == 0
+    assert page.locator("#gs-drawing .gs-badge").count() == 1
     listed = page.locator("#gs-diagnostics li[data-code=GS401]")
     assert "node 'cnn3' is not used by the model's heads" in listed.inner_text()
     listed.click()  # selects and centres the node it names
@@ -202,6 +204,14 @@ def test_a_pruned_branch_is_marked_at_its_node_and_listed(
     assert opened.field("pruned") == "yes: not built, no weights"
     assert "GS401" in page.inner_text("#gs-details .gs-here")
     screenshot(page, "seed001_ensemble_pruned")
+    page.click("#gs-fit")  # the whole drawing again: centring on cnn3 moved cnn1 away
+    page.click(opened.vertex("n_cnn1/probs"))  # a node of the block's body, in instance cnn1
+    assert page.inner_text("#gs-details h2") == "cnn1/probs"
+    assert (opened.field("layer"), opened.field("instance")) == (
+        "Dense",
+        "cnn1 (block cnn, classes=10)",
+    )
+    assert opened.field("line") == "seed001_ensemble_pruned.yaml:26"
     page.click(opened.vertex("out_prediction"))
     assert (opened.field("loss"), opened.field("metrics")) == (
         "categorical_crossentropy",

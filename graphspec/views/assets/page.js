@@ -139,7 +139,7 @@
       return;
     }
     var vertex = data.vertices[id];
-    var title = element("h2", vertex.name, "gs-name");
+    var title = element("h2", vertex.qualified, "gs-name");
     details.appendChild(title);
     details.appendChild(element("p", vertex.kind, "gs-kind"));
     rows(details, vertex.rows);
@@ -201,7 +201,8 @@
     group.appendChild(mark);
   }
 
-  Array.prototype.forEach.call(svg.querySelectorAll("g.node"), function (group) {
+  /* vertices, and block instances drawn as clusters (their box and label select the node) */
+  Array.prototype.forEach.call(svg.querySelectorAll("g.node, g.cluster"), function (group) {
     var title = group.querySelector("title");
     var id = title ? title.textContent : "";
     if (!Object.prototype.hasOwnProperty.call(data.vertices, id)) return;
@@ -209,7 +210,7 @@
     group.setAttribute("data-vertex", id);
     group.setAttribute("tabindex", "0");
     group.setAttribute("role", "button");
-    group.setAttribute("aria-label", data.vertices[id].kind + " " + data.vertices[id].name);
+    group.setAttribute("aria-label", data.vertices[id].kind + " " + data.vertices[id].qualified);
     group.classList.add("gs-vertex");
     group.addEventListener("click", function () {
       if (dragged) { dragged = false; return; }
@@ -227,7 +228,7 @@
   var names = document.getElementById("gs-names");
   var byName = {};
   Object.keys(groups).forEach(function (id) {
-    var name = data.vertices[id].name;
+    var name = data.vertices[id].qualified;
     if (Object.prototype.hasOwnProperty.call(byName, name)) return;
     byName[name] = id;
     var option = document.createElement("option");
