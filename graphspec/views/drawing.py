@@ -555,11 +555,12 @@ def _dot_label(lines: Sequence[str]) -> str:
 
 
 def _faded(style: Mapping[str, str]) -> dict[str, str]:
-    """A pruned vertex's or cluster's style: dashed outline, grey text."""
+    """A pruned vertex's or cluster's style: dashed grey outline and text, a near-white fill."""
     styles = [s for s in style.get("style", "").split(",") if s]
     return {
         **style,
         "style": ",".join([*styles, "dashed"]),
+        "fillcolor": "#f9fafb",
         "color": _FADED,
         "fontcolor": "#6b7280",
     }
