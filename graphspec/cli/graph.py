@@ -60,6 +60,8 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         check_output(output)
     elif args.format == "png" and _is_terminal(out):
         raise UsageError("a PNG is binary and stdout is a terminal; give -o FILE.png")
+    if args.format in PICTURES:
+        _dot_or_hint()  # before the spec is read: nothing to wait for when it cannot draw
     report = check_file(spec, options)
     print_diagnostics(report.diagnostics, err, infos=False)
     if report.plan is None:
@@ -95,6 +97,15 @@ def _picture(plan: Plan, format: str) -> bytes:
         return run_dot(render_dot(plan), "png" if format == "png" else "svg")
     except DotError as error:
         raise UsageError(f"cannot draw the {format}: {error}") from None
+
+
+def _dot_or_hint() -> None:
+    from graphspec.views.render import DotError, find_dot
+
+    try:
+        find_dot()
+    except DotError as error:
+        raise UsageError(f"cannot draw the picture: {error}") from None
 
 
 def _write_bytes(output: Path | None, out: TextIO, data: bytes) -> None:
