@@ -80,8 +80,12 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
 def _text(plan: Plan, diagnostics: Sequence[Diagnostic], format: str) -> str:
     if format == PAGE:
         from graphspec.views.html import render_html
+        from graphspec.views.render import DotError
 
-        return render_html(plan, diagnostics)
+        try:  # the page lays its drawing out with dot
+            return render_html(plan, diagnostics)
+        except DotError as error:
+            raise UsageError(f"cannot draw the page: {error}") from None
     from graphspec.views.drawing import FORMATS
 
     return FORMATS[format](plan)

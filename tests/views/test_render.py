@@ -266,6 +266,21 @@ def test_graph_html_writes_the_page(
     assert capsys.readouterr().out == "<!doctype html><title>page</title>\n"
 
 
+def test_graph_html_without_dot_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import graphspec.views.html
+
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(
+        graphspec.views.html, "render_html", lambda plan, diagnostics: run_dot("digraph {}", "svg")
+    )
+    assert main(["graph", str(SEEDS / "seed002_dense.yaml"), "--format", "html"]) == 2
+    captured = capsys.readouterr()
+    assert "cannot draw the page: Graphviz's dot is not on PATH" in captured.err
+    assert HINT in captured.err and captured.out == ""
+
+
 def test_graph_help_describes_every_format() -> None:
     result = graph_run("--help")
     text = " ".join(result.stdout.decode().split())
