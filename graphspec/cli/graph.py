@@ -60,6 +60,8 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         check_output(output)
     elif args.format == "png" and _is_terminal(out):
         raise UsageError("a PNG is binary and stdout is a terminal; give -o FILE.png")
+    if args.format in PICTURES:
+        _dot_or_hint()  # before the spec is read: nothing to wait for when it cannot draw
     report = check_file(spec, options)
     print_diagnostics(report.diagnostics, err, infos=False)
     if report.plan is None:
@@ -78,8 +80,12 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
 def _text(plan: Plan, diagnostics: Sequence[Diagnostic], format: str) -> str:
     if format == PAGE:
         from graphspec.views.html import render_html
+        from graphspec.views.render import DotError
 
-        return render_html(plan, diagnostics)
+        try:  # the page lays its drawing out with dot
+            return render_html(plan, diagnostics)
+        except DotError as error:
+            raise UsageError(f"cannot draw the page: {error}") from None
     from graphspec.views.drawing import FORMATS
 
     return FORMATS[format](plan)
@@ -95,6 +101,15 @@ def _picture(plan: Plan, format: str) -> bytes:
         return run_dot(render_dot(plan), "png" if format == "png" else "svg")
     except DotError as error:
         raise UsageError(f"cannot draw the {format}: {error}") from None
+
+
+def _dot_or_hint() -> None:
+    from graphspec.views.render import DotError, find_dot
+
+    try:
+        find_dot()
+    except DotError as error:
+        raise UsageError(f"cannot draw the picture: {error}") from None
 
 
 def _write_bytes(output: Path | None, out: TextIO, data: bytes) -> None:

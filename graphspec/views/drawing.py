@@ -3,15 +3,24 @@
 Pure text generation: no Keras, no graphviz package. Both formats draw the same picture,
 collected once into vertices and edges:
 
-- inputs as stadiums / `invhouse`, heads as output shapes fed by their source node;
+- inputs as stadiums / `invhouse`, heads as output shapes fed by their source node, with loss;
 - layer nodes `name: Dense`, sequences `name: Conv2D → MaxPooling2D → Flatten`, merges as
-  hexagons, expressions as parallelograms, block instances `name: block cnn ×2` as boxes;
+  hexagons, expressions as parallelograms (edges named by their binding);
 - `use` nodes filled, each joined by a dotted line to its `shared: entry` node;
-- pruned nodes, inputs and shared entries, and every edge into them, dashed.
+- block instances: in Mermaid one box `name: block cnn ×2`; in DOT a cluster holding the
+  block's body (input ports, nodes, nested instances as clusters, output ports with their
+  shapes), drawn once per instance however often `repeat` chains it, within `MAX_EXPANDED`
+  vertices (later instances are boxes, so `dot` stays quick on any spec);
+- pruned nodes, inputs, shared entries and block bodies, and every edge into them, dashed.
 
 Everything a spec controls (names, expressions, losses) is escaped for the target syntax, and
 the output follows declaration order, so the same spec always gives the same text. Labels show
-each node's static output shape (`plan.static[name].shape`) where it is known.
+each top-level node's static output shape (`plan.static[name].shape`) where it is known.
+
+Vertex ids (the `<title>` of each vertex in the SVG `dot` draws): `in_NAME`, `shared_NAME`,
+`n_NAME`, `out_HEAD`; inside a block instance's cluster `cluster_n_NODE`, `n_NODE/INNER` for its
+nodes and inputs and `n_NODE/out:OUTPUT` for its outputs (nested: `n_NODE/INNER/...`). Spec
+names are identifiers, so these never collide.
 """
 
 from __future__ import annotations
@@ -546,11 +555,12 @@ def _dot_label(lines: Sequence[str]) -> str:
 
 
 def _faded(style: Mapping[str, str]) -> dict[str, str]:
-    """A pruned vertex's or cluster's style: dashed outline, grey text."""
+    """A pruned vertex's or cluster's style: dashed grey outline and text, a near-white fill."""
     styles = [s for s in style.get("style", "").split(",") if s]
     return {
         **style,
         "style": ",".join([*styles, "dashed"]),
+        "fillcolor": "#f9fafb",
         "color": _FADED,
         "fontcolor": "#6b7280",
     }

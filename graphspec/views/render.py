@@ -22,6 +22,7 @@ __all__ = [
     "DotFailed",
     "DotMissing",
     "ImageFormat",
+    "find_dot",
     "run_dot",
 ]
 
@@ -53,13 +54,19 @@ class DotFailed(DotError):
     """`dot` ran but gave no picture: it failed, was killed, or ran past `DOT_TIMEOUT`."""
 
 
+def find_dot() -> str:
+    """The path of Graphviz's `dot` on PATH; DotMissing, with how to install it, when none."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise DotMissing(f"Graphviz's dot is not on PATH; {INSTALL_HINT}")
+    return dot
+
+
 def run_dot(dot_text: str, image_format: ImageFormat, timeout: float = DOT_TIMEOUT) -> bytes:
     """The picture `dot` draws from `dot_text`, as SVG (UTF-8 XML) or PNG bytes."""
     if image_format not in IMAGE_FORMATS:
         raise ValueError(f"unknown image format {image_format!r}; choose from {IMAGE_FORMATS}")
-    dot = shutil.which("dot")
-    if dot is None:
-        raise DotMissing(f"Graphviz's dot is not on PATH; {INSTALL_HINT}")
+    dot = find_dot()
     try:
         done = subprocess.run(
             [dot, f"-T{image_format}"],

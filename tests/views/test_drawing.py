@@ -13,6 +13,7 @@ import pytest
 from graphspec.analyse.plan import NodeStatic, Plan, ScopePlan
 from graphspec.pipeline import check, check_path, load, loads
 from graphspec.spec.model import Spec
+from graphspec.views import drawing
 from graphspec.views.drawing import FORMATS, render, render_dot, render_mermaid
 from tests.conftest import SPECS, spec_files
 
@@ -444,3 +445,95 @@ def test_bidirectional_and_zero_width_characters_never_reach_a_label() -> None:
     spec = plan.spec.model_copy(update={"nodes": nodes})
     for text in (render_mermaid(dataclasses.replace(plan, spec=spec)), render_dot(plan)):
         assert not any(char in text for char in "\u202e\u200b\u2066")
+
+
+# ---- block instances as clusters (DOT) ---------------------------------------------------------
+
+NESTED = """
+graphspec: 1.1
+name: nested
+inputs: {x: {shape: [8]}}
+shared:
+  enc: {block: unit}
+blocks:
+  unit:
+    params: {units: 8}
+    inputs: {x: {}}
+    nodes: {d: {layer: Dense, from: x, units: "${units}"}}
+    outputs: {y: d}
+  pair:
+    params: {width: 8}
+    inputs: {a: {}, b: {}}
+    nodes:
+      first: {block: unit, from: a}
+      again: {use: enc, from: b}
+      both: {op: add, from: [first, again]}
+      unused: {layer: Dense, from: a, units: 2}
+    outputs: {y: both, z: first}
+nodes:
+  p: {block: pair, from: [x, x], with: {width: 4}}
+  r: {block: unit, from: p.y, each: {units: [8, 8, 8]}}
+outputs:
+  y: r
+  z: {from: p.z, loss: mse}
+"""
+
+
+@pytest.fixture(scope="module")
+def nested_dot() -> str:
+    return render_dot(plan_of(loads(NESTED)))
+
+
+def test_nested_block_instances_are_nested_clusters(nested_dot: str) -> None:
+    declared, edges = dot_structure(nested_dot)
+    pair = cluster_of(nested_dot, "n_p")
+    assert 'label="p: block pair\\lwidth=4\\l"' in pair
+    first = cluster_of(nested_dot, "n_p/first")
+    assert first in pair and '"n_p/first/d" [' in first  # the inner instance, inside
+    assert {'"n_p/a"', '"n_p/b"', '"n_p/out:y"', '"n_p/out:z"'} <= declared
+    assert 'label="y\\n(None, 8)"' in dot_line(pair, "n_p/out:y")  # outputs show their shape
+    for edge in [
+        ('"in_x"', '"n_p/a"'),  # each `from` reaches its block input, in order
+        ('"in_x"', '"n_p/b"'),
+        ('"n_p/a"', '"n_p/first/x"'),
+        ('"n_p/first/out:y"', '"n_p/both"'),
+        ('"n_p/both"', '"n_p/out:y"'),
+        ('"n_p/first/out:y"', '"n_p/out:z"'),
+        ('"n_p/out:y"', '"n_r/x"'),  # `p.y` reads that output's port
+        ('"n_p/out:z"', '"out_z"'),
+        ('"n_r/out:y"', '"out_y"'),
+    ]:
+        assert edge in edges, edge
+
+
+def test_shared_use_and_pruned_node_inside_a_block(nested_dot: str) -> None:
+    assert '"shared_enc" -> "n_p/again" [style="dotted", arrowhead="none"' in nested_dot
+    assert 'style="filled,dashed"' in dot_line(nested_dot, "n_p/unused")
+    assert '"n_p/a" -> "n_p/unused" [style="dashed", color="#9ca3af"];' in nested_dot
+    assert "dashed" not in dot_line(nested_dot, "n_p/both")
+
+
+def test_repeated_instance_is_drawn_once_with_its_values(nested_dot: str) -> None:
+    repeated = cluster_of(nested_dot, "n_r")
+    assert 'label="r: block unit ×3\\lunits=8|8|8\\l"' in repeated
+    assert repeated.count('"n_r/d" [') == 1
+
+
+def test_mermaid_keeps_block_instances_as_boxes() -> None:
+    mermaid = render_mermaid(plan_of(loads(NESTED)))
+    assert 'n_p[["p: block pair<br/>(None, 8)"]]' in mermaid
+    assert 'n_p -->|"z"| out_z' in mermaid and 'n_p -->|"y"| n_r' in mermaid
+    assert "cluster" not in mermaid and "n_p/" not in mermaid
+
+
+def test_past_the_budget_instances_are_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spec whose block bodies would take more than MAX_EXPANDED vertices draws the later
+    instances as single boxes, so `dot` stays quick on any spec."""
+    monkeypatch.setattr(drawing, "MAX_EXPANDED", 8)  # cnn: an input, two nodes, an output
+    dot = dot_of("seed001_ensemble3.yaml")
+    assert 'subgraph "cluster_n_cnn1"' in dot and 'subgraph "cluster_n_cnn2"' in dot
+    assert 'subgraph "cluster_n_cnn3"' not in dot
+    assert 'shape="box3d"' in dot_line(dot, "n_cnn3")
+    assert '"n_cnn3" -> "n_prediction" [label="c"];' in dot
+    declared, edges = dot_structure(dot)
+    assert all(source in declared and target in declared for source, target in edges)

@@ -203,15 +203,12 @@ def test_graph_without_dot_says_how_to_install_it(tmp_path: Path) -> None:
     """A real process whose PATH has no `dot`: the hint, exit 2, no traceback, no file."""
     target = tmp_path / "g.svg"
     env = {**os.environ, "PATH": str(tmp_path)}
-    result = graph_run(str(SEEDS / "seed002_siamese.yaml"), "--format", "svg", "-o", str(target))
-    assert result.returncode == 0 or shutil.which("dot") is None  # with dot: drawn
-    target.unlink(missing_ok=True)
     result = graph_run(
         str(SEEDS / "seed002_siamese.yaml"), "--format", "svg", "-o", str(target), env=env
     )
     stderr = result.stderr.decode()
     assert result.returncode == 2, stderr
-    assert "graphspec: error: cannot draw the svg: Graphviz's dot is not on PATH" in stderr
+    assert "graphspec: error: cannot draw the picture: Graphviz's dot is not on PATH" in stderr
     assert HINT in stderr and "--format dot and --format mermaid" in stderr
     assert "Traceback" not in stderr and result.stdout == b""
     assert list(tmp_path.iterdir()) == []
@@ -267,6 +264,21 @@ def test_graph_html_writes_the_page(
     assert seen == [("seed001_ensemble_pruned", ["GS401"])]
     assert main(["graph", spec, "--format", "html"]) == 0
     assert capsys.readouterr().out == "<!doctype html><title>page</title>\n"
+
+
+def test_graph_html_without_dot_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import graphspec.views.html
+
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(
+        graphspec.views.html, "render_html", lambda plan, diagnostics: run_dot("digraph {}", "svg")
+    )
+    assert main(["graph", str(SEEDS / "seed002_dense.yaml"), "--format", "html"]) == 2
+    captured = capsys.readouterr()
+    assert "cannot draw the page: Graphviz's dot is not on PATH" in captured.err
+    assert HINT in captured.err and captured.out == ""
 
 
 def test_graph_help_describes_every_format() -> None:
