@@ -114,6 +114,8 @@ def open_page(browser: Any) -> Iterator[Any]:
     def opener(path: Path) -> Opened:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         context.set_default_timeout(5000)
+        # a request off this machine would be a failure anyway: refuse it rather than send it
+        context.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
         contexts.append(context)
         page = context.new_page()
         opened = Opened(page, path.as_uri())
