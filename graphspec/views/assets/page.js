@@ -182,16 +182,18 @@
     });
     group.classList.add("gs-marked", "gs-marked-" + worst);
     var box = group.getBBox();
+    var radius = Math.max(8, Math.min(14, box.height * 0.08));  /* larger on a cluster */
     var mark = document.createElementNS(SVG, "g");
     mark.setAttribute("class", "gs-badge gs-badge-" + worst);
     var circle = document.createElementNS(SVG, "circle");
     circle.setAttribute("cx", (box.x + box.width).toFixed(2));
     circle.setAttribute("cy", box.y.toFixed(2));
-    circle.setAttribute("r", "8");
+    circle.setAttribute("r", radius.toFixed(1));
     var label = document.createElementNS(SVG, "text");
     label.setAttribute("x", (box.x + box.width).toFixed(2));
-    label.setAttribute("y", (box.y + 4).toFixed(2));
+    label.setAttribute("y", (box.y + radius * 0.45).toFixed(2));
     label.setAttribute("text-anchor", "middle");
+    label.setAttribute("font-size", (radius * 1.3).toFixed(1));
     label.textContent = indices.length > 1 ? String(indices.length) : "!";
     var tip = document.createElementNS(SVG, "title");
     tip.textContent = text.join("\n");
