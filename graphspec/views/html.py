@@ -47,7 +47,10 @@ _NUMBER = re.compile(r"-?[0-9.]+")
 
 
 def _text(value: str | None) -> str:
-    return html.escape(value or "", quote=False)
+    """Text escaped for HTML; dot's line breaks between elements (blank text) left out."""
+    if value is None or not value.strip():
+        return ""
+    return html.escape(value, quote=False)
 
 
 def _write_element(element: ElementTree.Element, out: list[str]) -> None:
@@ -62,8 +65,7 @@ def _write_element(element: ElementTree.Element, out: list[str]) -> None:
         for child in element:
             _write_element(child, out)
         out.append(f"</{tag}>")
-    if element.tail and element.tail.strip():
-        out.append(_text(element.tail))
+    out.append(_text(element.tail))
 
 
 @dataclass(frozen=True)

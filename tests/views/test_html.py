@@ -22,7 +22,7 @@ from graphspec.views.drawing import render_dot
 from graphspec.views.html import json_for_script, render_html, svg_markup
 from graphspec.views.render import DotMissing, run_dot
 from graphspec.views.vertices import drawn_entries, excerpt
-from tests.conftest import SPECS
+from tests.conftest import SPECS, spec_files, spec_options
 
 SEEDS = SPECS / "seeds"
 
@@ -376,20 +376,24 @@ def test_a_diagnostic_outside_the_drawing_is_listed_without_a_vertex(
     assert [d["vertex"] for d in data["diagnostics"]] == ["cluster_n_cnn3", None]
 
 
-@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.yaml")), ids=lambda p: p.stem)
-def test_every_entry_of_a_seed_is_a_clickable_vertex(path: Path) -> None:
-    report = checked(path)
+_VERTEX_TITLE = re.compile(r'<g class="(?:node|cluster)" id="[a-z]+[0-9]+"><title>([^<]*)</title>')
+
+
+@pytest.mark.parametrize("path", spec_files(custom=True), ids=lambda p: p.stem)
+def test_every_drawn_vertex_of_every_spec_has_its_panel(path: Path) -> None:
+    report = check_path(path, spec_options(path))
     plan = plan_of(report)
     text = render_html(plan, report.diagnostics)
     data = page_data(text)
     spec = plan.spec
-    top = {
-        entry["qualified"] for entry in data["vertices"].values() if "/" not in entry["qualified"]
-    }
+    vertices = data["vertices"]
+    top = {entry["qualified"] for entry in vertices.values() if "/" not in entry["qualified"]}
     assert top == set(spec.inputs) | set(spec.shared) | set(spec.nodes) | set(spec.outputs)
-    assert all(vertex["line"] > 0 for vertex in data["vertices"].values())
-    titles = set(re.findall(r"<title>([^<]*)</title>", text))
-    assert set(data["vertices"]) <= titles
+    assert set(vertices) == set(_VERTEX_TITLE.findall(text))
+    assert all(vertex["line"] > 0 and vertex["source"] for vertex in vertices.values())
+    for diagnostic in data["diagnostics"]:  # one about a top-level entry is at its vertex
+        if diagnostic["path"].split(".")[0] in ("inputs", "shared", "nodes", "outputs"):
+            assert diagnostic["vertex"] in vertices
 
 
 def test_vertex_ids_leave_out_names_the_drawing_cannot_tell_apart() -> None:
