@@ -17,7 +17,8 @@ import pytest
 
 from graphspec.analyse.plan import Plan
 from graphspec.diagnostics import Diagnostic, Location, Severity, codes
-from graphspec.pipeline import Report, check_path, check_text
+from graphspec.pipeline import Report, check, check_path, check_text
+from graphspec.spec.model import Spec
 from graphspec.views.drawing import render_dot
 from graphspec.views.html import json_for_script, render_html, svg_markup
 from graphspec.views.render import DotMissing, run_dot
@@ -445,3 +446,21 @@ def test_a_shared_entry_and_its_uses() -> None:
     use = panel(data, "n_right_output")
     assert use["layer"] == "use lstm (LSTM)"
     assert use["weights"].startswith("shared entry lstm, used by left_output, right_output")
+
+
+def test_a_spec_without_a_file_has_no_lines() -> None:
+    spec = Spec.model_validate(
+        {
+            "graphspec": 1,
+            "name": "in_memory",
+            "inputs": {"x": {"shape": [4]}},
+            "nodes": {"y": {"layer": "Dense", "from": "x", "units": 2}},
+            "outputs": {"y": "y"},
+        }
+    )
+    assert spec.source is None
+    report = check(spec)
+    data = page_data(render_html(plan_of(report), report.diagnostics))
+    assert panel(data, "n_y")["shape"] == "(None, 2)"
+    assert all(v["line"] == 0 and v["source"] == [] for v in data["vertices"].values())
+    assert "line" not in panel(data, "n_y")
