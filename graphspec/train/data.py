@@ -19,7 +19,13 @@ from typing import Any, Literal
 from graphspec.analyse.plan import Plan
 from graphspec.diagnostics import Diagnostic, codes
 from graphspec.train.data_checks import Column, check_columns, columns_of
-from graphspec.train.data_function import DataFunction, DataFunctions, is_dataset, load_function
+from graphspec.train.data_function import (
+    DataFunction,
+    DataFunctions,
+    allowed_data_functions,
+    is_dataset,
+    load_function,
+)
 from graphspec.train.data_read import ReadProblem, read_path
 
 Role = Literal["training", "validation", "evaluation"]
@@ -29,6 +35,7 @@ __all__ = [
     "DataFunctions",
     "Role",
     "TrainingData",
+    "allowed_data_functions",
     "check_data",
     "fit_arguments",
     "read_data",

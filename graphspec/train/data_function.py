@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -66,6 +67,20 @@ class DataFunctions:
             name = checked.rpartition(".")[2]
             found[name] = DataFunction(name, checked, source)
         return cls(MappingProxyType(found))
+
+
+def allowed_data_functions(paths: Iterable[str] = (), project: Path | None = None) -> DataFunctions:
+    """``data-functions`` of ``[tool.graphspec]`` in the nearest pyproject.toml from
+    ``project`` (the working directory), then ``--data-function`` paths on top; a usage error
+    (`graphspec.catalogue.custom.CustomLayerError`) names a bad path or table."""
+    from graphspec.settings import project_settings
+
+    found = project_settings(project)
+    allowed = DataFunctions()
+    if found is not None:
+        settings, where = found
+        allowed = DataFunctions.from_paths(settings.data_functions, str(where))
+    return allowed.merged(DataFunctions.from_paths(paths, "--data-function"))
 
 
 @dataclass(frozen=True)
