@@ -187,7 +187,8 @@ class _Checker(Reporter):
             self.report(
                 codes.DATA_DTYPE,
                 column.key,
-                f"{column.where} holds {column.dtype} but input '{column.key}' is {entry.dtype}",
+                f"{column.where} holds {_described(column.dtype)} but input '{column.key}' "
+                f"is {entry.dtype}",
                 f"convert it: x.astype('{entry.dtype}')"
                 if kind in "fiub" and entry.dtype != "string"
                 else f"turn the {_KIND_WORDS.get(kind, 'values')} into {entry.dtype} values "
@@ -204,9 +205,8 @@ class _Checker(Reporter):
                 self.report(
                     codes.DATA_LABEL_RANGE,
                     column.key,
-                    f"{column.where} holds {found.count} token ids outside 0..{limit[1] - 1}, "
-                    f"the first {_number(found.value)} at {list(found.first)}; {limit[0]} "
-                    f"reads input '{column.key}'",
+                    f"{column.where} holds {_outside(found, 'token id', f'0..{limit[1] - 1}')}; "
+                    f"{limit[0]} reads input '{column.key}'",
                     f"widen {limit[0]} or map the ids below {limit[1]}",
                 )
 
@@ -221,7 +221,7 @@ class _Checker(Reporter):
             self.report(
                 codes.DATA_DTYPE,
                 column.key,
-                f"{column.where} holds {column.dtype} but {what} takes numbers",
+                f"{column.where} holds {_described(column.dtype)} but {what} takes numbers",
                 "convert the targets to numbers (class ids, one-hot rows or values)",
             )
             return
@@ -240,8 +240,7 @@ class _Checker(Reporter):
                 self.report(
                     codes.DATA_LABEL_RANGE,
                     column.key,
-                    f"{column.where} holds {found.count} targets outside [0, 1], the first "
-                    f"{_number(found.value)} at {list(found.first)}, for {what}",
+                    f"{column.where} holds {_outside(found, 'target', '[0, 1]')} for {what}",
                     "binary targets are 0 or 1 (or a probability between)",
                 )
 
@@ -307,8 +306,8 @@ class _Checker(Reporter):
             self.report(
                 codes.DATA_LABEL_RANGE,
                 column.key,
-                f"{column.where} holds {found.count} labels outside 0..{units - 1}, the first "
-                f"{_number(found.value)} at {list(found.first)}; {what} has {units} units",
+                f"{column.where} holds {_outside(found, 'label', f'0..{units - 1}')}; {what} "
+                f"has {units} units",
                 "number the classes from 0, or widen the head (units)",
             )
 
@@ -320,8 +319,8 @@ class _Checker(Reporter):
             self.report(
                 codes.DATA_NOT_FINITE,
                 column.key,
-                f"{column.where} holds {found.count} NaN or infinite values, the first at "
-                f"{list(found.first)}",
+                f"{column.where} holds {_count(found.count, 'NaN or infinite value')}"
+                f"{', the first' if found.count > 1 else ''} at {list(found.first)}",
                 "clean or drop those samples",
             )
 
@@ -376,6 +375,23 @@ def _reshape_hint(shape: tuple[int | None, ...], expected: Shape, dataset: bool)
         if size == wanted:
             return f"reshape it: x.reshape(-1, {', '.join(str(d) for d in expected)})"
     return "reshape the array, or declare the shape the data has"
+
+
+def _count(count: int, thing: str) -> str:
+    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
+
+
+def _outside(found: data_scan.Outside, thing: str, allowed: str) -> str:
+    """``3 labels outside 0..9, the first 10 at [57]``; ``1 label outside 0..9: 10 at [57]``."""
+    first = f"{_number(found.value)} at {list(found.first)}"
+    if found.count == 1:
+        return f"1 {thing} outside {allowed}: {first}"
+    return f"{found.count} {thing}s outside {allowed}, the first {first}"
+
+
+def _described(dtype: str) -> str:
+    """``float32``, or ``strings`` for numpy's ``str32`` and ``bytes8``."""
+    return {"U": "strings", "O": "Python objects"}.get(dtype_kind(dtype), dtype)
 
 
 def _number(value: float) -> str:

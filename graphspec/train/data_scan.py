@@ -44,7 +44,7 @@ def chunks(values: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, A
     step = max(1, chunk_bytes // row)
     for start in range(0, total, step):
         stop = min(total, start + step)
-        yield start, values[start:stop]
+        yield start, np.asarray(values[start:stop])  # a plain view: no memmap overhead
         _release(values, start * row, stop * row)
 
 
