@@ -375,3 +375,47 @@ def test_reading_and_checking_arrays_imports_no_keras(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+def test_a_function_allowed_by_pyproject_imports_from_beside_it(
+    tmp_path: Path, digits_plan: Plan
+) -> None:
+    """The project's own package needs no installation, as with custom layers."""
+    package = tmp_path / "myloaders"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "load.py").write_text(
+        "import numpy as np\n"
+        "def train():\n"
+        "    return {'image': np.zeros((3, 8, 8, 1)), 'label': np.array([0, 1, 9])}\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.graphspec]\ndata-functions = ["myloaders.load.train"]\n'
+    )
+    data = read_data("train", allowed_data_functions((), tmp_path))
+    assert data.problems == () and data.origin == "myloaders.load.train()"
+    assert check_data(digits_plan, data, "training") == ()
+    assert str(tmp_path) not in sys.path  # searched for the import only
+    missing = DataFunctions.from_paths(["myloaders.load.absent"], str(tmp_path / "pyproject.toml"))
+    found = check_data(digits_plan, read_data("absent", missing), "training")
+    assert codes_of(found) == ["GS813"] and "cannot be imported" in found[0].message
+
+
+def test_sample_weights_may_ride_along(digits_plan: Plan, keras: Any) -> None:
+    import tensorflow as tf
+
+    x = {"image": np.zeros((4, 8, 8, 1), "float32")}
+    y = {"label": np.arange(4)}
+    dataset = tf.data.Dataset.from_tensor_slices((x, y, np.ones(4))).batch(2)
+    data = read_data(dataset)
+    assert data.is_dataset and check_data(digits_plan, data, "training") == ()
+
+
+def test_a_datasets_dtypes_are_checked_from_its_element_spec(digits_plan: Plan, keras: Any) -> None:
+    import tensorflow as tf
+
+    x = {"image": np.zeros((4, 8, 8, 1), "float32")}
+    dataset = tf.data.Dataset.from_tensor_slices((x, {"label": np.array(["a"] * 4)})).batch(2)
+    found = check_data(digits_plan, read_data(dataset), "evaluation")
+    assert codes_of(found) == ["GS807"]
+    assert "y['label'] holds strings" in found[0].message
