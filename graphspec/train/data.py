@@ -81,11 +81,12 @@ def read_data(source: DataSource, functions: DataFunctions | None = None) -> Tra
     """A `.npz` file, a folder of `.npy` files, arrays already in memory, or a dataset: a
     `tf.data.Dataset` / `keras.utils.PyDataset` given directly, or returned by a data function
     (a `DataFunction`, a callable, or a name ``functions`` allows: ``load_train`` or
-    ``mypkg.data.load_train``)."""
+    ``mypkg.data.load_train``; without ``functions``, a name that is no file or folder is
+    looked up among the ``data-functions`` of the nearest pyproject.toml)."""
     if isinstance(source, Mapping):
         return _in_memory(source, "<arrays>")
-    if isinstance(source, str) and functions is not None:
-        allowed = functions.get(source)
+    if isinstance(source, str) and (functions is not None or not Path(source).exists()):
+        allowed = (functions if functions is not None else _project_functions()).get(source)
         if allowed is not None:
             source = allowed
     if isinstance(source, DataFunction) or (callable(source) and not is_dataset(source)):
@@ -99,6 +100,17 @@ def read_data(source: DataSource, functions: DataFunctions | None = None) -> Tra
     path = Path(source)
     read = read_path(path)
     return TrainingData(read.arrays, str(path), read.sources, read.problems)
+
+
+def _project_functions() -> DataFunctions:
+    """The data functions the nearest pyproject.toml allows; none when it cannot be read (the
+    command's own reading of it reports that)."""
+    from graphspec.catalogue.custom import CustomLayerError
+
+    try:
+        return allowed_data_functions()
+    except CustomLayerError:
+        return DataFunctions()
 
 
 def _in_memory(arrays: Mapping[str, Any], origin: str) -> TrainingData:

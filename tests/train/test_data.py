@@ -419,3 +419,19 @@ def test_a_datasets_dtypes_are_checked_from_its_element_spec(digits_plan: Plan, 
     found = check_data(digits_plan, read_data(dataset), "evaluation")
     assert codes_of(found) == ["GS807"]
     assert "y['label'] holds strings" in found[0].message
+
+
+def test_without_functions_a_name_is_looked_up_in_pyproject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`graphspec fit --data load_train` works with [tool.graphspec] data-functions alone; a
+    file of that name wins."""
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.graphspec]\ndata-functions = ["{FUNCTIONS}.arrays"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(ROOT))
+    assert read_data("arrays").origin == f"{FUNCTIONS}.arrays()"
+    np.save(tmp_path / "arrays", np.zeros(2))  # arrays.npy: a file, not a folder
+    (tmp_path / "arrays").mkdir()
+    assert read_data("arrays").origin == "arrays"  # the folder named so wins
