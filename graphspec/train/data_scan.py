@@ -1,7 +1,8 @@
 """Scanning arrays in chunks of samples: NaN and infinite values, and the range of labels and
 token ids. A chunk is a view of the (memory-mapped) array, never a copy of the whole, and the
 pages a chunk mapped are handed back once it is scanned, so checking data larger than memory
-costs a chunk's worth of memory, not the data's.
+costs a chunk's worth of memory, not the data's; the next chunk is read ahead while one is
+scanned, so a scan from disk runs at the disk's pace.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 CHUNK_BYTES = 32 * 1024 * 1024
 """Bytes scanned at a time: large enough that numpy's per-call cost vanishes, small enough to
-stay in memory beside training."""
+stay in memory beside training (two chunks are mapped at once: one scanned, one read ahead)."""
 
 
 @dataclass(frozen=True)
@@ -37,29 +38,34 @@ class Outside:
 
 
 def chunks(values: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, Any]]:
-    """(first sample, chunk) over the samples of ``values``; mapped pages are released after
-    each chunk is used."""
+    """(first sample, chunk) over the samples of ``values``. For a memory-mapped array the next
+    chunk is read ahead while this one is scanned, and each chunk's pages are released once
+    it is used."""
     total = values.shape[0]
     row = max(1, values.dtype.itemsize * int(np.prod(values.shape[1:], dtype=np.int64)))
     step = max(1, chunk_bytes // row)
     for start in range(0, total, step):
         stop = min(total, start + step)
+        if stop < total:
+            _advise(values, stop * row, min(total, stop + step) * row, "MADV_WILLNEED")
         yield start, np.asarray(values[start:stop])  # a plain view: no memmap overhead
-        _release(values, start * row, stop * row)
+        _advise(values, start * row, stop * row, "MADV_DONTNEED")
 
 
-def _release(values: Any, low: int, high: int) -> None:
-    """Drop the pages of bytes [low, high) of a read-only memory-mapped C-ordered array from
-    this process (the page cache keeps them): the scan's memory stays one chunk. A no-op for
-    arrays in memory."""
+def _advise(values: Any, low: int, high: int, advice: str) -> None:
+    """Tell the kernel about bytes [low, high) of a read-only memory-mapped C-ordered array:
+    ``MADV_WILLNEED`` reads them ahead (the disk works while numpy scans), ``MADV_DONTNEED``
+    drops them from this process (the page cache keeps them), so the scan's memory stays one
+    chunk. A no-op for arrays in memory and where mmap has no such advice."""
     mapping = getattr(values, "_mmap", None)  # numpy.memmap keeps its mmap.mmap here
-    if not isinstance(mapping, mmap.mmap) or not values.flags.c_contiguous:
+    option = getattr(mmap, advice, None)
+    if not isinstance(mapping, mmap.mmap) or option is None or not values.flags.c_contiguous:
         return
     base = int(getattr(values, "offset", 0)) % mmap.ALLOCATIONGRANULARITY
     start = base + low
     start -= start % mmap.PAGESIZE
-    with contextlib.suppress(OSError, ValueError, AttributeError):  # not Linux; closed
-        mapping.madvise(mmap.MADV_DONTNEED, start, base + high - start)
+    with contextlib.suppress(OSError, ValueError):  # a closed mapping
+        mapping.madvise(option, start, base + high - start)
 
 
 def _index(chunk: Any, flat: int, start: int) -> tuple[int, ...]:
