@@ -66,6 +66,33 @@ _KIND_WORDS = {"f": "floats", "i": "integers", "u": "integers", "b": "booleans",
 _INPUT_KINDS = {"f": "fiub", "i": "iub", "u": "iub", "b": "b", "U": "UO"}
 
 
+_SAME_SHAPE = frozenset(
+    {
+        "mse",
+        "mae",
+        "mape",
+        "msle",
+        "meansquarederror",
+        "meanabsoluteerror",
+        "meanabsolutepercentageerror",
+        "meansquaredlogarithmicerror",
+        "huber",
+        "logcosh",
+        "poisson",
+        "cosinesimilarity",
+        "dice",
+        "tversky",
+    }
+)
+"""Keras losses (function or class names, lower case, without underscores) whose targets
+are shaped like the head's output, besides the binary and one-hot ones `target_kind` knows;
+a loss of no kind graphspec knows (a custom loss, `ctc`) has its targets' shape unchecked."""
+
+
+def _normal(loss: str | None) -> str:
+    return (loss or "").lower().replace("_", "")
+
+
 class _Checker(Reporter):
     """Checks one data source's columns against one plan, reporting as it goes."""
 
@@ -215,6 +242,8 @@ class _Checker(Reporter):
         output = self.plan.head_shapes.get(column.key)
         loss = head.loss_name
         kind = target_kind(loss) if loss is not None else "float"
+        if kind == "float" and _normal(loss) not in _SAME_SHAPE:
+            kind = "unknown"  # a custom loss, or one (ctc) whose targets have their own shape
         what = f"head '{column.key}'" + (f" (loss {loss})" if loss else "")
         data_kind = dtype_kind(column.dtype)
         if data_kind not in "fiub":
@@ -225,7 +254,8 @@ class _Checker(Reporter):
                 "convert the targets to numbers (class ids, one-hot rows or values)",
             )
             return
-        if output is not None and self.batched(column, _target_shape(output, kind), what):
+        batched = output is not None and self.batched(column, _target_shape(output, kind), what)
+        if batched and output is not None and kind != "unknown":
             self.target_shape(column, output, kind, what)
         if column.values is None:
             return
@@ -234,7 +264,7 @@ class _Checker(Reporter):
             return
         if kind == "sparse":
             self.labels(column, head, output, what)
-        elif kind == "binary" and (loss or "").lower().replace("_", "").startswith("binary"):
+        elif kind == "binary" and _normal(loss).startswith("binary"):
             found = data_scan.outside(column.values, 0, 1)
             if found is not None:
                 self.report(

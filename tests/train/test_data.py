@@ -435,3 +435,22 @@ def test_without_functions_a_name_is_looked_up_in_pyproject(
     np.save(tmp_path / "arrays", np.zeros(2))  # arrays.npy: a file, not a folder
     (tmp_path / "arrays").mkdir()
     assert read_data("arrays").origin == "arrays"  # the folder named so wins
+
+
+@pytest.mark.parametrize(
+    ("loss", "codes"),
+    [
+        ("mse", ["GS806"]),
+        ("MeanAbsoluteError", ["GS806"]),
+        ("huber", ["GS806"]),
+        ("ctc", []),  # its targets have a shape of their own
+    ],
+)
+def test_target_shapes_are_checked_only_for_losses_whose_shape_is_known(
+    loss: str, codes: list[str]
+) -> None:
+    spec = SPEC.replace("size: {from: size, loss: mse}", f"size: {{from: size, loss: {loss}}}")
+    report = graphspec.check(graphspec.loads(spec))
+    assert report.plan is not None, report.diagnostics
+    arrays = {**good(), "size": np.zeros((6, 3))}
+    assert codes_of(check_data(report.plan, read_data(arrays), "training")) == codes
