@@ -454,3 +454,14 @@ def test_target_shapes_are_checked_only_for_losses_whose_shape_is_known(
     assert report.plan is not None, report.diagnostics
     arrays = {**good(), "size": np.zeros((6, 3))}
     assert codes_of(check_data(report.plan, read_data(arrays), "training")) == codes
+
+
+def test_the_benchmark_runs_on_a_little_data(tmp_path: Path) -> None:
+    """benchmarks/bench_data_check.py's data passes the check, each way measures something."""
+    from benchmarks.bench_data_check import WAYS, child, write_data
+
+    samples = write_data(tmp_path, 0.001)
+    assert samples > 100 and read_data(tmp_path).arrays["image"].shape == (samples, 28, 28, 1)
+    for way in WAYS:
+        measured = child(way, tmp_path)
+        assert measured["seconds"] >= 0 and measured["peak_rss_mib"] > 0
