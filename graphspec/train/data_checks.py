@@ -187,12 +187,13 @@ class _Checker(Reporter):
         if len(counts) < 2:
             return
         most = counts.most_common(1)[0][0]
+        usual = next(c for c in counted if c.shape[0] == most)
         for column in counted:
             if column.shape[0] and column.shape[0] != most:
                 self.report(
                     codes.DATA_SAMPLES,
                     column.key,
-                    f"{column.where} holds {column.shape[0]} samples, the other arrays {most}",
+                    f"{column.where} holds {column.shape[0]} samples, '{usual.key}' {most}",
                     "give every input and head one row per sample",
                 )
 

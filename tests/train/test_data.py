@@ -465,3 +465,11 @@ def test_the_benchmark_runs_on_a_little_data(tmp_path: Path) -> None:
     for way in WAYS:
         measured = child(way, tmp_path)
         assert measured["seconds"] >= 0 and measured["peak_rss_mib"] > 0
+
+
+def test_sample_counts_are_judged_by_the_majority(plan: Plan) -> None:
+    arrays = good(6)
+    arrays["size"] = arrays["size"][:4]
+    (found,) = check_data(plan, read_data(arrays), "training")
+    assert found.path == ("outputs", "size")
+    assert "<arrays>['size'] holds 4 samples, 'image' 6" in found.message
