@@ -807,7 +807,6 @@ DATA_UNREADABLE: Final = _declare(
     "the data cannot be read: no such file or folder, not a `.npz` archive or `.npy` array, a truncated or corrupt file, a folder without `.npy` files",
     example="`--data train.npz` where `train.npz` is missing or cut short",
     fix="check the path; write arrays with `numpy.savez(path, image=x, label=y)` or `numpy.save(folder / 'image.npy', x)`",
-    quotes_source=False,
 )
 DATA_PICKLED: Final = _declare(
     "GS802",
@@ -904,7 +903,6 @@ DATA_FUNCTION: Final = _declare(
     "a data function cannot be used: not importable, not callable, it raised, or it returned no arrays, `tf.data.Dataset` or `keras.utils.PyDataset`",
     example="`--data load_train` when `mypkg.data.load_train` raises `FileNotFoundError`",
     fix="allow it with `--data-function MODULE.FUNCTION` or `[tool.graphspec] data-functions`, and make it return a dataset of `(x, y)` dicts",
-    quotes_source=False,
 )
 DATA_ELEMENTS: Final = _declare(
     "GS814",
@@ -913,7 +911,6 @@ DATA_ELEMENTS: Final = _declare(
     "a dataset's elements are not `(x, y)` pairs of dicts keyed by input and head names, or its first batch cannot be read",
     example="a `tf.data.Dataset` of `(image, label)` tensors, not `({'image': ...}, {'label': ...})`",
     fix="map the elements to dicts: `ds.map(lambda x, y: ({'image': x}, {'label': y}))`",
-    quotes_source=False,
 )
 EXPORT_REFUSED: Final = _declare(
     "GS901",
