@@ -473,3 +473,12 @@ def test_sample_counts_are_judged_by_the_majority(plan: Plan) -> None:
     (found,) = check_data(plan, read_data(arrays), "training")
     assert found.path == ("outputs", "size")
     assert "<arrays>['size'] holds 4 samples, 'image' 6" in found.message
+
+
+def test_fortran_ordered_arrays_scan_with_the_right_indices(tmp_path: Path, plan: Plan) -> None:
+    arrays = good()
+    image = np.asfortranarray(arrays["image"])
+    image[5, 3, 0, 0] = np.nan
+    np.savez(tmp_path / "d.npz", **{**arrays, "image": image})
+    (found,) = check_data(plan, read_data(tmp_path / "d.npz"), "training")
+    assert str(found.code) == "GS811" and "1 NaN or infinite value at [5, 3, 0, 0]" in found.message
