@@ -1,0 +1,117 @@
+"""What the server knows of each open spec: its latest analysis, the last one that read (for
+positions) and the last sound one (for hover), and the options of its project.
+
+An analysis is the CLI's: `graphspec.pipeline.check_text` with the `Options` that
+`graphspec validate` would build in the spec's folder (``[tool.graphspec]`` of the nearest
+pyproject.toml), so the same diagnostics come out. No pygls here: tests and benchmarks call
+it directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graphspec.analyse.plan import Plan
+from graphspec.catalogue.custom import CustomLayerError
+from graphspec.lsp.index import SpecIndex
+from graphspec.pipeline import Report, check_text
+from graphspec.read.source import SourceTree, load_text, split_lines
+from graphspec.settings import Options
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One version of a document, checked."""
+
+    version: int
+    text: str
+    report: Report
+    source: SourceTree | None
+    """The text's values and positions, when it reads as YAML or JSON."""
+    seconds: float
+    """How long the check took."""
+
+    @property
+    def plan(self) -> Plan | None:
+        return self.report.plan
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.source.lines if self.source is not None else split_lines(self.text)
+
+    @functools.cached_property
+    def index(self) -> SpecIndex | None:
+        """The names and references of the text (built on first use, not on each edit)."""
+        return SpecIndex(self.source) if self.source is not None else None
+
+
+def analyse_text(text: str, file: str, options: Options, version: int = 0) -> Analysis:
+    """Check `text` as `graphspec validate` checks the file `file`."""
+    start = time.perf_counter()
+    report = check_text(text, file, options)
+    source = report.spec.source if report.spec is not None else None
+    if source is None:  # did not parse: read it again for the positions of its names
+        source = load_text(text, file, options.limits)[0]
+    return Analysis(version, text, report, source, time.perf_counter() - start)
+
+
+@dataclass
+class Document:
+    """An open spec: the analyses the features answer from."""
+
+    uri: str
+    file: str
+    latest: Analysis | None = None
+    readable: Analysis | None = None
+    """The latest analysis whose text read (positions of names), perhaps older than `latest`."""
+    sound: Analysis | None = None
+    """The latest analysis with a Plan (shapes, parameters, pruning)."""
+
+    def record(self, analysis: Analysis) -> None:
+        self.latest = analysis
+        if analysis.source is not None:
+            self.readable = analysis
+        if analysis.plan is not None:
+            self.sound = analysis
+
+
+def _pyproject_stamps(folder: Path) -> tuple[tuple[str, float], ...]:
+    """The pyproject.toml files from `folder` upwards with their modification times: the
+    options are read again when one appears, changes or goes."""
+    stamps = []
+    for parent in (folder, *folder.parents):
+        candidate = parent / "pyproject.toml"
+        try:
+            stamps.append((str(candidate), candidate.stat().st_mtime))
+        except OSError:
+            continue
+    return tuple(stamps)
+
+
+@dataclass
+class ProjectOptions:
+    """The `Options` of each folder, read as the CLI reads them and kept while the folder's
+    pyproject.toml files are unchanged."""
+
+    strict: bool = False
+    cache: dict[Path, tuple[tuple[tuple[str, float], ...], Options]] = field(default_factory=dict)
+    errors: dict[Path, str] = field(default_factory=dict)
+    """A folder whose pyproject.toml is refused: the message (its specs get the defaults)."""
+
+    def for_file(self, file: str) -> Options:
+        folder = Path(file).absolute().parent
+        stamps = _pyproject_stamps(folder)
+        cached = self.cache.get(folder)
+        if cached is not None and cached[0] == stamps:
+            return cached[1]
+        try:
+            options = Options.from_sources(self.strict, project=folder)
+            self.errors.pop(folder, None)
+        except CustomLayerError as error:
+            options = Options(self.strict)
+            self.errors[folder] = str(error)
+        self.cache[folder] = (stamps, options)
+        return options

@@ -1,0 +1,599 @@
+"""The answers to an editor's requests, from a document's analyses (`graphspec.lsp.document`):
+diagnostics with ranges, hover, definition, references, completion and document symbols, as
+lsprotocol types. Positions come from the latest text that read, what they mean (shapes,
+parameters, pruning) from the latest sound analysis, so a spec mid-edit keeps its hover."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lsprotocol import types
+
+from graphspec.analyse.plan import Plan
+from graphspec.catalogue.reader import load_catalogue
+from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
+from graphspec.lsp.document import Analysis, Document
+from graphspec.lsp.index import BLOCK, HEAD, OUTPUT, PARAM, SHARED, TENSOR, Site, Target
+from graphspec.lsp.text import Span, character_column, token_span, utf16_column
+from graphspec.read.source import SourceTree
+from graphspec.settings import Options
+from graphspec.shape import format_shape
+
+_SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
+
+
+# --- positions ---------------------------------------------------------------------------
+
+
+def lsp_range(lines: Sequence[str], span: Span) -> types.Range:
+    """A character span as an LSP range (UTF-16 columns)."""
+    row, col, end_row, end_col = span
+
+    def position(line: int, column: int) -> types.Position:
+        text = lines[line] if 0 <= line < len(lines) else ""
+        return types.Position(line, utf16_column(text, column))
+
+    return types.Range(position(row, col), position(end_row, end_col))
+
+
+def cursor(lines: Sequence[str], position: types.Position) -> tuple[int, int]:
+    """An LSP position as a 0-based (line, character column)."""
+    text = lines[position.line] if 0 <= position.line < len(lines) else ""
+    return position.line, character_column(text, position.character)
+
+
+def _value_at(data: Any, path: SpecPath) -> Any:
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            if part not in data:
+                return None
+        elif not (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
+            return None
+        data = data[part]
+    return data
+
+
+def diagnostic_span(
+    diagnostic: Diagnostic, lines: Sequence[str], source: SourceTree | None, file: str
+) -> Span:
+    """What to underline: the token at the diagnostic's position; for a block mapping or list
+    (a node written over several lines), its key, not the first key inside it."""
+    where = diagnostic.location
+    path = diagnostic.path
+    if where.file != file and source is not None:  # a file the spec names (a vocabulary)
+        where = source.locate_key(path) if path else Location(file, 1, 1)
+    if where.line <= 0:
+        return token_span(lines, 1, 1)
+    if source is not None and path and source.positions.get(path) == (where.line, where.column):
+        value = _value_at(source.data, path)
+        opened = source.line(where.line)[where.column - 1 : where.column]
+        key = source.key_positions.get(path)
+        if isinstance(value, dict | list) and opened not in ("{", "[") and key is not None:
+            return token_span(lines, *key)
+    return token_span(lines, where.line, where.column)
+
+
+def lsp_diagnostics(analysis: Analysis, uri: str, file: str) -> list[types.Diagnostic]:
+    """The analysis' diagnostics as `graphspec validate` reports them: code, message, hint
+    (on its own line, as the text format writes it), the spec path in `data`."""
+    lines = analysis.lines
+    found = []
+    for diagnostic in analysis.report.diagnostics:
+        span = diagnostic_span(diagnostic, lines, analysis.source, file)
+        message = diagnostic.message
+        if diagnostic.hint:
+            message += f"\nhint: {diagnostic.hint}"
+        related = [
+            types.DiagnosticRelatedInformation(
+                types.Location(uri, lsp_range(lines, token_span(lines, other.line, other.column))),
+                "see also",
+            )
+            for other in diagnostic.related
+            if other.file == file and other.line > 0
+        ]
+        found.append(
+            types.Diagnostic(
+                range=lsp_range(lines, span),
+                message=message,
+                severity=_SEVERITIES[diagnostic.severity],
+                code=str(diagnostic.code),
+                source="graphspec",
+                related_information=related or None,
+                data={"path": format_path(diagnostic.path)},
+            )
+        )
+    return found
+
+
+# --- hover -------------------------------------------------------------------------------
+
+
+def _site(document: Document, position: types.Position) -> tuple[Analysis, Site] | None:
+    analysis = document.readable
+    if analysis is None or analysis.index is None:
+        return None
+    line, column = cursor(analysis.lines, position)
+    site = analysis.index.at(line, column)
+    return (analysis, site) if site is not None else None
+
+
+def _params(trainable: int | None, non_trainable: int | None) -> str:
+    if trainable is None or non_trainable is None:
+        return "unknown (a layer without a static rule)"
+    text = f"{trainable + non_trainable:,}"
+    return text + (f" ({non_trainable:,} non-trainable)" if non_trainable else "")
+
+
+def _tensor_hover(plan: Plan, target: Target) -> list[str]:
+    spec = plan.spec
+    name = target.name
+    if target.scope:
+        block = spec.blocks.get(target.scope[1])
+        if block is None:
+            return []
+        if name in block.inputs:
+            declared = block.inputs[name]
+            shape = "the caller's" if declared.shape is None else format_shape(declared.shape)
+            return [f"**block input** `{name}` of `{target.scope[1]}`", f"shape: {shape}"]
+        node = block.nodes.get(name)
+        if node is None:
+            return []
+        return [
+            f"**node** `{name}` in block `{target.scope[1]}`: {node.label(spec)}",
+            "shapes and parameters: per instance (hover the node that uses the block)",
+        ]
+    if name in spec.inputs:
+        declared = spec.inputs[name]
+        lines = [
+            f"**input** `{name}`",
+            f"shape: `{format_shape(tuple(declared.shape), batch=True)}`",
+            f"dtype: `{declared.dtype}`",
+        ]
+        if name in plan.top.pruned_inputs:
+            lines.append("pruned: no head depends on it")
+        return lines
+    node = spec.nodes.get(name)
+    if node is None:
+        return []
+    lines = [f"**node** `{name}`: {node.label(spec)}"]
+    info = plan.static.get(name)
+    if info is None:
+        lines.append("pruned: no head depends on it, so it is not built")
+        return lines
+    lines.append(f"output shape: `{format_shape(info.shape, batch=True)}`")
+    for output, shape in list(info.outputs.items())[1:]:
+        lines.append(f"output `{name}.{output}`: `{format_shape(shape, batch=True)}`")
+    if info.dtype is not None:
+        lines.append(f"dtype: `{info.dtype}`")
+    lines.append(f"parameters: {_params(info.trainable, info.non_trainable)}")
+    return lines
+
+
+def _head_hover(plan: Plan, name: str) -> list[str]:
+    import networkx
+
+    head = plan.spec.outputs.get(name)
+    if head is None:
+        return []
+    source = head.from_.partition(".")[0]
+    lines = [f"**head** `{name}` ← `{head.from_}`"]
+    shape = plan.head_shapes.get(name)
+    lines.append(f"output shape: `{format_shape(shape, batch=True)}`")
+    lines.append(f"loss: `{head.loss}`" if head.loss is not None else "loss: none")
+    if head.loss_weight is not None:
+        lines.append(f"loss weight: {head.loss_weight}")
+    if head.metrics:
+        lines.append("metrics: " + ", ".join(f"`{metric}`" for metric in head.metrics))
+    graph = plan.top.graph
+    upstream = networkx.ancestors(graph, source) | {source} if source in graph else {source}
+    statics = [plan.static[n] for n in upstream if n in plan.static]
+    trainable = _total(s.trainable for s in statics)
+    non_trainable = _total(s.non_trainable for s in statics)
+    lines.append(f"parameters it depends on: {_params(trainable, non_trainable)}")
+    return lines
+
+
+def _total(values: Iterable[int | None]) -> int | None:
+    total = 0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _block_hover(plan: Plan, name: str) -> list[str]:
+    block = plan.spec.blocks.get(name)
+    if block is None:
+        return []
+    params = ", ".join(f"`{key}` = `{value!r}`" for key, value in block.params.items())
+    instances = sum(instance.block == name for instance in plan.instances.values())
+    lines = [
+        f"**block** `{name}`: {len(block.nodes)} nodes",
+        f"inputs: {', '.join(f'`{i}`' for i in block.inputs)}",
+        f"outputs: {', '.join(f'`{o}` ← `{r}`' for o, r in block.outputs.items())}",
+        f"params: {params or 'none'}",
+        f"instances built: {instances}",
+    ]
+    if name in plan.pruned_blocks:
+        lines.append("pruned: no head depends on an instance of it")
+    return lines
+
+
+def _hover_lines(plan: Plan, target: Target) -> list[str]:
+    spec = plan.spec
+    if target.kind == TENSOR:
+        return _tensor_hover(plan, target)
+    if target.kind == HEAD:
+        return _head_hover(plan, target.name)
+    if target.kind == BLOCK:
+        return _block_hover(plan, target.name)
+    if target.kind == SHARED:
+        entry = spec.shared.get(target.name)
+        if entry is None:
+            return []
+        what = getattr(entry, "layer", None) or f"block {getattr(entry, 'block', '?')}"
+        lines = [f"**shared** `{target.name}`: {what} (one set of weights for every use)"]
+        if target.name in plan.pruned_shared:
+            lines.append("pruned: no head depends on a use of it")
+        return lines
+    block = spec.blocks.get(target.scope[1]) if target.scope else None
+    if block is None:
+        return []
+    if target.kind == PARAM and target.name in block.params:
+        default = block.params[target.name]
+        return [
+            f"**parameter** `{target.name}` of block `{target.scope[1]}`: default `{default!r}`"
+        ]
+    if target.kind == OUTPUT and target.name in block.outputs:
+        ref = block.outputs[target.name]
+        return [f"**output** `{target.name}` of block `{target.scope[1]}` ← `{ref}`"]
+    return []
+
+
+def hover(document: Document, position: types.Position) -> types.Hover | None:
+    found = _site(document, position)
+    if found is None:
+        return None
+    analysis, site = found
+    sound = document.sound
+    if sound is None or sound.plan is None:
+        text = f"`{site.target.name}` (no analysis yet: the spec has errors)"
+    else:
+        lines = _hover_lines(sound.plan, site.target)
+        if not lines:
+            return None
+        if sound is not document.latest:
+            lines.append("*(from the last version without errors)*")
+        text = "\n\n".join(lines)
+    span = (site.line, site.start, site.line, site.end)
+    return types.Hover(
+        types.MarkupContent(types.MarkupKind.Markdown, text), lsp_range(analysis.lines, span)
+    )
+
+
+# --- definition and references -------------------------------------------------------------
+
+
+def _location(analysis: Analysis, uri: str, site: Site) -> types.Location:
+    span = (site.line, site.start, site.line, site.end)
+    return types.Location(uri, lsp_range(analysis.lines, span))
+
+
+def definition(document: Document, position: types.Position) -> list[types.Location]:
+    found = _site(document, position)
+    if found is None:
+        return []
+    analysis, site = found
+    assert analysis.index is not None
+    declared = analysis.index.declaration(site.target)
+    return [_location(analysis, document.uri, declared)] if declared is not None else []
+
+
+def references(
+    document: Document, position: types.Position, include_declaration: bool
+) -> list[types.Location]:
+    found = _site(document, position)
+    if found is None:
+        return []
+    analysis, site = found
+    assert analysis.index is not None
+    return [
+        _location(analysis, document.uri, other)
+        for other in analysis.index.references(site.target)
+        if include_declaration or not other.declaration
+    ]
+
+
+# --- document symbols -------------------------------------------------------------------------
+
+_SYMBOL_KINDS = {
+    ("inputs", TENSOR): types.SymbolKind.Variable,
+    ("nodes", TENSOR): types.SymbolKind.Function,
+    ("outputs", HEAD): types.SymbolKind.Event,
+    ("outputs", OUTPUT): types.SymbolKind.Event,
+    ("shared", SHARED): types.SymbolKind.Object,
+    ("blocks", BLOCK): types.SymbolKind.Class,
+    ("params", PARAM): types.SymbolKind.Property,
+}
+
+
+def _symbol_spans(sites: list[Site], end_line: int, lines: Sequence[str]) -> list[Span]:
+    """Each declaration from its key to the line before the next one (or `end_line`)."""
+    spans = []
+    for index, site in enumerate(sites):
+        last = sites[index + 1].line - 1 if index + 1 < len(sites) else end_line
+        last = max(last, site.line)
+        while last > site.line and not lines[last].strip():
+            last -= 1
+        spans.append((site.line, site.start, last, len(lines[last]) if last < len(lines) else 0))
+    return spans
+
+
+def document_symbols(document: Document) -> list[types.DocumentSymbol]:
+    """Inputs, nodes, heads, shared entries and blocks (with their params, inputs, nodes and
+    outputs as children), in file order."""
+    analysis = document.readable
+    if analysis is None or analysis.index is None:
+        return []
+    lines = analysis.lines
+    groups: dict[Sequence[Any], list[Site]] = {}
+    for site in analysis.index.declarations():
+        groups.setdefault(site.path[:-1], []).append(site)
+    end = len(lines) - 1
+
+    def symbols(parent: SpecPath, last: int) -> list[types.DocumentSymbol]:
+        sites = groups.get(parent, [])
+        made = []
+        for site, span in zip(sites, _symbol_spans(sites, last, lines), strict=True):
+            kind = _SYMBOL_KINDS.get((str(site.path[-2]), site.target.kind))
+            if kind is None:
+                continue
+            children: list[types.DocumentSymbol] = []
+            if site.target.kind == BLOCK:
+                for section in ("params", "inputs", "nodes", "outputs"):
+                    children += symbols((*site.path, section), span[2])
+            made.append(
+                types.DocumentSymbol(
+                    name=site.target.name,
+                    kind=kind,
+                    range=lsp_range(lines, span),
+                    selection_range=lsp_range(lines, (site.line, site.start, site.line, site.end)),
+                    detail=str(site.path[-2]),
+                    children=children or None,
+                )
+            )
+        return made
+
+    found = []
+    for section in ("inputs", "shared", "blocks", "nodes", "outputs"):
+        found += symbols((section,), end)
+    found.sort(key=lambda symbol: (symbol.range.start.line, symbol.range.start.character))
+    return found
+
+
+# --- completion -------------------------------------------------------------------------
+
+_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([A-Za-z_][\w-]*)\2\s*:(?:\s|$)")
+_WORD_BEFORE = re.compile(r"[\w.]*$")
+_VALUE_OF = re.compile(
+    r"(?:^|[\s{,])(from|layer|use|block)\s*:\s*(?:[\[{][^\]}]*?)?(?:\w+\s*:\s*)?[\w.]*$"
+)
+_FROM_ITEM = re.compile(r"^\s*-\s*[\w.]*$")
+_KEY_START = re.compile(r"(?:^\s*|[{,]\s*)([A-Za-z_]\w*)?$")
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def ancestors(lines: Sequence[str], row: int, column: int) -> list[str]:
+    """The keys of the block mappings that hold the position, outermost first, read from the
+    text's indentation (so it works mid-edit); the key the position's line starts with is
+    last when the position is after it."""
+    chain: list[str] = []
+    text = lines[row] if row < len(lines) else ""
+    current = _KEY_LINE.match(text)
+    if current and column >= current.end():
+        chain.append(current.group(3))
+    limit = _indent(text) if text.strip() else column
+    for above in range(row - 1, -1, -1):
+        line = lines[above]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = _indent(line)
+        if indent >= limit:
+            continue
+        match = _KEY_LINE.match(line)
+        if match:
+            chain.append(match.group(3))
+        limit = indent
+        if indent == 0:
+            break
+    chain.reverse()
+    return chain
+
+
+def _scope_of(chain: Sequence[str]) -> SpecPath:
+    return ("blocks", chain[1]) if len(chain) >= 2 and chain[0] == "blocks" else ()
+
+
+def _open_flow(before: str) -> tuple[str | None, str]:
+    """The key whose flow mapping (`key: {`) is open at the end of `before`, and the text of
+    that mapping so far; (None, '') outside one."""
+    depth = 0
+    for index in range(len(before) - 1, -1, -1):
+        char = before[index]
+        if char in "}]":
+            depth += 1
+        elif char in "{[":
+            if depth == 0:
+                if char == "[":
+                    return None, ""
+                owner = re.search(r"([A-Za-z_][\w-]*)[\"']?\s*:\s*$", before[:index])
+                return (owner.group(1) if owner else "-"), before[index + 1 :]
+            depth -= 1
+    return None, ""
+
+
+def _names(data: Any, path: SpecPath) -> list[str]:
+    value = _value_at(data, path)
+    return list(value) if isinstance(value, dict) else []
+
+
+def _item(
+    label: str, kind: types.CompletionItemKind, detail: str | None = None
+) -> types.CompletionItem:
+    return types.CompletionItem(label=label, kind=kind, detail=detail)
+
+
+def _tensor_items(data: Any, scope: SpecPath, exclude: str | None) -> list[types.CompletionItem]:
+    items = [
+        _item(name, types.CompletionItemKind.Variable, "input")
+        for name in _names(data, (*scope, "inputs"))
+    ]
+    nodes = _value_at(data, (*scope, "nodes"))
+    for name, node in nodes.items() if isinstance(nodes, dict) else ():
+        if name == exclude:
+            continue
+        items.append(_item(name, types.CompletionItemKind.Function, "node"))
+        block = node.get("block") if isinstance(node, dict) else None
+        if isinstance(block, str):
+            for output in _names(data, ("blocks", block, "outputs")):
+                items.append(_item(f"{name}.{output}", types.CompletionItemKind.Field, "output"))
+    return items
+
+
+def _layer_items(options: Options) -> list[types.CompletionItem]:
+    catalogue = load_catalogue()
+    items = [
+        types.CompletionItem(
+            label=name,
+            kind=types.CompletionItemKind.Class,
+            detail=catalogue.layer_description(name),
+        )
+        for name in catalogue.safe_layer_names()
+    ]
+    for name in options.custom_layers.layers:
+        items.append(_item(name, types.CompletionItemKind.Class, "custom layer"))
+    return items
+
+
+def _argument_items(layer: str | None, present: Iterable[str]) -> list[types.CompletionItem]:
+    catalogue = load_catalogue()
+    info = catalogue.layer(layer) if layer else None
+    taken = set(present)
+    names = [] if info is None else [a for a in info.all_args() if a not in taken]
+    items = [
+        types.CompletionItem(
+            label=name,
+            kind=types.CompletionItemKind.Property,
+            detail=catalogue.argument_description(layer or "", name),
+            insert_text=f"{name}: ",
+        )
+        for name in names
+    ]
+    for key in ("from", "name", "call"):
+        if key not in taken:
+            items.append(
+                types.CompletionItem(
+                    label=key, kind=types.CompletionItemKind.Keyword, insert_text=f"{key}: "
+                )
+            )
+    return items
+
+
+def _param_items(data: Any, block: Any, present: Iterable[str]) -> list[types.CompletionItem]:
+    if not isinstance(block, str):
+        return []
+    params = _value_at(data, ("blocks", block, "params"))
+    taken = set(present)
+    return [
+        types.CompletionItem(
+            label=name,
+            kind=types.CompletionItemKind.Property,
+            detail=f"default {value!r}",
+            insert_text=f"{name}: ",
+        )
+        for name, value in (params.items() if isinstance(params, dict) else ())
+        if name not in taken
+    ]
+
+
+def _flow_keys(text: str) -> dict[str, str]:
+    """The `key: value` pairs written so far in a flow mapping's text (one level)."""
+    return dict(re.findall(r"(?:^|[{,])\s*([A-Za-z_]\w*)\s*:\s*([^,{}\[\]]*)", text))
+
+
+def completion(
+    document: Document, text: str, position: types.Position, options: Options
+) -> list[types.CompletionItem]:
+    """Names that fit where the cursor is: inputs and nodes after `from:` (and in a head),
+    layer names after `layer:`, shared entries after `use:`, blocks after `block:`, a layer's
+    arguments and a block's parameters (in `with:`) as keys. The context is read from the
+    current text, the names from the latest version that read."""
+    from graphspec.read.source import split_lines
+
+    lines = split_lines(text) or [""]
+    row, column = cursor(lines, position)
+    current = lines[row] if row < len(lines) else ""
+    before = current[:column]
+    readable = document.readable
+    data = readable.source.data if readable is not None and readable.source is not None else {}
+    chain = ancestors(lines, row, column)
+    scope = _scope_of(chain)
+    node = (
+        chain[len(scope) + 1]
+        if len(chain) > len(scope) + 1 and chain[len(scope)] == "nodes"
+        else None
+    )
+    value = _VALUE_OF.search(before)
+    if value is not None:
+        field = value.group(1)
+        if field == "from":
+            return _tensor_items(data, scope, node)
+        if field == "layer":
+            return _layer_items(options)
+        if field == "use":
+            return [
+                _item(n, types.CompletionItemKind.Reference, "shared")
+                for n in _names(data, ("shared",))
+            ]
+        return [
+            _item(n, types.CompletionItemKind.Module, "block") for n in _names(data, ("blocks",))
+        ]
+    if (chain[-1:] == ["from"] and _FROM_ITEM.match(before)) or (
+        chain[:1] == ["outputs"] and len(chain) == 2 and re.search(r":\s*[\w.]*$", before)
+    ):
+        return _tensor_items(data, scope, node)
+    if not _KEY_START.search(before):
+        return []
+    owner, flow = _open_flow(before)
+    if owner is not None:
+        keys = _flow_keys(flow)
+        whole = _flow_keys(current[current.find("{", column - len(flow) - 1) :]) or keys
+        if owner == "with" and node is not None:
+            block = _value_at(data, (*scope, "nodes", node, "block"))
+            block = block or re.search(r"block\s*:\s*(\w+)", current)
+            if isinstance(block, re.Match):
+                block = block.group(1)
+            return _param_items(data, block, keys)
+        return _argument_items(whole.get("layer", "").strip() or None, keys)
+    if chain[-1:] == ["with"] and len(chain) >= 2:
+        entry = _value_at(data, (*scope, "nodes", chain[-2])) or _value_at(
+            data, ("shared", chain[-2])
+        )
+        block = entry.get("block") if isinstance(entry, dict) else None
+        return _param_items(data, block, _names(data, (*scope, "nodes", chain[-2], "with")))
+    if node is not None and chain[-1] == node:
+        entry = _value_at(data, (*scope, "nodes", node))
+        layer = entry.get("layer") if isinstance(entry, dict) else None
+        present = list(entry) if isinstance(entry, dict) else []
+        return _argument_items(layer if isinstance(layer, str) else None, present)
+    return []
