@@ -138,9 +138,9 @@ def _tensor_hover(plan: Plan, target: Target) -> list[str]:
         if block is None:
             return []
         if name in block.inputs:
-            declared = block.inputs[name]
-            shape = "the caller's" if declared.shape is None else format_shape(declared.shape)
-            return [f"**block input** `{name}` of `{target.scope[1]}`", f"shape: {shape}"]
+            written = block.inputs[name].shape
+            given = "the caller's" if written is None else f"`{format_shape(written)}`"
+            return [f"**block input** `{name}` of `{target.scope[1]}`", f"shape: {given}"]
         node = block.nodes.get(name)
         if node is None:
             return []
@@ -167,8 +167,8 @@ def _tensor_hover(plan: Plan, target: Target) -> list[str]:
         lines.append("pruned: no head depends on it, so it is not built")
         return lines
     lines.append(f"output shape: `{format_shape(info.shape, batch=True)}`")
-    for output, shape in list(info.outputs.items())[1:]:
-        lines.append(f"output `{name}.{output}`: `{format_shape(shape, batch=True)}`")
+    for output, other in list(info.outputs.items())[1:]:
+        lines.append(f"output `{name}.{output}`: `{format_shape(other, batch=True)}`")
     if info.dtype is not None:
         lines.append(f"dtype: `{info.dtype}`")
     lines.append(f"parameters: {_params(info.trainable, info.non_trainable)}")

@@ -59,9 +59,7 @@ def at(text: str, needle: str, occurrence: int = 0, offset: int = 0) -> types.Po
     config=ClientServerConfig(server_command=[sys.executable, "-m", "graphspec", "lsp"]),
 )
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(), root_uri=ROOT.as_uri()
-    )
+    params = types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=ROOT.as_uri())
     await asyncio.wait_for(lsp_client.initialize_session(params), TIMEOUT_S)
     yield
     await asyncio.wait_for(lsp_client.shutdown_session(), TIMEOUT_S)
@@ -222,9 +220,7 @@ async def test_references_find_every_use(client: LanguageClient, folder: Path) -
 
 async def test_document_symbols_outline_the_spec(client: LanguageClient, folder: Path) -> None:
     uri = spec_uri(folder, "demo.yaml")
-    symbols = await client.text_document_document_symbol_async(
-        types.DocumentSymbolParams(doc(uri))
-    )
+    symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(doc(uri)))
     assert symbols is not None
     names = [s.name for s in symbols]
     assert names == ["image", "proj", "unit", "first", "flat", "logits", "unused", "probs"]
@@ -235,9 +231,7 @@ async def test_document_symbols_outline_the_spec(client: LanguageClient, folder:
 
 async def complete(client: LanguageClient, uri: str, text: str, position: types.Position):
     await change_spec(client, uri, text, 99)
-    result = await client.text_document_completion_async(
-        types.CompletionParams(doc(uri), position)
-    )
+    result = await client.text_document_completion_async(types.CompletionParams(doc(uri), position))
     items = result.items if isinstance(result, types.CompletionList) else result or []
     return [item.label for item in items]
 
@@ -267,9 +261,7 @@ async def test_completion_of_layers_and_their_arguments(
     assert "Conv2D" in labels and "Dense" in labels
 
 
-async def test_completion_of_block_parameters_in_with(
-    client: LanguageClient, folder: Path
-) -> None:
+async def test_completion_of_block_parameters_in_with(client: LanguageClient, folder: Path) -> None:
     uri = spec_uri(folder, "complete.yaml")
     text = SPEC.replace("with: {width: 8}", "with: {w}")
     labels = await complete(client, uri, text, at(text, "with: {w", offset=8))
@@ -326,3 +318,46 @@ async def test_hostile_specs_never_take_the_server_down(
         types.DocumentSymbolParams(doc(spec_uri(folder, "demo.yaml")))
     )
     assert symbols
+
+
+async def test_completion_mid_edit_uses_the_last_text_that_read(
+    client: LanguageClient, folder: Path
+) -> None:
+    uri = spec_uri(folder, "complete.yaml")
+    await change_spec(client, uri, SPEC, 100)
+    text = SPEC.replace("outputs:\n  probs", "  extra: {layer: Dense, from: \noutputs:\n  probs")
+    labels = await complete(client, uri, text, at(text, "from: \n", offset=6))
+    assert {"image", "first", "flat", "logits", "unused"} <= set(labels)
+
+
+CUSTOM = """\
+graphspec: 1
+name: custom
+inputs:
+  x: {shape: [4]}
+nodes:
+  scaled: {layer: Scale, from: x}
+outputs:
+  out: scaled
+"""
+
+
+async def test_custom_layers_come_from_the_nearest_pyproject(
+    client: LanguageClient, folder: Path
+) -> None:
+    project = folder / "project"
+    (project / "specs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        '[tool.graphspec.custom-layers.Scale]\nclass = "mypkg.layers.Scale"\nshape = "same"\n'
+    )
+    allowed = await open_spec(client, spec_uri(project / "specs", "custom.yaml"), CUSTOM)
+    assert allowed == []
+    hover = await client.text_document_hover_async(
+        types.HoverParams(doc(spec_uri(project / "specs", "custom.yaml")), at(CUSTOM, "scaled"))
+    )
+    assert hover is not None and "(None, 4)" in hover.contents.value  # type: ignore[union-attr]
+    (folder / "elsewhere").mkdir()
+    refused = await open_spec(client, spec_uri(folder / "elsewhere", "custom.yaml"), CUSTOM)
+    assert [d.code for d in refused] == ["GS301"]
+    start = at(CUSTOM, "Scale")
+    assert refused[0].range == types.Range(start, types.Position(start.line, start.character + 5))

@@ -1,0 +1,64 @@
+"""Ranges, the name index and the completion context, in this process (no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphspec.lsp.features import ancestors
+from graphspec.lsp.index import PARAM, TENSOR, SpecIndex, Target
+from graphspec.lsp.text import character_column, token_span, utf16_column
+from graphspec.read.source import load_text, split_lines
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "span"),
+    [
+        ("  a: {layer: Dense, from: x, units: 4}", 27, (0, 26, 0, 27)),  # flow: stops at ','
+        ("  a: {layer: Dense, from: x}", 27, (0, 26, 0, 27)),  # flow: stops at '}'
+        ("  from: conv_1   # the first", 9, (0, 8, 0, 14)),  # block: before the comment
+        ('  units: "${width}"', 10, (0, 9, 0, 19)),  # quoted, with its quotes
+        ("  name: 'it''s'", 9, (0, 8, 0, 15)),  # '' inside single quotes
+        ("  shape: [28, 28, 1]", 10, (0, 9, 0, 20)),  # a flow list, brackets included
+        ("  conv1: {from: x}", 3, (0, 2, 0, 7)),  # a key ends before ': '
+        ("  - x", 3, (0, 2, 0, 3)),  # a block list's marker: one character
+        ("ab", 9, (0, 2, 0, 2)),  # past the end: empty, at the end
+    ],
+)
+def test_token_span_covers_the_whole_token(
+    line: str, column: int, span: tuple[int, int, int, int]
+) -> None:
+    assert token_span([line], 1, column) == span
+
+
+def test_token_span_follows_a_flow_mapping_over_lines() -> None:
+    lines = ["a: {b: 1,", "   c: [2, '}'],", "   d: 3}", "e: 4"]
+    assert token_span(lines, 1, 4) == (0, 3, 2, 8)
+
+
+def test_columns_convert_to_utf16_and_back() -> None:
+    text = "a: 😀 b"
+    assert utf16_column(text, 5) == 6
+    assert character_column(text, 6) == 5
+    assert utf16_column("plain", 3) == 3
+
+
+def test_index_resolves_references_in_blocks_and_placeholders() -> None:
+    text = (ROOT / "specs" / "seeds" / "seed001_ensemble_pruned.yaml").read_text()
+    source, problems = load_text(text, "seed.yaml")
+    assert source is not None and problems == []
+    index = SpecIndex(source)
+    lines = split_lines(text)
+    row = next(i for i, line in enumerate(lines) if '"${classes}"' in line)
+    site = index.at(row, lines[row].index("classes}"))
+    assert site is not None and site.target == Target(("blocks", "cnn"), PARAM, "classes")
+    declared = index.declaration(site.target)
+    assert declared is not None and lines[declared.line].strip().startswith("params:")
+    cnn1 = Target((), TENSOR, "cnn1")
+    assert [s.declaration for s in index.references(cnn1)] == [True, False]
+
+
+def test_ancestors_read_the_enclosing_keys_from_indentation() -> None:
+    lines = ["blocks:", "  unit:", "    nodes:", "      h:", "        un", "nodes:"]
+    assert ancestors(lines, 4, 10) == ["blocks", "unit", "nodes", "h"]
+    assert ancestors(["nodes:", "  a: {layer: Dense, "], 1, 20) == ["nodes", "a"]
