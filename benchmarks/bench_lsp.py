@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--only", default="", help="only the specs whose label contains this")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "lsp.json")
     args = parser.parse_args(argv)
     import tempfile
@@ -185,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         print(f"{'spec':<40} {'lines':>6} {'operation':<11} {'median':>8} {'min':>8} {'max':>8}")
         for label, path in specs(Path(folder)).items():
+            if args.only not in label:
+                continue
             lines = path.read_text(encoding="utf-8").count("\n")
             times = asyncio.run(measure(path, args.runs, args.warmup))
             for operation in OPERATIONS:

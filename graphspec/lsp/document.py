@@ -10,6 +10,7 @@ it directly.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,16 @@ class Analysis:
     def index(self) -> SpecIndex | None:
         """The names and references of the text (built on first use, not on each edit)."""
         return SpecIndex(self.source) if self.source is not None else None
+
+
+_SPEC_KEY = re.compile(r"""^(?:graphspec|"graphspec"|'graphspec')[ \t]*:|"graphspec"\s*:""", re.M)
+
+
+def is_spec(text: str) -> bool:
+    """Whether a YAML or JSON document is a graphspec spec: it has the `graphspec:` version key
+    (at the top level of a YAML file, anywhere in a JSON one). Editors start the server for every
+    YAML file; the others (CI workflows, configs) get no diagnostics."""
+    return _SPEC_KEY.search(text) is not None
 
 
 def analyse_text(text: str, file: str, options: Options, version: int = 0) -> Analysis:

@@ -13,6 +13,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from graphspec.lsp.document import is_spec
 from tests.conftest import FIXTURES, ROOT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -304,12 +305,15 @@ HOSTILE = sorted((FIXTURES / "invalid").glob("hostile_*.yaml"))
 async def test_hostile_specs_never_take_the_server_down(
     client: LanguageClient, folder: Path
 ) -> None:
-    """Every hostile fixture gets its diagnostics in time, and the server still answers."""
+    """Every hostile fixture gets its diagnostics in time (none for the few without the
+    `graphspec:` key, which the server leaves alone as other YAML), and the server still
+    answers."""
     for number, path in enumerate(HOSTILE):
         uri = spec_uri(folder, path.name)
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         found = await open_spec(client, uri, text)
-        assert any(d.severity == types.DiagnosticSeverity.Error for d in found), path.name
+        errors = [d for d in found if d.severity == types.DiagnosticSeverity.Error]
+        assert bool(errors) is is_spec(text), path.name
         await client.text_document_hover_async(
             types.HoverParams(doc(uri), types.Position(number % 5, 2))
         )
@@ -361,3 +365,10 @@ async def test_custom_layers_come_from_the_nearest_pyproject(
     assert [d.code for d in refused] == ["GS301"]
     start = at(CUSTOM, "Scale")
     assert refused[0].range == types.Range(start, types.Position(start.line, start.character + 5))
+
+
+async def test_a_yaml_file_that_is_not_a_spec_gets_no_diagnostics(
+    client: LanguageClient, folder: Path
+) -> None:
+    workflow = "name: ci\non:\n  push: {branches: [main]}\njobs: {}\n"
+    assert await open_spec(client, spec_uri(folder, "ci.yaml"), workflow) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from graphspec.lsp.document import is_spec
 from graphspec.lsp.features import ancestors
 from graphspec.lsp.index import PARAM, TENSOR, SpecIndex, Target
 from graphspec.lsp.text import character_column, token_span, utf16_column
@@ -62,3 +63,17 @@ def test_ancestors_read_the_enclosing_keys_from_indentation() -> None:
     lines = ["blocks:", "  unit:", "    nodes:", "      h:", "        un", "nodes:"]
     assert ancestors(lines, 4, 10) == ["blocks", "unit", "nodes", "h"]
     assert ancestors(["nodes:", "  a: {layer: Dense, "], 1, 20) == ["nodes", "a"]
+
+
+@pytest.mark.parametrize(
+    ("text", "spec"),
+    [
+        ("graphspec: 1\nname: a\n", True),
+        ("# a comment\n'graphspec' : 1.1\n", True),
+        ('{"name": "a", "graphspec": 1}', True),
+        ("name: ci\non: push\n", False),
+        ("jobs:\n  graphspec: {}\n", False),  # not the top level
+    ],
+)
+def test_only_specs_are_checked(text: str, spec: bool) -> None:
+    assert is_spec(text) is spec
