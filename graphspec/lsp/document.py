@@ -17,6 +17,7 @@ from pathlib import Path
 
 from graphspec.analyse.plan import Plan
 from graphspec.catalogue.custom import CustomLayerError
+from graphspec.diagnostics import Diagnostic, Location, Severity, codes
 from graphspec.lsp.index import SpecIndex
 from graphspec.pipeline import Report, check_text
 from graphspec.read.source import SourceTree, load_text, split_lines
@@ -59,9 +60,27 @@ def is_spec(text: str) -> bool:
     return _SPEC_KEY.search(text) is not None
 
 
+def _lone_surrogate(text: str, file: str) -> Diagnostic | None:
+    """A file read from disk is UTF-8 or refused (GS018); an editor's text can hold what no
+    file does, a lone surrogate (an escape in the protocol's JSON): refused the same way."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        before = text[: error.start]
+        line = before.count("\n") + 1
+        column = error.start - (before.rfind("\n") + 1) + 1
+        message = f"the text contains U+{ord(text[error.start]):04X}, which is not valid UTF-8"
+        return Diagnostic(codes.NOT_UTF8, Severity.ERROR, message, Location(file, line, column))
+    return None
+
+
 def analyse_text(text: str, file: str, options: Options, version: int = 0) -> Analysis:
     """Check `text` as `graphspec validate` checks the file `file`."""
     start = time.perf_counter()
+    unencodable = _lone_surrogate(text, file)
+    if unencodable is not None:
+        report = Report(file, (unencodable,))
+        return Analysis(version, text, report, None, time.perf_counter() - start)
     report = check_text(text, file, options)
     source = report.spec.source if report.spec is not None else None
     if source is None:  # did not parse: read it again for the positions of its names

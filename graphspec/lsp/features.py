@@ -16,7 +16,7 @@ from graphspec.catalogue.reader import load_catalogue
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
 from graphspec.lsp.document import Analysis, Document
 from graphspec.lsp.index import BLOCK, HEAD, OUTPUT, PARAM, SHARED, TENSOR, Site, Target
-from graphspec.lsp.text import Span, character_column, token_span, utf16_column
+from graphspec.lsp.text import Span, character_column, inner_span, token_span, utf16_column
 from graphspec.read.source import SourceTree
 from graphspec.settings import Options
 from graphspec.shape import format_shape
@@ -70,12 +70,20 @@ def diagnostic_span(
         where = source.locate_key(path) if path else Location(file, 1, 1)
     if where.line <= 0:
         return token_span(lines, 1, 1)
-    if source is not None and path and source.positions.get(path) == (where.line, where.column):
+    start = source.positions.get(path) if source is not None and path else None
+    if source is not None and start == (where.line, where.column):
         value = _value_at(source.data, path)
         opened = source.line(where.line)[where.column - 1 : where.column]
         key = source.key_positions.get(path)
         if isinstance(value, dict | list) and opened not in ("{", "[") and key is not None:
             return token_span(lines, *key)
+    elif start is not None and start[0] == where.line and start[1] < where.column:
+        row, col, end_row, end = token_span(lines, *start)
+        if end_row == row and where.column - 1 < end:  # inside the value: an expression's piece
+            text = lines[row]
+            limit = end - 1 if text[col] in "\"'" and end - 1 > col else end
+            piece = inner_span(text, where.column - 1, limit)
+            return row, piece[0], row, piece[1]
     return token_span(lines, where.line, where.column)
 
 

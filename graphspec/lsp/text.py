@@ -5,6 +5,7 @@ it works on a spec that does not read (a syntax error mid-edit) as well."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 Span = tuple[int, int, int, int]
@@ -127,8 +128,45 @@ def token_span(lines: Sequence[str], line: int, column: int) -> Span:
         return row, col, end_row, end_col
     if char == "-" and text[col + 1 : col + 2] in ("", " "):
         return row, col, row, col + 1
+    if char in "&*!":  # an anchor, alias or tag: its name
+        end = col + 1
+        while end < len(text) and text[end] not in " \t,[]{}":
+            end += 1
+        return row, col, row, end
     end = _plain_end(text, col)
     return row, col, row, max(end, col + 1)
+
+
+_WORD = re.compile(r"[\w.]+")
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+
+def inner_span(text: str, col: int, limit: int) -> tuple[int, int]:
+    """The part of a scalar's text a diagnostic points into (an expression's offending piece):
+    a bracketed group, a quoted string, or a word or number (`eval`, `a.__class__`, `1e999`),
+    never past `limit` (the scalar's end); one character when nothing else fits."""
+    char = text[col : col + 1]
+    end = col + 1
+    if char in _CLOSERS:
+        depth = 0
+        for index in range(col, limit):
+            if text[index] in _CLOSERS:
+                depth += 1
+            elif text[index] in _CLOSERS.values():
+                depth -= 1
+                if depth == 0:
+                    end = index + 1
+                    break
+        else:
+            end = limit
+    elif char in _QUOTES:
+        close = text.find(char, col + 1, limit)
+        end = close + 1 if close > 0 else limit
+    else:
+        word = _WORD.match(text, col, limit)
+        if word is not None:
+            end = word.end()
+    return col, max(min(end, limit), col + 1)
 
 
 def utf16_column(text: str, column: int) -> int:

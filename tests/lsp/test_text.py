@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from graphspec.lsp.document import is_spec
-from graphspec.lsp.features import ancestors
+from graphspec.lsp.document import analyse_text, is_spec
+from graphspec.lsp.features import ancestors, lsp_diagnostics
 from graphspec.lsp.index import PARAM, TENSOR, SpecIndex, Target
 from graphspec.lsp.text import character_column, token_span, utf16_column
 from graphspec.read.source import load_text, split_lines
-from tests.conftest import ROOT
+from graphspec.settings import Options
+from tests.conftest import FIXTURES, ROOT
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,34 @@ def test_ancestors_read_the_enclosing_keys_from_indentation() -> None:
 )
 def test_only_specs_are_checked(text: str, spec: bool) -> None:
     assert is_spec(text) is spec
+
+
+@pytest.mark.parametrize(
+    ("fixture", "code", "underlined"),
+    [
+        ("unknown_reference.yaml", "GS201", "dense_1"),  # a reference, whole
+        ("arg_type_string_number.yaml", "GS310", '"64"'),  # a quoted value, with its quotes
+        ("missing_key.yaml", "GS101", "{dtype: float32}"),  # a flow mapping, whole
+        ("shape_residual_add.yaml", "GS603", "merge"),  # a node over several lines: its name
+        ("hostile_expr_attribute.yaml", "GS304", "a.__class__.__mro__"),  # inside an expr
+        ("hostile_expr_comprehension.yaml", "GS304", "[t for t in a]"),
+        ("hostile_anchor.yaml", "GS013", "&dims"),  # an anchor: its name
+        ("unknown_argument.yaml", "GS302", "filter"),  # a key
+    ],
+)
+def test_diagnostic_ranges_cover_the_offending_value(
+    fixture: str, code: str, underlined: str
+) -> None:
+    path = FIXTURES / "invalid" / fixture
+    analysis = analyse_text(path.read_text(encoding="utf-8"), str(path), Options())
+    found = lsp_diagnostics(analysis, path.as_uri(), str(path))
+    first = next(d for d in found if d.code == code)
+    start, end = first.range.start, first.range.end
+    assert start.line == end.line
+    assert analysis.lines[start.line][start.character : end.character] == underlined
+
+
+def test_a_lone_surrogate_is_a_diagnostic_not_a_crash() -> None:
+    analysis = analyse_text("graphspec: 1\nname: '\udce9'\n", "odd.yaml", Options())
+    assert [str(d.code) for d in analysis.report.diagnostics] == ["GS018"]
+    assert analysis.report.diagnostics[0].location.line == 2
