@@ -15,7 +15,18 @@ from graphspec.analyse.plan import Plan
 from graphspec.catalogue.reader import load_catalogue
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, format_path
 from graphspec.lsp.document import Analysis, Document
-from graphspec.lsp.index import BLOCK, HEAD, OUTPUT, PARAM, SHARED, TENSOR, Site, Target
+from graphspec.lsp.index import (
+    ARGUMENT,
+    BLOCK,
+    HEAD,
+    LAYER,
+    OUTPUT,
+    PARAM,
+    SHARED,
+    TENSOR,
+    Site,
+    Target,
+)
 from graphspec.lsp.text import Span, character_column, inner_span, token_span, utf16_column
 from graphspec.read.source import SourceTree
 from graphspec.settings import Options
@@ -234,6 +245,38 @@ def _block_hover(plan: Plan, name: str) -> list[str]:
     return lines
 
 
+def _catalogue_hover(target: Target, options: Options) -> list[str]:
+    """A layer class (its description and required arguments) or one of its arguments (its
+    description and default), from the catalogue; a custom layer by its import path."""
+    catalogue = load_catalogue()
+    if target.kind == LAYER:
+        custom = options.custom_layers.get(target.name)
+        if custom is not None:
+            return [f"**custom layer** `{target.name}`: `{custom.path}`"]
+        info = catalogue.layer(target.name)
+        if info is None:
+            return []
+        lines = [f"**layer** `{target.name}` ({info.module})"]
+        if info.description:
+            lines.append(info.description)
+        if info.required:
+            lines.append("required: " + ", ".join(f"`{name}`" for name in info.required))
+        return lines
+    layer = target.scope[1]
+    info = catalogue.layer(layer)
+    if info is None or not info.accepts(target.name):
+        return []
+    lines = [f"**argument** `{target.name}` of `{layer}`"]
+    description = catalogue.argument_description(layer, target.name)
+    if description:
+        lines.append(description)
+    argument = info.args.get(target.name) or catalogue.base_arguments.get(target.name)
+    if argument is not None and not argument.required:
+        default = argument.default_repr or repr(argument.default)
+        lines.append(f"default: `{default}`")
+    return lines
+
+
 def _hover_lines(plan: Plan, target: Target) -> list[str]:
     spec = plan.spec
     if target.kind == TENSOR:
@@ -265,13 +308,20 @@ def _hover_lines(plan: Plan, target: Target) -> list[str]:
     return []
 
 
-def hover(document: Document, position: types.Position) -> types.Hover | None:
+def hover(
+    document: Document, position: types.Position, options: Options | None = None
+) -> types.Hover | None:
     found = _site(document, position)
     if found is None:
         return None
     analysis, site = found
     sound = document.sound
-    if sound is None or sound.plan is None:
+    if site.target.kind in (LAYER, ARGUMENT):
+        lines = _catalogue_hover(site.target, options or Options())
+        if not lines:
+            return None
+        text = "\n\n".join(lines)
+    elif sound is None or sound.plan is None:
         text = f"`{site.target.name}` (no analysis yet: the spec has errors)"
     else:
         lines = _hover_lines(sound.plan, site.target)

@@ -22,6 +22,10 @@ Scope = tuple[str, ...]
 TENSOR, HEAD, SHARED, BLOCK, PARAM, OUTPUT = "tensor", "head", "shared", "block", "param", "output"
 """Kinds of names: an input or node of a scope (one namespace), a head, a shared entry, a
 block, a block's parameter, a block's output."""
+LAYER, ARGUMENT = "layer", "argument"
+"""A Keras layer class named by `layer:` (never declared in the spec), and one of its
+arguments written as a key (its target's scope is ("layer", CLASS))."""
+_NOT_ARGUMENTS = frozenset({"layer", "from", "call", "name"})
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -111,6 +115,7 @@ class _Walker:
                 self.ref(scope, ref, ("blocks", name, "outputs", output), blocks, shared)
         for name, entry in shared.items():
             self.key(Target((), SHARED, name), ("shared", name))
+            self.layer(_mapping(entry), ("shared", name))
             used = _mapping(entry).get("block")
             if isinstance(used, str):
                 self.word(Target((), BLOCK, used), ("shared", name, "block"), used)
@@ -138,6 +143,10 @@ class _Walker:
             if not isinstance(node, dict):
                 continue
             self.refs(scope, node.get("from"), (*path, "from"), blocks, shared)
+            self.layer(node, path)
+            sequence = node.get("sequence")
+            for index, item in enumerate(sequence if isinstance(sequence, list) else ()):
+                self.layer(_mapping(item), (*path, "sequence", index))
             for argument, value in _mapping(node.get("call")).items():
                 self.refs(scope, value, (*path, "call", argument), blocks, shared)
             used = node.get("use")
@@ -194,6 +203,17 @@ class _Walker:
             begin = column + len(name) + 1
             target = Target(("blocks", block), OUTPUT, suffix)
             self.sites.append(Site(target, False, line, begin, begin + len(suffix), path))
+
+    def layer(self, entry: Mapping[str, Any], path: SpecPath) -> None:
+        """`layer: Conv2D` and the arguments written beside it."""
+        layer = entry.get("layer")
+        if not isinstance(layer, str):
+            return
+        self.word(Target((), LAYER, layer), (*path, "layer"), layer)
+        for argument in entry:
+            if argument not in _NOT_ARGUMENTS:
+                target = Target(("layer", layer), ARGUMENT, argument)
+                self.key(target, (*path, argument), False)
 
     def block_of(
         self, scope: Scope, name: str, blocks: Mapping[str, Any], shared: Mapping[str, Any]

@@ -171,7 +171,9 @@ def _document(ls: GraphspecServer, uri: str) -> Document | None:
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def _hover(ls: GraphspecServer, params: types.HoverParams) -> types.Hover | None:
     document = _document(ls, params.text_document.uri)
-    return features.hover(document, params.position) if document else None
+    if document is None:
+        return None
+    return features.hover(document, params.position, ls.options_for(document.file))
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)

@@ -372,3 +372,32 @@ async def test_a_yaml_file_that_is_not_a_spec_gets_no_diagnostics(
 ) -> None:
     workflow = "name: ci\non:\n  push: {branches: [main]}\njobs: {}\n"
     assert await open_spec(client, spec_uri(folder, "ci.yaml"), workflow) == []
+
+
+async def test_hover_on_a_layer_and_an_argument_reads_the_catalogue(
+    client: LanguageClient, folder: Path
+) -> None:
+    uri = spec_uri(folder, "demo.yaml")
+    await change_spec(client, uri, SPEC, 200)
+    layer = await client.text_document_hover_async(
+        types.HoverParams(doc(uri), at(SPEC, "Conv2D", offset=2))
+    )
+    assert layer is not None
+    assert "**layer** `Conv2D`" in layer.contents.value  # type: ignore[union-attr]
+    assert "`filters`" in layer.contents.value  # type: ignore[union-attr]  # required
+    argument = await client.text_document_hover_async(
+        types.HoverParams(doc(uri), at(SPEC, "padding", offset=1))
+    )
+    assert argument is not None
+    assert "default: `'valid'`" in argument.contents.value  # type: ignore[union-attr]
+    uses = await client.text_document_references_async(
+        types.ReferenceParams(
+            context=types.ReferenceContext(include_declaration=True),
+            text_document=doc(uri),
+            position=at(SPEC, "Dense", occurrence=1),
+        )
+    )
+    assert sorted(r.range.start.line for r in uses or []) == [
+        at(SPEC, "Dense").line,
+        at(SPEC, "Dense", occurrence=1).line,
+    ]
