@@ -589,13 +589,88 @@ def _flow_keys(text: str) -> dict[str, str]:
     return dict(re.findall(r"(?:^|[{,])\s*([A-Za-z_]\w*)\s*:\s*([^,{}\[\]]*)", text))
 
 
+def _value_items(
+    field: str, data: Any, scope: SpecPath, node: str | None, options: Options
+) -> list[types.CompletionItem]:
+    """What may follow `from:`, `layer:`, `use:` or `block:`."""
+    if field == "from":
+        return _tensor_items(data, scope, node)
+    if field == "layer":
+        return _layer_items(options)
+    if field == "use":
+        shared = _names(data, ("shared",))
+        return [_item(name, types.CompletionItemKind.Reference, "shared") for name in shared]
+    blocks = _names(data, ("blocks",))
+    return [_item(name, types.CompletionItemKind.Module, "block") for name in blocks]
+
+
+def _flow_key_items(
+    owner: str, flow: str, current: str, column: int, data: Any, scope: SpecPath, node: str | None
+) -> list[types.CompletionItem]:
+    """Keys inside a flow mapping (`{layer: Dense, un|}` or `with: {wi|}`)."""
+    keys = _flow_keys(flow)
+    opened = column - len(flow) - 1
+    whole = _flow_keys(current[opened:]) or keys  # `layer:` may come after the cursor
+    if owner == "with" and node is not None:
+        block = _value_at(data, (*scope, "nodes", node, "block"))
+        written = re.search(r"block\s*:\s*(\w+)", current)
+        return _param_items(data, block or (written.group(1) if written else None), keys)
+    return _argument_items(whole.get("layer", "").strip() or None, keys)
+
+
+def _block_key_items(
+    lines: Sequence[str],
+    row: int,
+    chain: Sequence[str],
+    data: Any,
+    scope: SpecPath,
+    node: str | None,
+) -> list[types.CompletionItem]:
+    """Keys of a block mapping: a block's parameters under `with:`, a layer's arguments
+    under a node."""
+    if chain[-1:] == ["with"] and len(chain) >= 2:
+        owner = chain[-2]
+        entry = _value_at(data, (*scope, "nodes", owner)) or _value_at(data, ("shared", owner))
+        block = entry.get("block") if isinstance(entry, dict) else None
+        return _param_items(data, block, _names(data, (*scope, "nodes", owner, "with")))
+    if node is not None and chain[-1] == node:
+        written = _siblings(lines, row)
+        entry = _value_at(data, (*scope, "nodes", node))
+        layer = written.get("layer") or (entry.get("layer") if isinstance(entry, dict) else None)
+        return _argument_items(layer if isinstance(layer, str) else None, written)
+    return []
+
+
+def _siblings(lines: Sequence[str], row: int) -> dict[str, str]:
+    """The `key: value` lines of the block mapping that holds line `row` (as written now, so
+    a node being typed counts), by key."""
+    text = lines[row] if row < len(lines) else ""
+    indent = _indent(text) if text.strip() else None
+    found: dict[str, str] = {}
+    for step in (-1, 1):
+        other = row + step
+        while 0 <= other < len(lines):
+            line = lines[other]
+            if line.strip() and not line.lstrip().startswith("#"):
+                if indent is None:
+                    indent = _indent(line)
+                if _indent(line) < indent:
+                    break
+                match = _KEY_LINE.match(line)
+                if match and _indent(line) == indent:
+                    found[match.group(3)] = line[match.end() :].split("#")[0].strip()
+            other += step
+    return found
+
+
 def completion(
     document: Document, text: str, position: types.Position, options: Options
 ) -> list[types.CompletionItem]:
     """Names that fit where the cursor is: inputs and nodes after `from:` (and in a head),
     layer names after `layer:`, shared entries after `use:`, blocks after `block:`, a layer's
     arguments and a block's parameters (in `with:`) as keys. The context is read from the
-    current text, the names from the latest version that read."""
+    current text (its indentation and the line so far), the names from the latest version
+    that read."""
     from graphspec.read.source import split_lines
 
     lines = split_lines(text) or [""]
@@ -606,26 +681,11 @@ def completion(
     data = readable.source.data if readable is not None and readable.source is not None else {}
     chain = ancestors(lines, row, column)
     scope = _scope_of(chain)
-    node = (
-        chain[len(scope) + 1]
-        if len(chain) > len(scope) + 1 and chain[len(scope)] == "nodes"
-        else None
-    )
+    inside = len(chain) > len(scope) + 1 and chain[len(scope)] == "nodes"
+    node = chain[len(scope) + 1] if inside else None
     value = _VALUE_OF.search(before)
     if value is not None:
-        field = value.group(1)
-        if field == "from":
-            return _tensor_items(data, scope, node)
-        if field == "layer":
-            return _layer_items(options)
-        if field == "use":
-            return [
-                _item(n, types.CompletionItemKind.Reference, "shared")
-                for n in _names(data, ("shared",))
-            ]
-        return [
-            _item(n, types.CompletionItemKind.Module, "block") for n in _names(data, ("blocks",))
-        ]
+        return _value_items(value.group(1), data, scope, node, options)
     if (chain[-1:] == ["from"] and _FROM_ITEM.match(before)) or (
         chain[:1] == ["outputs"] and len(chain) == 2 and re.search(r":\s*[\w.]*$", before)
     ):
@@ -634,24 +694,5 @@ def completion(
         return []
     owner, flow = _open_flow(before)
     if owner is not None:
-        keys = _flow_keys(flow)
-        whole = _flow_keys(current[current.find("{", column - len(flow) - 1) :]) or keys
-        if owner == "with" and node is not None:
-            block = _value_at(data, (*scope, "nodes", node, "block"))
-            block = block or re.search(r"block\s*:\s*(\w+)", current)
-            if isinstance(block, re.Match):
-                block = block.group(1)
-            return _param_items(data, block, keys)
-        return _argument_items(whole.get("layer", "").strip() or None, keys)
-    if chain[-1:] == ["with"] and len(chain) >= 2:
-        entry = _value_at(data, (*scope, "nodes", chain[-2])) or _value_at(
-            data, ("shared", chain[-2])
-        )
-        block = entry.get("block") if isinstance(entry, dict) else None
-        return _param_items(data, block, _names(data, (*scope, "nodes", chain[-2], "with")))
-    if node is not None and chain[-1] == node:
-        entry = _value_at(data, (*scope, "nodes", node))
-        layer = entry.get("layer") if isinstance(entry, dict) else None
-        present = list(entry) if isinstance(entry, dict) else []
-        return _argument_items(layer if isinstance(layer, str) else None, present)
-    return []
+        return _flow_key_items(owner, flow, current, column, data, scope, node)
+    return _block_key_items(lines, row, chain, data, scope, node)

@@ -401,3 +401,15 @@ async def test_hover_on_a_layer_and_an_argument_reads_the_catalogue(
         at(SPEC, "Dense").line,
         at(SPEC, "Dense", occurrence=1).line,
     ]
+
+
+async def test_completion_of_arguments_in_a_node_being_typed_over_lines(
+    client: LanguageClient, folder: Path
+) -> None:
+    uri = spec_uri(folder, "complete.yaml")
+    await change_spec(client, uri, SPEC, 300)
+    typed = "\n  wide:\n    layer: Conv1D\n    from: flat\n    ker\noutputs:"
+    text = SPEC.replace("\noutputs:", typed)
+    labels = await complete(client, uri, text, at(text, "    ker\n", offset=7))
+    assert "kernel_size" in labels and "filters" in labels
+    assert "from" not in labels and "layer" not in labels
