@@ -110,9 +110,9 @@ class GraphspecServer(LanguageServer):
                 except Exception:  # a bug in a check: keep serving the last analysis
                     log.exception("checking %s failed", uri)
                     return
+                state.document.record(analysis)  # newer than the last, even if not the newest
                 if state.dirty:
                     continue
-                state.document.record(analysis)
                 diagnostics = features.lsp_diagnostics(analysis, uri, file)
                 self.text_document_publish_diagnostics(
                     types.PublishDiagnosticsParams(uri, diagnostics, version)

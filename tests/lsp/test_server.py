@@ -413,3 +413,14 @@ async def test_completion_of_arguments_in_a_node_being_typed_over_lines(
     labels = await complete(client, uri, text, at(text, "    ker\n", offset=7))
     assert "kernel_size" in labels and "filters" in labels
     assert "from" not in labels and "layer" not in labels
+
+
+async def test_a_refused_pyproject_is_shown_and_the_spec_still_checked(
+    client: LanguageClient, folder: Path
+) -> None:
+    project = folder / "refused"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.graphspec]\ncustom-layers = 3\n")
+    found = await open_spec(client, spec_uri(project, "custom.yaml"), CUSTOM)
+    assert [d.code for d in found] == ["GS301"]  # checked with the defaults
+    assert any("pyproject.toml" in m.message for m in client.messages)
