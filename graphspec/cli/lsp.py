@@ -22,11 +22,13 @@ INSTALL_HINT = "graphspec lsp needs pygls: pip install 'graphspec[lsp]'"
 def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "lsp",
+        parents=parents,
         help="run the language server over stdio (diagnostics, hover, completion in editors)",
         description="A Language Server Protocol server on stdin/stdout: diagnostics as you "
         "type (the same as validate, up to static shapes), hover with shapes and parameters, "
         "go to definition, references, completion and document symbols. Each spec is checked "
-        "with the custom layers of the nearest pyproject.toml above it. Needs the [lsp] extra.",
+        "with the custom layers of the nearest pyproject.toml above it, and the options given "
+        "here on top. Needs the [lsp] extra.",
     )
     parser.add_argument(
         "--stdio", action="store_true", help="talk over stdin/stdout (the default and only way)"
@@ -36,8 +38,17 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
     try:
+        from graphspec.lsp.document import ProjectOptions
         from graphspec.lsp.server import serve
     except ImportError as error:
         raise UsageError(f"{INSTALL_HINT} ({error})") from error
-    serve()
+    serve(
+        ProjectOptions(
+            strict=options.strict,
+            limits=options.limits,
+            custom_layers=tuple(args.custom_layer),
+            custom_objects=tuple(args.custom_object),
+            backend=options.backend,
+        )
+    )
     return EXIT_OK

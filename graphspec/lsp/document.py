@@ -21,7 +21,7 @@ from graphspec.diagnostics import Diagnostic, Location, Severity, codes
 from graphspec.lsp.index import SpecIndex
 from graphspec.pipeline import Report, check_text
 from graphspec.read.source import SourceTree, load_text, split_lines
-from graphspec.settings import Options
+from graphspec.settings import DEFAULT_LIMITS, Limits, Options
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,11 @@ class ProjectOptions:
     pyproject.toml files are unchanged."""
 
     strict: bool = False
+    limits: Limits = DEFAULT_LIMITS
+    custom_layers: tuple[str, ...] = ()
+    """``--custom-layer`` paths of the command line, on top of each folder's."""
+    custom_objects: tuple[str, ...] = ()
+    backend: str | None = None
     cache: dict[Path, tuple[tuple[tuple[str, float], ...], Options]] = field(default_factory=dict)
     errors: dict[Path, str] = field(default_factory=dict)
     """A folder whose pyproject.toml is refused: the message (its specs get the defaults)."""
@@ -138,10 +143,17 @@ class ProjectOptions:
         if cached is not None and cached[0] == stamps:
             return cached[1]
         try:
-            options = Options.from_sources(self.strict, project=folder)
+            options = Options.from_sources(
+                self.strict,
+                self.limits,
+                self.custom_layers,
+                folder,
+                self.backend,
+                self.custom_objects,
+            )
             self.errors.pop(folder, None)
         except CustomLayerError as error:
-            options = Options(self.strict)
+            options = Options(self.strict, self.limits, backend=self.backend)
             self.errors[folder] = str(error)
         self.cache[folder] = (stamps, options)
         return options

@@ -11,6 +11,7 @@ previous analysis, so the server never goes down with a spec.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -57,7 +58,10 @@ class GraphspecServer(LanguageServer):
         """``initializationOptions``: ``{"strict": bool, "debounce_ms": int}``."""
         if not isinstance(settings, dict):
             return
-        self.projects = ProjectOptions(strict=bool(settings.get("strict", False)))
+        if "strict" in settings:
+            self.projects = dataclasses.replace(
+                self.projects, strict=bool(settings["strict"]), cache={}, errors={}
+            )
         debounce = settings.get("debounce_ms", 0)
         if isinstance(debounce, int | float) and 0 <= debounce <= 2000:
             self.debounce_s = debounce / 1000
@@ -210,9 +214,12 @@ def _completion(ls: GraphspecServer, params: types.CompletionParams) -> types.Co
     return types.CompletionList(is_incomplete=False, items=items)
 
 
-def serve() -> None:
-    """Run the server on stdin and stdout until the client says exit. Python's own
-    `sys.stdout` points at stderr meanwhile: a stray print must not corrupt the protocol."""
+def serve(projects: ProjectOptions | None = None) -> None:
+    """Run the server on stdin and stdout until the client says exit, checking specs with
+    `projects` (the command line's options, each folder's pyproject.toml under them). Python's
+    own `sys.stdout` points at stderr meanwhile: a stray print must not corrupt the protocol."""
+    if projects is not None:
+        server.projects = projects
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     warm_up()

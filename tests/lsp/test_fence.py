@@ -37,3 +37,21 @@ def test_every_feature_runs_without_keras() -> None:
 def test_the_cli_parser_loads_no_language_server() -> None:
     modules = loaded_modules("from graphspec.cli import make_parser\nmake_parser()")
     assert under(modules, "graphspec.lsp", "pygls", "lsprotocol") == []
+
+
+def test_without_pygls_the_command_says_what_to_install() -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pygls', 'lsprotocol'):\n"
+        "            raise ImportError(f'no module named {name}')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from graphspec.cli import main\n"
+        "err = io.StringIO()\n"
+        "with contextlib.redirect_stderr(err):\n"
+        "    code = main(['lsp'])\n"
+        "assert code == 2, code\n"
+        "assert \"pip install 'graphspec[lsp]'\" in err.getvalue(), err.getvalue()\n"
+    )
+    loaded_modules(code)  # fails unless the code's assertions hold
