@@ -101,6 +101,8 @@ def diagnostic_span(
 def lsp_diagnostics(analysis: Analysis, uri: str, file: str) -> list[types.Diagnostic]:
     """The analysis' diagnostics as `graphspec validate` reports them: code, message, hint
     (on its own line, as the text format writes it), the spec path in `data`."""
+    if not analysis.report.diagnostics:
+        return []
     lines = analysis.lines
     found = []
     for diagnostic in analysis.report.diagnostics:
