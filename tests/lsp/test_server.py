@@ -424,3 +424,33 @@ async def test_a_refused_pyproject_is_shown_and_the_spec_still_checked(
     found = await open_spec(client, spec_uri(project, "custom.yaml"), CUSTOM)
     assert [d.code for d in found] == ["GS301"]  # checked with the defaults
     assert any("pyproject.toml" in m.message for m in client.messages)
+
+
+async def test_a_slow_check_does_not_hold_up_other_requests(
+    client: LanguageClient, folder: Path
+) -> None:
+    """5,000 unknown references take a second or so to check (within the caps); meanwhile
+    the server answers requests about another spec, and the slow spec's diagnostics come in
+    the end."""
+    nodes = "".join(f"  n{i}: {{layer: Dense, from: missing{i}, units: 2}}\n" for i in range(5000))
+    slow = (
+        f"graphspec: 1\nname: t\ninputs:\n  x: {{shape: [8]}}\nnodes:\n{nodes}outputs:\n  out: n0\n"
+    )
+    uri = spec_uri(folder, "slow.yaml")
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, slow))
+    )
+    await asyncio.sleep(0.1)  # the check has begun
+    started = asyncio.get_running_loop().time()
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(doc(spec_uri(folder, "demo.yaml")))
+    )
+    waited = asyncio.get_running_loop().time() - started
+    assert symbols and waited < 1.0
+    assert uri not in client.diagnostics  # still checking: the answer did not wait for it
+    async with asyncio.timeout(60):
+        while uri not in client.diagnostics:
+            await asyncio.sleep(0.05)
+    found = client.diagnostics[uri]
+    assert [d.code for d in found[:2]] == ["GS201", "GS201"] and found[-1].code == "GS021"
