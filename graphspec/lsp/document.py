@@ -19,6 +19,7 @@ from graphspec.analyse.plan import Plan
 from graphspec.catalogue.custom import CustomLayerError
 from graphspec.diagnostics import Diagnostic, Location, Severity, codes
 from graphspec.lsp.index import SpecIndex
+from graphspec.lsp.text import UTF16
 from graphspec.pipeline import Report, check_text
 from graphspec.read.source import SourceTree, load_text, split_lines
 from graphspec.settings import DEFAULT_LIMITS, Limits, Options
@@ -94,6 +95,8 @@ class Document:
 
     uri: str
     file: str
+    encoding: str = UTF16
+    """What the editor's columns count (negotiated at initialize; UTF-16 unless agreed)."""
     latest: Analysis | None = None
     readable: Analysis | None = None
     """The latest analysis whose text read (positions of names), perhaps older than `latest`."""

@@ -27,7 +27,7 @@ from graphspec.lsp.index import (
     Site,
     Target,
 )
-from graphspec.lsp.text import Span, character_column, inner_span, token_span, utf16_column
+from graphspec.lsp.text import UTF16, Span, from_units, inner_span, to_units, token_span
 from graphspec.read.source import SourceTree
 from graphspec.settings import Options
 from graphspec.shape import format_shape
@@ -42,21 +42,23 @@ _SEVERITIES = {
 # --- positions ---------------------------------------------------------------------------
 
 
-def lsp_range(lines: Sequence[str], span: Span) -> types.Range:
-    """A character span as an LSP range (UTF-16 columns)."""
+def lsp_range(lines: Sequence[str], span: Span, encoding: str = UTF16) -> types.Range:
+    """A character span as an LSP range (columns in the negotiated encoding's units)."""
     row, col, end_row, end_col = span
 
     def position(line: int, column: int) -> types.Position:
         text = lines[line] if 0 <= line < len(lines) else ""
-        return types.Position(line, utf16_column(text, column))
+        return types.Position(line, to_units(text, column, encoding))
 
     return types.Range(position(row, col), position(end_row, end_col))
 
 
-def cursor(lines: Sequence[str], position: types.Position) -> tuple[int, int]:
+def cursor(
+    lines: Sequence[str], position: types.Position, encoding: str = UTF16
+) -> tuple[int, int]:
     """An LSP position as a 0-based (line, character column)."""
     text = lines[position.line] if 0 <= position.line < len(lines) else ""
-    return position.line, character_column(text, position.character)
+    return position.line, from_units(text, position.character, encoding)
 
 
 def _value_at(data: Any, path: SpecPath) -> Any:
@@ -98,7 +100,9 @@ def diagnostic_span(
     return token_span(lines, where.line, where.column)
 
 
-def lsp_diagnostics(analysis: Analysis, uri: str, file: str) -> list[types.Diagnostic]:
+def lsp_diagnostics(
+    analysis: Analysis, uri: str, file: str, encoding: str = UTF16
+) -> list[types.Diagnostic]:
     """The analysis' diagnostics as `graphspec validate` reports them: code, message, hint
     (on its own line, as the text format writes it), the spec path in `data`."""
     if not analysis.report.diagnostics:
@@ -112,7 +116,9 @@ def lsp_diagnostics(analysis: Analysis, uri: str, file: str) -> list[types.Diagn
             message += f"\nhint: {diagnostic.hint}"
         related = [
             types.DiagnosticRelatedInformation(
-                types.Location(uri, lsp_range(lines, token_span(lines, other.line, other.column))),
+                types.Location(
+                    uri, lsp_range(lines, token_span(lines, other.line, other.column), encoding)
+                ),
                 "see also",
             )
             for other in diagnostic.related
@@ -120,7 +126,7 @@ def lsp_diagnostics(analysis: Analysis, uri: str, file: str) -> list[types.Diagn
         ]
         found.append(
             types.Diagnostic(
-                range=lsp_range(lines, span),
+                range=lsp_range(lines, span, encoding),
                 message=message,
                 severity=_SEVERITIES[diagnostic.severity],
                 code=str(diagnostic.code),
@@ -139,7 +145,7 @@ def _site(document: Document, position: types.Position) -> tuple[Analysis, Site]
     analysis = document.readable
     if analysis is None or analysis.index is None:
         return None
-    line, column = cursor(analysis.lines, position)
+    line, column = cursor(analysis.lines, position, document.encoding)
     site = analysis.index.at(line, column)
     return (analysis, site) if site is not None else None
 
@@ -334,16 +340,17 @@ def hover(
         text = "\n\n".join(lines)
     span = (site.line, site.start, site.line, site.end)
     return types.Hover(
-        types.MarkupContent(types.MarkupKind.Markdown, text), lsp_range(analysis.lines, span)
+        types.MarkupContent(types.MarkupKind.Markdown, text),
+        lsp_range(analysis.lines, span, document.encoding),
     )
 
 
 # --- definition and references -------------------------------------------------------------
 
 
-def _location(analysis: Analysis, uri: str, site: Site) -> types.Location:
+def _location(document: Document, analysis: Analysis, site: Site) -> types.Location:
     span = (site.line, site.start, site.line, site.end)
-    return types.Location(uri, lsp_range(analysis.lines, span))
+    return types.Location(document.uri, lsp_range(analysis.lines, span, document.encoding))
 
 
 def definition(document: Document, position: types.Position) -> list[types.Location]:
@@ -353,7 +360,7 @@ def definition(document: Document, position: types.Position) -> list[types.Locat
     analysis, site = found
     assert analysis.index is not None
     declared = analysis.index.declaration(site.target)
-    return [_location(analysis, document.uri, declared)] if declared is not None else []
+    return [_location(document, analysis, declared)] if declared is not None else []
 
 
 def references(
@@ -365,7 +372,7 @@ def references(
     analysis, site = found
     assert analysis.index is not None
     return [
-        _location(analysis, document.uri, other)
+        _location(document, analysis, other)
         for other in analysis.index.references(site.target)
         if include_declaration or not other.declaration
     ]
@@ -415,6 +422,7 @@ def document_symbols(document: Document) -> list[types.DocumentSymbol]:
             kind = _SYMBOL_KINDS.get((str(site.path[-2]), site.target.kind))
             if kind is None:
                 continue
+            selection = (site.line, site.start, site.line, site.end)
             children: list[types.DocumentSymbol] = []
             if site.target.kind == BLOCK:
                 for section in ("params", "inputs", "nodes", "outputs"):
@@ -423,8 +431,8 @@ def document_symbols(document: Document) -> list[types.DocumentSymbol]:
                 types.DocumentSymbol(
                     name=site.target.name,
                     kind=kind,
-                    range=lsp_range(lines, span),
-                    selection_range=lsp_range(lines, (site.line, site.start, site.line, site.end)),
+                    range=lsp_range(lines, span, document.encoding),
+                    selection_range=lsp_range(lines, selection, document.encoding),
                     detail=str(site.path[-2]),
                     children=children or None,
                 )
@@ -676,7 +684,7 @@ def completion(
     from graphspec.read.source import split_lines
 
     lines = split_lines(text) or [""]
-    row, column = cursor(lines, position)
+    row, column = cursor(lines, position, document.encoding)
     current = lines[row] if row < len(lines) else ""
     before = current[:column]
     readable = document.readable

@@ -25,6 +25,7 @@ from pygls.uris import to_fs_path
 from graphspec import __version__
 from graphspec.lsp import features
 from graphspec.lsp.document import Document, ProjectOptions, analyse_text, is_spec
+from graphspec.lsp.text import UTF16
 from graphspec.settings import Options
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,14 @@ class GraphspecServer(LanguageServer):
 
     def file_of(self, uri: str) -> str:
         return to_fs_path(uri) or uri
+
+    def open_document(self, uri: str) -> _State:
+        """A new document, its columns counted as negotiated at initialize."""
+        negotiated = self.workspace.position_encoding
+        encoding = str(getattr(negotiated, "value", negotiated) or UTF16)
+        state = _State(Document(uri, self.file_of(uri), encoding))
+        self.states[uri] = state
+        return state
 
     def options_for(self, file: str) -> Options:
         options = self.projects.for_file(file)
@@ -117,7 +126,8 @@ class GraphspecServer(LanguageServer):
                 state.document.record(analysis)  # newer than the last, even if not the newest
                 if state.dirty:
                     continue
-                diagnostics = features.lsp_diagnostics(analysis, uri, file)
+                encoding = state.document.encoding
+                diagnostics = features.lsp_diagnostics(analysis, uri, file, encoding)
                 self.text_document_publish_diagnostics(
                     types.PublishDiagnosticsParams(uri, diagnostics, version)
                 )
@@ -137,7 +147,7 @@ def _initialize(ls: GraphspecServer, params: types.InitializeParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 async def _did_open(ls: GraphspecServer, params: types.DidOpenTextDocumentParams) -> None:
     uri = params.text_document.uri
-    ls.states[uri] = _State(Document(uri, ls.file_of(uri)))
+    ls.open_document(uri)
     await ls.check(uri)
 
 
@@ -145,7 +155,7 @@ async def _did_open(ls: GraphspecServer, params: types.DidOpenTextDocumentParams
 async def _did_change(ls: GraphspecServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
     if uri not in ls.states:
-        ls.states[uri] = _State(Document(uri, ls.file_of(uri)))
+        ls.open_document(uri)
     await ls.check(uri)
 
 

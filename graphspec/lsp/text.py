@@ -169,20 +169,40 @@ def inner_span(text: str, col: int, limit: int) -> tuple[int, int]:
     return col, max(min(end, limit), col + 1)
 
 
-def utf16_column(text: str, column: int) -> int:
-    """A 0-based character column as UTF-16 code units (the LSP's default unit)."""
-    if text.isascii():
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+"""The position encodings of LSP 3.17: what a column counts (UTF-16 unless both sides agree
+on another)."""
+
+
+def to_units(text: str, column: int, encoding: str = UTF16) -> int:
+    """A 0-based character column of `text` in the negotiated encoding's units."""
+    if text.isascii() or encoding == UTF32:
         return column
-    return len(text[:column].encode("utf-16-le")) // 2
+    if encoding == UTF8:
+        return len(text[:column].encode("utf-8", "surrogatepass"))
+    return len(text[:column].encode("utf-16-le", "surrogatepass")) // 2
 
 
-def character_column(text: str, units: int) -> int:
-    """A 0-based UTF-16 column (from the client) as a character column of `text`."""
-    if text.isascii():
+def from_units(text: str, units: int, encoding: str = UTF16) -> int:
+    """A column in the negotiated encoding's units (from the client) as a character column."""
+    if text.isascii() or encoding == UTF32:
         return units
     count = 0
     for index, char in enumerate(text):
         if count >= units:
             return index
-        count += 2 if ord(char) > 0xFFFF else 1
+        if encoding == UTF8:
+            count += len(char.encode("utf-8", "surrogatepass"))
+        else:
+            count += 2 if ord(char) > 0xFFFF else 1
     return len(text)
+
+
+def utf16_column(text: str, column: int) -> int:
+    """A 0-based character column as UTF-16 code units (the LSP's default unit)."""
+    return to_units(text, column, UTF16)
+
+
+def character_column(text: str, units: int) -> int:
+    """A 0-based UTF-16 column (from the client) as a character column of `text`."""
+    return from_units(text, units, UTF16)

@@ -1,5 +1,6 @@
 """`graphspec lsp` takes validate's options on its command line (`--strict` here), and an
-editor's `initializationOptions` on top."""
+editor's `initializationOptions` on top; columns count what the client asked for (UTF-8
+here)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from tests.lsp.test_server import SPEC, TIMEOUT_S, open_spec
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
+CAPABILITIES: list[types.ServerCapabilities] = []
+"""What the server answered to `initialize`."""
+
 
 @pytest_lsp.fixture(
     scope="module",
@@ -26,11 +30,16 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 )
 async def client(lsp_client: LanguageClient):
     params = types.InitializeParams(
-        capabilities=types.ClientCapabilities(),
+        capabilities=types.ClientCapabilities(
+            general=types.GeneralClientCapabilities(
+                position_encodings=[types.PositionEncodingKind.Utf8]
+            )
+        ),
         root_uri=ROOT.as_uri(),
         initialization_options={"debounce_ms": 5},
     )
-    await asyncio.wait_for(lsp_client.initialize_session(params), TIMEOUT_S)
+    result = await asyncio.wait_for(lsp_client.initialize_session(params), TIMEOUT_S)
+    CAPABILITIES.append(result.capabilities)
     yield
     await asyncio.wait_for(lsp_client.shutdown_session(), TIMEOUT_S)
 
@@ -40,3 +49,14 @@ async def test_strict_on_the_command_line_makes_pruning_an_error(
 ) -> None:
     found = await open_spec(client, (tmp_path / "demo.yaml").as_uri(), SPEC)
     assert [(d.code, d.severity) for d in found] == [("GS401", types.DiagnosticSeverity.Error)]
+
+
+async def test_columns_are_counted_in_the_negotiated_encoding(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    assert CAPABILITIES[0].position_encoding == types.PositionEncodingKind.Utf8
+    text = SPEC.replace("{use: proj, from: flat}", "{use: proj, from: flätt}")
+    found = await open_spec(client, (tmp_path / "utf8.yaml").as_uri(), text)
+    line = text.splitlines()[found[0].range.start.line]
+    start = len(line[: line.index("flätt")].encode("utf-8"))
+    assert (found[0].range.start.character, found[0].range.end.character) == (start, start + 6)

@@ -7,7 +7,16 @@ import pytest
 from graphspec.lsp.document import analyse_text, is_spec
 from graphspec.lsp.features import ancestors, lsp_diagnostics
 from graphspec.lsp.index import PARAM, TENSOR, SpecIndex, Target
-from graphspec.lsp.text import character_column, token_span, utf16_column
+from graphspec.lsp.text import (
+    UTF8,
+    UTF16,
+    UTF32,
+    character_column,
+    from_units,
+    to_units,
+    token_span,
+    utf16_column,
+)
 from graphspec.read.source import load_text, split_lines
 from graphspec.settings import Options
 from tests.conftest import FIXTURES, ROOT
@@ -109,3 +118,13 @@ def test_a_lone_surrogate_is_a_diagnostic_not_a_crash() -> None:
     analysis = analyse_text("graphspec: 1\nname: '\udce9'\n", "odd.yaml", Options())
     assert [str(d.code) for d in analysis.report.diagnostics] == ["GS018"]
     assert analysis.report.diagnostics[0].location.line == 2
+
+
+def test_columns_count_in_the_negotiated_encoding() -> None:
+    text = 'a: {name: "né😀", from: flatt}'
+    column = text.index("flatt")
+    assert to_units(text, column, UTF8) == column + 1 + 3  # é: 2 bytes, 😀: 4
+    assert to_units(text, column, UTF16) == column + 1  # 😀: 2 units
+    assert to_units(text, column, UTF32) == column
+    for encoding in (UTF8, UTF16, UTF32):
+        assert from_units(text, to_units(text, column, encoding), encoding) == column
