@@ -31,6 +31,7 @@ from graphspec.lsp.text import UTF16, Span, from_units, inner_span, to_units, to
 from graphspec.read.source import SourceTree
 from graphspec.settings import Options
 from graphspec.shape import format_shape
+from graphspec.spec.base import IDENTIFIER
 
 _SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -376,6 +377,79 @@ def references(
         for other in analysis.index.references(site.target)
         if include_declaration or not other.declaration
     ]
+
+
+_RENAMEABLE = frozenset({TENSOR, HEAD, SHARED, BLOCK, PARAM, OUTPUT})
+_IDENTIFIER = re.compile(IDENTIFIER)
+
+
+class RenameRefused(ValueError):
+    """A rename that would break the spec or edit stale positions; the message says why."""
+
+
+def rename(
+    document: Document, text: str, position: types.Position, new_name: str
+) -> types.WorkspaceEdit | None:
+    """Rename a declared name and every reference to it: an input or node (in `from:`,
+    `call:`, heads, block outputs; `node.output` keeps its output), a head, a shared entry, a
+    block, a block's parameter (its `with:` keys and `${param}` placeholders too) or output.
+    Only on the text as it is now: after a syntax error the positions would be stale."""
+    analysis = document.readable
+    if analysis is None or analysis is not document.latest or analysis.text != text:
+        raise RenameRefused("the spec does not read as it is now: fix its syntax first")
+    found = _site(document, position)
+    if found is None or found[1].target.kind not in _RENAMEABLE:
+        return None
+    site = found[1]
+    if not _IDENTIFIER.match(new_name):
+        raise RenameRefused(f"'{new_name}' is not a name (letters, digits and _)")
+    assert analysis.index is not None
+    clash = Target(site.target.scope, site.target.kind, new_name)
+    if analysis.index.declaration(clash) is not None:
+        raise RenameRefused(f"'{new_name}' is already declared here")
+    edits = [
+        types.TextEdit(_location(document, analysis, other).range, new_name)
+        for other in analysis.index.references(site.target)
+    ]
+    return types.WorkspaceEdit(changes={document.uri: edits})
+
+
+_DID_YOU_MEAN = re.compile(r"did you mean '([^']+)'\?")
+
+
+def quick_fixes(
+    uri: str, text: str, diagnostics: Sequence[types.Diagnostic]
+) -> list[types.CodeAction]:
+    """A "did you mean" hint as an edit: the misspelt name (the diagnostic's range, inside
+    its quotes if quoted) replaced by the suggestion."""
+    lines = text.splitlines()
+    actions = []
+    for diagnostic in diagnostics:
+        if diagnostic.source != "graphspec":
+            continue
+        match = _DID_YOU_MEAN.search(diagnostic.message)
+        where = diagnostic.range
+        if match is None or where.start.line != where.end.line or where.start.line >= len(lines):
+            continue
+        line = lines[where.start.line]
+        written = line[where.start.character : where.end.character]  # ASCII names: units agree
+        target = where
+        if len(written) >= 2 and written[0] in "\"'" and written[-1] == written[0]:
+            target = types.Range(
+                types.Position(where.start.line, where.start.character + 1),
+                types.Position(where.end.line, where.end.character - 1),
+            )
+        suggestion = match.group(1)
+        actions.append(
+            types.CodeAction(
+                title=f"Replace with '{suggestion}'",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                is_preferred=True,
+                edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(target, suggestion)]}),
+            )
+        )
+    return actions
 
 
 # --- document symbols -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -202,6 +203,29 @@ def _references(ls: GraphspecServer, params: types.ReferenceParams) -> list[type
     if document is None:
         return []
     return features.references(document, params.position, params.context.include_declaration)
+
+
+@server.feature(types.TEXT_DOCUMENT_RENAME)
+def _rename(ls: GraphspecServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+    uri = params.text_document.uri
+    document = _document(ls, uri)
+    if document is None:
+        return None
+    text = ls.workspace.get_text_document(uri).source
+    try:
+        return features.rename(document, text, params.position, params.new_name)
+    except features.RenameRefused as refused:
+        raise JsonRpcInvalidRequest(str(refused)) from None
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
+def _code_actions(ls: GraphspecServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    text = ls.workspace.get_text_document(uri).source
+    return features.quick_fixes(uri, text, params.context.diagnostics)
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)

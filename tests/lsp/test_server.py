@@ -454,3 +454,62 @@ async def test_a_slow_check_does_not_hold_up_other_requests(
             await asyncio.sleep(0.05)
     found = client.diagnostics[uri]
     assert [d.code for d in found[:2]] == ["GS201", "GS201"] and found[-1].code == "GS021"
+
+
+def apply(text: str, edits: list[types.TextEdit]) -> str:
+    """The text with non-overlapping single-line edits applied (ASCII lines)."""
+    lines = text.split("\n")
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character))[::-1]:
+        start, end = edit.range.start, edit.range.end
+        line = lines[start.line]
+        lines[start.line] = line[: start.character] + edit.new_text + line[end.character :]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("needle", "occurrence", "new", "count"),
+    [
+        ("flat", 2, "flattened", 3),  # a node: its key and both references
+        ("width", 1, "channels", 3),  # a parameter: params, ${width}, with:
+        ("first.y", 0, "unit_1", 2),  # from a reference: first.y keeps its output
+        ("y: act", 0, "result", 2),  # a block output, and the output part of first.y
+    ],
+)
+async def test_rename_edits_every_site_and_the_spec_stays_sound(
+    client: LanguageClient, folder: Path, needle: str, occurrence: int, new: str, count: int
+) -> None:
+    uri = spec_uri(folder, "rename.yaml")
+    await open_spec(client, uri, SPEC)
+    edit = await client.text_document_rename_async(
+        types.RenameParams(doc(uri), at(SPEC, needle, occurrence), new)
+    )
+    assert edit is not None and edit.changes is not None
+    edits = edit.changes[uri]
+    assert len(edits) == count
+    renamed = apply(SPEC, list(edits))
+    assert renamed.count(new) == count
+    found = await change_spec(client, uri, renamed, 2)
+    assert [d.code for d in found] == ["GS401"]
+
+
+async def test_rename_to_a_taken_name_is_refused(client: LanguageClient, folder: Path) -> None:
+    uri = spec_uri(folder, "rename.yaml")
+    await change_spec(client, uri, SPEC, 3)
+    with pytest.raises(Exception, match="already declared"):
+        await client.text_document_rename_async(
+            types.RenameParams(doc(uri), at(SPEC, "flat:"), "logits")
+        )
+
+
+async def test_a_did_you_mean_hint_is_a_quick_fix(client: LanguageClient, folder: Path) -> None:
+    uri = spec_uri(folder, "fix.yaml")
+    broken = SPEC.replace("{use: proj, from: flat}", "{use: proj, from: flatt}")
+    found = await open_spec(client, uri, broken)
+    error = next(d for d in found if d.code == "GS201")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(doc(uri), error.range, types.CodeActionContext([error]))
+    )
+    assert actions and isinstance(actions[0], types.CodeAction)
+    assert actions[0].title == "Replace with 'flat'"
+    assert actions[0].edit is not None and actions[0].edit.changes is not None
+    assert apply(broken, list(actions[0].edit.changes[uri])) == SPEC
