@@ -28,6 +28,10 @@ def every_request(document: Document, text: str) -> int:
             answered += bool(features.definition(document, where))
             answered += bool(features.references(document, where, True))
             answered += bool(features.completion(document, text, where, OPTIONS))
+            try:
+                answered += features.rename(document, text, where, "renamed") is not None
+            except features.RenameRefused:
+                pass
     return answered + bool(features.document_symbols(document))
 
 
