@@ -26,9 +26,9 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
         help="run the language server over stdio (diagnostics, hover, completion in editors)",
         description="A Language Server Protocol server on stdin/stdout: diagnostics as you "
         "type (the same as validate, up to static shapes), hover with shapes and parameters, "
-        "go to definition, references, completion and document symbols. Each spec is checked "
-        "with the custom layers of the nearest pyproject.toml above it, and the options given "
-        "here on top. Needs the [lsp] extra.",
+        "go to definition, references, rename, completion, quick fixes and document symbols. "
+        "Each spec is checked with the custom layers of the nearest pyproject.toml above it, "
+        "and the options given here on top. Needs the [lsp] extra.",
     )
     parser.add_argument(
         "--stdio", action="store_true", help="talk over stdin/stdout (the default and only way)"
