@@ -14,7 +14,7 @@ from typing import Any
 
 from graphspec.diagnostics import SpecPath
 from graphspec.lsp.text import token_span
-from graphspec.read.source import SourceTree
+from graphspec.read.source import SourceTree, gc_paused
 
 Scope = tuple[str, ...]
 """() for the top level, ("blocks", NAME) for a block body."""
@@ -59,7 +59,8 @@ class SpecIndex:
         self.source = source
         self.sites: list[Site] = []
         self._by_line: dict[int, list[Site]] | None = None
-        _Walker(source, self.sites).walk()
+        with gc_paused():  # thousands of small objects, no cycles (as the pipeline's own)
+            _Walker(source, self.sites).walk()
 
     @property
     def lines(self) -> Sequence[str]:

@@ -25,7 +25,7 @@ from pygls.uris import to_fs_path
 
 from graphspec import __version__
 from graphspec.lsp import features
-from graphspec.lsp.document import Document, ProjectOptions, analyse_text, is_spec
+from graphspec.lsp.document import Analysis, Document, ProjectOptions, analyse_text, is_spec
 from graphspec.lsp.text import UTF16
 from graphspec.settings import Options
 
@@ -132,9 +132,16 @@ class GraphspecServer(LanguageServer):
                 self.text_document_publish_diagnostics(
                     types.PublishDiagnosticsParams(uri, diagnostics, version)
                 )
+                # index the names now, in the worker, so the next hover need not
+                loop.run_in_executor(self.executor, _index, analysis)
                 return
         finally:
             state.running = False
+
+
+def _index(analysis: Analysis) -> None:
+    """Build an analysis' name index (a cached property) off the event loop."""
+    _ = analysis.index
 
 
 server = GraphspecServer()
