@@ -525,7 +525,8 @@ def document_symbols(document: Document) -> list[types.DocumentSymbol]:
 _KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([A-Za-z_][\w-]*)\2\s*:(?:\s|$)")
 _WORD_BEFORE = re.compile(r"[\w.]*$")
 _VALUE_OF = re.compile(
-    r"(?:^|[\s{,])(from|layer|use|block)\s*:\s*(?:[\[{][^\]}]*?)?(?:\w+\s*:\s*)?[\w.]*$"
+    r"(?:^|[\s{,])(from|layer|use|block|activation|loss|metrics|optimizer)\s*:\s*"
+    r"(?:[\[{][^\]}]*?)?(?:\w+\s*:\s*)?[\w.]*$"
 )
 _FROM_ITEM = re.compile(r"^\s*-\s*[\w.]*$")
 _KEY_START = re.compile(r"(?:^\s*|[{,]\s*)([A-Za-z_]\w*)?$")
@@ -673,6 +674,26 @@ def _flow_keys(text: str) -> dict[str, str]:
     return dict(re.findall(r"(?:^|[{,])\s*([A-Za-z_]\w*)\s*:\s*([^,{}\[\]]*)", text))
 
 
+_CATALOGUE_VALUES = ("activation", "loss", "metrics", "optimizer")
+
+
+def _catalogue_items(field: str, options: Options) -> list[types.CompletionItem]:
+    """Activation, loss, metric and optimizer names from the catalogue; the allowed custom
+    losses and metrics too."""
+    catalogue = load_catalogue()
+    names: Iterable[str] = {
+        "activation": catalogue.activations,
+        "loss": catalogue.losses,
+        "metrics": catalogue.metrics,
+        "optimizer": catalogue.optimizers,
+    }[field]
+    items = [_item(name, types.CompletionItemKind.Value, field) for name in sorted(names)]
+    if field in ("loss", "metrics"):
+        for name in options.custom_objects.objects:
+            items.append(_item(name, types.CompletionItemKind.Function, "custom object"))
+    return items
+
+
 def _value_items(
     field: str, data: Any, scope: SpecPath, node: str | None, options: Options
 ) -> list[types.CompletionItem]:
@@ -681,6 +702,8 @@ def _value_items(
         return _tensor_items(data, scope, node)
     if field == "layer":
         return _layer_items(options)
+    if field in _CATALOGUE_VALUES:
+        return _catalogue_items(field, options)
     if field == "use":
         shared = _names(data, ("shared",))
         return [_item(name, types.CompletionItemKind.Reference, "shared") for name in shared]

@@ -513,3 +513,19 @@ async def test_a_did_you_mean_hint_is_a_quick_fix(client: LanguageClient, folder
     assert actions[0].title == "Replace with 'flat'"
     assert actions[0].edit is not None and actions[0].edit.changes is not None
     assert apply(broken, list(actions[0].edit.changes[uri])) == SPEC
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("{from: logits, loss: m", "mse"),
+        ("{from: logits, loss: mse, metrics: [mae, a", "accuracy"),
+    ],
+)
+async def test_completion_of_losses_and_metrics_in_a_head(
+    client: LanguageClient, folder: Path, written: str, expected: str
+) -> None:
+    uri = spec_uri(folder, "complete.yaml")
+    text = SPEC.replace("{from: logits, loss: mse, metrics: [mae]}", written + "]}")
+    labels = await complete(client, uri, text, at(text, written, offset=len(written)))
+    assert expected in labels and "Dense" not in labels
