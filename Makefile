@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: debian-tools demo test lint typecheck pytest schema bench clean
+.PHONY: debian-tools demo test lint typecheck pytest schema pictures bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,18 @@ test: lint typecheck pytest
 
 schema: $(VENV)/.stamp-build
 	$(BIN)/graphspec schema > schemas/graphspec.schema.json
+
+# The README's picture: each seed spec named here drawn by Graphviz's dot into docs/pictures/,
+# with the dot text beside it (tests/views/test_render.py checks that both are current).
+PICTURES := seed001_ensemble_pruned
+pictures: $(VENV)/.stamp-build
+	@command -v dot >/dev/null || $(MAKE) --no-print-directory debian-tools
+	@mkdir -p docs/pictures
+	@for name in $(PICTURES); do \
+	  $(BIN)/graphspec graph specs/seeds/$$name.yaml --format dot -o docs/pictures/$$name.dot && \
+	  $(BIN)/graphspec graph specs/seeds/$$name.yaml --format svg -o docs/pictures/$$name.svg && \
+	  echo "docs/pictures/$$name.svg" || exit 1; \
+	done
 
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python -m compileall -q graphspec

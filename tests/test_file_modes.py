@@ -11,6 +11,7 @@ one whole model and no temporary file.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -67,6 +68,10 @@ WRITERS = [
     pytest.param(Writer("build", "m.keras", _cli("build", "{spec}", "-o", "{out}", "--force"))),
     pytest.param(Writer("import", "s.yaml", _cli("import", "{model}", "-o", "{out}", "--force"))),
     pytest.param(Writer("graph", "g.md", _cli("graph", "{spec}", "-o", "{out}"))),
+    pytest.param(
+        Writer("graph-png", "g.png", _cli("graph", "{spec}", "--format", "png", "-o", "{out}")),
+        marks=pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing"),
+    ),
     pytest.param(Writer("schema", "s.json", _cli("schema", "-o", "{out}"))),
     pytest.param(Writer("catalogue", "catalogue.json", _catalogue)),
     pytest.param(Writer("save_model_atomically", "api.keras", _save_model)),

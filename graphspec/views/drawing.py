@@ -3,25 +3,35 @@
 Pure text generation: no Keras, no graphviz package. Both formats draw the same picture,
 collected once into vertices and edges:
 
-- inputs as stadiums / `invhouse`, heads as output shapes fed by their source node;
+- inputs as stadiums / `invhouse`, heads as output shapes fed by their source node, with loss;
 - layer nodes `name: Dense`, sequences `name: Conv2D → MaxPooling2D → Flatten`, merges as
-  hexagons, expressions as parallelograms, block instances `name: block cnn ×2` as boxes;
+  hexagons, expressions as parallelograms (edges named by their binding);
 - `use` nodes filled, each joined by a dotted line to its `shared: entry` node;
-- pruned nodes, inputs and shared entries, and every edge into them, dashed.
+- block instances: in Mermaid one box `name: block cnn ×2`; in DOT a cluster holding the
+  block's body (input ports, nodes, nested instances as clusters, output ports with their
+  shapes), drawn once per instance however often `repeat` chains it, within `MAX_EXPANDED`
+  vertices (later instances are boxes, so `dot` stays quick on any spec);
+- pruned nodes, inputs, shared entries and block bodies, and every edge into them, dashed.
 
 Everything a spec controls (names, expressions, losses) is escaped for the target syntax, and
 the output follows declaration order, so the same spec always gives the same text. Labels show
-each node's static output shape (`plan.static[name].shape`) where it is known.
+each top-level node's static output shape (`plan.static[name].shape`) where it is known.
+
+Vertex ids (the `<title>` of each vertex in the SVG `dot` draws): `in_NAME`, `shared_NAME`,
+`n_NAME`, `out_HEAD`; inside a block instance's cluster `cluster_n_NODE`, `n_NODE/INNER` for its
+nodes and inputs and `n_NODE/out:OUTPUT` for its outputs (nested: `n_NODE/INNER/...`). Spec
+names are identifiers, so these never collide.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from graphspec.analyse.plan import Plan
+from graphspec.analyse.plan import BlockInstance, Plan
 from graphspec.diagnostics.render import CONTROL
 from graphspec.shape import format_shape
 from graphspec.spec.forms import (
@@ -37,12 +47,14 @@ from graphspec.spec.forms import (
 
 __all__ = ["FORMATS", "render", "render_dot", "render_mermaid"]
 
-Kind = Literal["input", "layer", "sequence", "use", "shared", "block", "op", "expr", "head"]
+Kind = Literal["input", "layer", "sequence", "use", "shared", "block", "op", "expr", "head", "port"]
 
 MAX_LABEL: Final = 60
 """Longest piece of spec text (an expression, a layer chain) shown in a label, in characters."""
 MAX_CHAIN: Final = 4
 """Longest layer chain shown in full; longer sequences show their ends and a count."""
+MAX_EXPANDED: Final = 1000
+"""Most vertices the DOT drawing spends on block bodies; later instances are single boxes."""
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_]")
 
@@ -67,10 +79,35 @@ class _Edge:
 
 
 @dataclass(frozen=True)
+class _Cluster:
+    """A block instance drawn with its body (DOT only): input ports, the block's nodes (nested
+    instances as clusters again) and output ports, inside a box labelled with the instance."""
+
+    id: str
+    lines: tuple[str, ...]
+    pruned: bool
+    members: tuple[_Vertex | _Cluster, ...]
+
+
+@dataclass(frozen=True)
 class _Drawing:
     title: str
-    vertices: tuple[_Vertex, ...]
+    members: tuple[_Vertex | _Cluster, ...]
+    """The top level in declaration order: inputs, shared entries, nodes, heads."""
     edges: tuple[_Edge, ...]
+
+    @property
+    def vertices(self) -> tuple[_Vertex, ...]:
+        """Every vertex, those inside clusters included, in drawing order."""
+        return tuple(_flatten(self.members))
+
+
+def _flatten(members: Sequence[_Vertex | _Cluster]) -> Iterator[_Vertex]:
+    for member in members:
+        if isinstance(member, _Cluster):
+            yield from _flatten(member.members)
+        else:
+            yield member
 
 
 def _shorten(text: str, limit: int = MAX_LABEL) -> str:
@@ -94,16 +131,24 @@ def _format_shape(shape: Any) -> str | None:
 
 
 class _Ids:
-    """Vertex ids safe in both syntaxes: a prefix per section plus the name, made unique."""
+    """Vertex ids: `in_NAME`, `shared_NAME`, `n_NAME`, `out_HEAD` at the top level (safe in
+    both syntaxes), `PARENT/NAME` and `PARENT/out:OUTPUT` inside a block instance's cluster
+    (DOT only); names cleaned to `[A-Za-z0-9_]` and made unique."""
 
     def __init__(self) -> None:
         self.taken: set[str] = set()
         self.ids: dict[tuple[str, str], str] = {}
 
     def __call__(self, section: str, name: str) -> str:
-        key = (section, name)
+        return self._unique((section, name), f"{section}_{_NOT_ID.sub('_', name)[:64]}")
+
+    def scoped(self, parent: str, name: str, marker: str = "") -> str:
+        """The id of a vertex inside `parent`'s cluster (a spec name never holds `/` or `:`)."""
+        base = f"{parent}/{marker}{_NOT_ID.sub('_', name)[:64]}"
+        return self._unique((f"{parent}/{marker}", name), base)
+
+    def _unique(self, key: tuple[str, str], base: str) -> str:
         if key not in self.ids:
-            base = f"{section}_{_NOT_ID.sub('_', name)[:64]}"
             candidate, count = base, 1
             while candidate in self.taken:
                 count += 1
@@ -135,18 +180,176 @@ def _describe(node: Node) -> tuple[Kind, str]:
     return "expr", _shorten(node.expr)
 
 
-def _collect(plan: Plan) -> _Drawing:
-    """The vertices and edges both formats draw, in declaration order."""
-    spec = plan.spec
-    ids = _Ids()
-    vertices: list[_Vertex] = []
-    edges: list[_Edge] = []
-    pruned_nodes = plan.top.pruned_nodes
-    pruned_inputs = plan.top.pruned_inputs
+def _arguments(node: BlockNode) -> tuple[str, ...]:
+    """A block instance's `with:` and `each:` in one short line (none when it has neither)."""
+    given = [f"{key}={_value(value)}" for key, value in node.with_.items()]
+    given += [f"{key}={'|'.join(_value(v) for v in values)}" for key, values in node.each.items()]
+    return (_shorten(", ".join(given)),) if given else ()
 
-    def shape_line(name: str) -> tuple[str, ...]:
-        entry = plan.static.get(name)  # none for a pruned node
-        if entry is None:
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+Target = str | dict[str, str]
+"""What a name in a scope reads: a vertex, or an expanded block instance's output ports."""
+
+
+@dataclass
+class _Scope:
+    """The top level or one block instance's body while it is collected."""
+
+    parent: str | None
+    """The cluster's vertex id prefix; None at the top level."""
+    instance: BlockInstance | None
+    """The instance whose body this is (None at the top level, or when none is built)."""
+    pruned: frozenset[str]
+    """The scope's pruned nodes and inputs."""
+    all_pruned: bool
+    """Inside a pruned instance: everything is."""
+    targets: dict[str, Target] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An edge whose source is a reference, resolved once every vertex of its scope exists
+    (a reference may name a node declared after its reader)."""
+
+    scope: _Scope
+    ref: str
+    target: str
+    binding: str
+    pruned: bool
+
+
+class _Collector:
+    """Collects a Plan's drawing: vertices, clusters (DOT) and edges, in declaration order."""
+
+    def __init__(self, plan: Plan, expand_blocks: bool) -> None:
+        self.plan = plan
+        self.spec = plan.spec
+        self.ids = _Ids()
+        self.edges: list[_Edge | _Pending] = []
+        self.budget = MAX_EXPANDED if expand_blocks else 0
+        self.sizes: dict[str, int] = {}
+
+    def drawing(self) -> _Drawing:
+        spec, plan = self.spec, self.plan
+        top = _Scope(None, None, plan.top.pruned_nodes | plan.top.pruned_inputs, False)
+        members: list[_Vertex | _Cluster] = []
+        for name, model_input in spec.inputs.items():
+            top.targets[name] = vertex_id = self.ids("in", name)
+            lines = (name, f"{_format_shape(model_input.shape)} {model_input.dtype}")
+            members.append(_Vertex(vertex_id, "input", lines, name in top.pruned))
+        for name, shared in spec.shared.items():
+            what = shared.layer if isinstance(shared, SharedLayer) else f"block {shared.block}"
+            pruned = name in plan.pruned_shared
+            lines = (f"shared: {name}", what)
+            members.append(_Vertex(self.ids("shared", name), "shared", lines, pruned))
+        for name in spec.nodes:
+            top.targets[name] = self.ids("n", name)  # before any reference reads them
+        for name, node in spec.nodes.items():
+            members.append(self.node(top, name, node))
+        for head, head_spec in spec.outputs.items():
+            details = [f"loss: {head_spec.loss}" if head_spec.loss else ""]
+            if head_spec.loss_weight is not None:
+                details.append(f"× {head_spec.loss_weight:g}")
+            detail = _shorten(" ".join(d for d in details if d))
+            head_id = self.ids("out", head)
+            members.append(_Vertex(head_id, "head", (head, detail) if detail else (head,), False))
+            self.edges.append(_Pending(top, head_spec.from_, head_id, "", False))
+        return _Drawing(spec.name, tuple(members), tuple(self.resolved()))
+
+    def node(self, scope: _Scope, name: str, node: Node) -> _Vertex | _Cluster:
+        """One node's vertex (or cluster), its edges pending."""
+        pruned = scope.all_pruned or name in scope.pruned
+        if scope.parent is None:
+            node_id = self.ids("n", name)
+        else:
+            scope.targets[name] = node_id = self.ids.scoped(scope.parent, name)
+        if isinstance(node, BlockNode) and self.fits(node.block):
+            return self.cluster(scope, name, node, node_id, pruned)
+        kind, text = _describe(node)
+        for ref, path in node.refs():  # an expr's `from` keys name the bindings, as do
+            key = path[1]  # the call arguments (`call: {initial_state: [...]}`)
+            binding = key if isinstance(key, str) else ""
+            self.edges.append(_Pending(scope, ref, node_id, binding, pruned))
+        if isinstance(node, UseNode) and node.use in self.spec.shared:
+            shared_id = self.ids("shared", node.use)
+            self.edges.append(_Edge(shared_id, node_id, "", pruned, shares=True))
+        lines = (f"{name}: {text}", *self.shape_lines(scope, name))
+        return _Vertex(node_id, kind, lines, pruned)
+
+    def cluster(
+        self, scope: _Scope, name: str, node: BlockNode, node_id: str, pruned: bool
+    ) -> _Cluster:
+        """A block instance with its body: drawn once however often `repeat` chains it (the
+        label says ×N), so a picture grows with the spec, not with the model."""
+        self.budget -= self.size(node.block)
+        block = self.spec.blocks[node.block]
+        block_plan = self.plan.blocks.get(node.block)
+        inner_pruned = block_plan.pruned_nodes | block_plan.pruned_inputs if block_plan else None
+        instance = self.first_instance(scope, name)
+        inner = _Scope(node_id, instance, inner_pruned or frozenset(), pruned)
+        members: list[_Vertex | _Cluster] = []
+        for input_name in block.inputs:
+            inner.targets[input_name] = port = self.ids.scoped(node_id, input_name)
+            port_pruned = pruned or input_name in inner.pruned
+            members.append(_Vertex(port, "port", (input_name,), port_pruned))
+        for (ref, _), input_name in zip(node.refs(), block.inputs, strict=False):
+            port_id = inner.targets[input_name]
+            assert isinstance(port_id, str)
+            self.edges.append(_Pending(scope, ref, port_id, "", pruned))
+        for inner_name in block.nodes:
+            inner.targets[inner_name] = self.ids.scoped(node_id, inner_name)
+        for inner_name, inner_node in block.nodes.items():
+            built = instance.nodes.get(inner_name, inner_node) if instance else inner_node
+            members.append(self.node(inner, inner_name, built))
+        shapes = self.output_shapes(scope, name)
+        ports: dict[str, str] = {}
+        for output, ref in block.outputs.items():
+            ports[output] = port = self.ids.scoped(node_id, output, marker="out:")
+            shape = _format_shape(shapes.get(output))
+            port_lines = (output, shape) if shape else (output,)
+            members.append(_Vertex(port, "port", port_lines, pruned))
+            self.edges.append(_Pending(inner, ref, port, "", pruned))
+        scope.targets[name] = ports
+        _, text = _describe(node)
+        lines = (f"{name}: {text}", *_arguments(node))
+        return _Cluster(f"cluster_{node_id}", lines, pruned, tuple(members))
+
+    def fits(self, block: str) -> bool:
+        """Whether a block instance is drawn with its body: within `MAX_EXPANDED` vertices
+        in all (past it, instances are boxes, so a huge spec still lays out quickly)."""
+        return block in self.spec.blocks and self.size(block) <= self.budget
+
+    def size(self, block_name: str) -> int:
+        """The vertices a block instance's cluster holds (nested instances in full)."""
+        if block_name not in self.sizes:
+            self.sizes[block_name] = 1 << 30  # a cycle (never in a sound Plan) never fits
+            block = self.spec.blocks[block_name]
+            inner = sum(
+                self.size(node.block) if isinstance(node, BlockNode) else 1
+                for node in block.nodes.values()
+            )
+            self.sizes[block_name] = len(block.inputs) + inner + len(block.outputs)
+        return self.sizes[block_name]
+
+    def first_instance(self, scope: _Scope, name: str) -> BlockInstance | None:
+        """The (first) instance a block node builds; None for one that is not built."""
+        if scope.parent is None:
+            calls: Mapping[str, tuple[str, ...]] = self.plan.top_calls
+        elif scope.instance is not None:
+            calls = scope.instance.calls
+        else:
+            return None
+        keys = calls.get(name, ())
+        return self.plan.instances.get(keys[0]) if keys else None
+
+    def shape_lines(self, scope: _Scope, name: str) -> tuple[str, ...]:
+        """A top-level node's static output shape(s) as a label line; none inside blocks."""
+        entry = self.plan.static.get(name) if scope.parent is None else None
+        if entry is None:  # none for a pruned node
             return ()
         shape = _format_shape(entry.shape)
         if shape is None and entry.outputs:  # several block outputs
@@ -154,56 +357,49 @@ def _collect(plan: Plan) -> _Drawing:
             shape = _shorten(", ".join(f"{key}: {text or '?'}" for key, text in shapes))
         return (shape,) if shape else ()
 
-    for name, model_input in spec.inputs.items():
-        lines = (name, f"{_format_shape(model_input.shape)} {model_input.dtype}")
-        vertices.append(_Vertex(ids("in", name), "input", lines, name in pruned_inputs))
+    def output_shapes(self, scope: _Scope, name: str) -> Mapping[str, Any]:
+        entry = self.plan.static.get(name) if scope.parent is None else None
+        return entry.outputs if entry is not None else {}
 
-    for name, shared in spec.shared.items():
-        what = shared.layer if isinstance(shared, SharedLayer) else f"block {shared.block}"
-        pruned = name in plan.pruned_shared
-        vertices.append(_Vertex(ids("shared", name), "shared", (f"shared: {name}", what), pruned))
-
-    def resolve(ref: str) -> tuple[str, str] | None:
-        """The vertex id a reference reads and the block output it picks ('' for none)."""
-        base, _, output = ref.partition(".")
-        if base in spec.nodes:
-            return ids("n", base), output
-        if base in spec.inputs:
-            return ids("in", base), output
-        return None  # a sound Plan resolves every reference; draw nothing rather than guess
-
-    for name, node in spec.nodes.items():
-        kind, text = _describe(node)
-        pruned = name in pruned_nodes
-        node_id = ids("n", name)
-        vertices.append(_Vertex(node_id, kind, (f"{name}: {text}", *shape_line(name)), pruned))
-        seen: set[tuple[str, str]] = set()
-        for ref, path in node.refs():  # an expr's `from` keys name the bindings, as do
-            key = path[1]  # the call arguments (`call: {initial_state: [...]}`)
-            binding = key if isinstance(key, str) else ""
-            found = resolve(ref)
+    def resolved(self) -> Iterator[_Edge]:
+        """The edges, references resolved; a reference a sound Plan would resolve but this
+        drawing cannot is left out rather than guessed, and a repeated one drawn once."""
+        seen: set[tuple[str, str, str]] = set()
+        for edge in self.edges:
+            if isinstance(edge, _Edge):
+                yield edge
+                continue
+            found = _resolve(edge.scope, edge.ref)
             if found is None:
                 continue
             source, output = found
-            label = " as ".join(part for part in (output, binding) if part)
-            if (source, label) in seen:
+            label = " as ".join(part for part in (output, edge.binding) if part)
+            if (source, edge.target, label) in seen:
                 continue
-            seen.add((source, label))
-            edges.append(_Edge(source, node_id, label, pruned))
-        if isinstance(node, UseNode) and node.use in spec.shared:
-            edges.append(_Edge(ids("shared", node.use), node_id, "", pruned, shares=True))
+            seen.add((source, edge.target, label))
+            yield _Edge(source, edge.target, label, edge.pruned)
 
-    for head, head_spec in spec.outputs.items():
-        details = [f"loss: {head_spec.loss}" if head_spec.loss else ""]
-        if head_spec.loss_weight is not None:
-            details.append(f"× {head_spec.loss_weight:g}")
-        detail = _shorten(" ".join(d for d in details if d))
-        head_id = ids("out", head)
-        vertices.append(_Vertex(head_id, "head", (head, detail) if detail else (head,), False))
-        found = resolve(head_spec.from_)
-        if found is not None:
-            edges.append(_Edge(found[0], head_id, found[1], False))
-    return _Drawing(spec.name, tuple(vertices), tuple(edges))
+
+def _resolve(scope: _Scope, ref: str) -> tuple[str, str] | None:
+    """The vertex a reference reads and the output it picks ('' for none, or when the vertex
+    is that output's port)."""
+    base, _, output = ref.partition(".")
+    target = scope.targets.get(base)
+    if target is None or isinstance(target, str):
+        return None if target is None else (target, output)
+    ports = list(target.values())
+    if not output:
+        return (ports[0], "") if ports else None
+    if output.isdigit():
+        position = int(output)
+        return (ports[position], "") if position < len(ports) else None
+    return (target[output], "") if output in target else None
+
+
+def _collect(plan: Plan, expand_blocks: bool = False) -> _Drawing:
+    """The vertices and edges both formats draw, in declaration order; DOT expands block
+    instances into clusters."""
+    return _Collector(plan, expand_blocks).drawing()
 
 
 # ---- Mermaid ---------------------------------------------------------------------------------
@@ -230,6 +426,7 @@ _MERMAID_SHAPES: Final[Mapping[Kind, tuple[str, str]]] = {
     "op": ("{{", "}}"),
     "expr": ("[/", "/]"),
     "head": ("[\\", "/]"),
+    "port": ("((", "))"),  # DOT only: Mermaid draws block instances as boxes
 }
 _MERMAID_CLASSES: Final = (
     ("input", "fill:#e3f2fd,stroke:#1565c0"),
@@ -286,56 +483,129 @@ def render_mermaid(plan: Plan) -> str:
 
 # ---- Graphviz DOT ----------------------------------------------------------------------------
 
+FONT: Final = "Helvetica,Arial,sans-serif"
+"""Graphviz takes the first font it finds; an SVG names all three for the browser."""
+
+_INK: Final = "#374151"
+_FADED: Final = "#9ca3af"
+"""Pruned parts: grey outlines and text on a dashed line (still legible in print)."""
+
+_DOT_GRAPH: Final = {
+    "rankdir": "TB",
+    "labelloc": "t",
+    "fontname": FONT,
+    "fontsize": "14",
+    "bgcolor": "white",
+    "nodesep": "0.3",
+    "ranksep": "0.4",
+}
+_DOT_NODE: Final = {
+    "fontname": FONT,
+    "fontsize": "11",
+    "shape": "box",
+    "style": "filled",
+    "fillcolor": "white",
+    "color": _INK,
+    "fontcolor": "#111827",
+    "margin": "0.12,0.06",
+}
+_DOT_EDGE: Final = {"fontname": FONT, "fontsize": "9", "color": "#4b5563", "arrowsize": "0.7"}
+
 _DOT_STYLES: Final[Mapping[Kind, Mapping[str, str]]] = {
-    "input": {"shape": "invhouse", "style": "filled", "fillcolor": "#e3f2fd"},
-    "layer": {"shape": "box"},
-    "sequence": {"shape": "box", "style": "rounded"},
-    "use": {"shape": "box", "style": "filled", "fillcolor": "#fff3cd"},
-    "shared": {"shape": "cylinder", "style": "filled", "fillcolor": "#fff3cd"},
-    "block": {"shape": "box3d", "style": "filled", "fillcolor": "#f3e5f5"},
-    "op": {"shape": "hexagon"},
-    "expr": {"shape": "parallelogram"},
-    "head": {"shape": "house", "style": "filled", "fillcolor": "#e8f5e9"},
+    "input": {"shape": "invhouse", "style": "filled", "fillcolor": "#dbeafe", "color": "#1d4ed8"},
+    "layer": {"shape": "box", "style": "filled"},
+    "sequence": {"shape": "box", "style": "rounded,filled"},
+    "use": {"shape": "box", "style": "filled", "fillcolor": "#fef3c7", "color": "#b45309"},
+    "shared": {"shape": "cylinder", "style": "filled", "fillcolor": "#fef3c7", "color": "#b45309"},
+    "block": {"shape": "box3d", "style": "filled", "fillcolor": "#ede9fe", "color": "#6d28d9"},
+    "op": {"shape": "hexagon", "style": "filled", "fillcolor": "#f3f4f6"},
+    "expr": {"shape": "parallelogram", "style": "filled", "fillcolor": "#f3f4f6"},
+    "head": {"shape": "house", "style": "filled", "fillcolor": "#dcfce7", "color": "#15803d"},
+    "port": {
+        "shape": "ellipse",
+        "style": "filled",
+        "fillcolor": "#ede9fe",
+        "color": "#6d28d9",
+        "fontsize": "9",
+        "margin": "0.04,0.02",
+    },
+}
+_DOT_CLUSTER: Final = {
+    "style": "rounded,filled",
+    "fillcolor": "#faf5ff",
+    "color": "#6d28d9",
+    "fontsize": "10",
+    "labeljust": "l",
 }
 
 
 def dot_escape(text: str) -> str:
-    """Spec text made safe inside a double-quoted DOT string: `\\` and `"` escaped."""
+    """Spec text made safe inside a double-quoted DOT string: `\\` and `"` escaped, and `&`
+    written `&amp;` (Graphviz reads `&name;` in a label as an HTML entity)."""
     flat = CONTROL.sub(" ", text)
-    return flat.replace("\\", "\\\\").replace('"', '\\"')
+    return flat.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _dot_attributes(attributes: Mapping[str, str]) -> str:
     return ", ".join(f'{key}="{value}"' for key, value in attributes.items())
 
 
+def _dot_label(lines: Sequence[str]) -> str:
+    return "\\n".join(dot_escape(line) for line in lines)
+
+
+def _faded(style: Mapping[str, str]) -> dict[str, str]:
+    """A pruned vertex's or cluster's style: dashed grey outline and text, a near-white fill."""
+    styles = [s for s in style.get("style", "").split(",") if s]
+    return {
+        **style,
+        "style": ",".join([*styles, "dashed"]),
+        "fillcolor": "#f9fafb",
+        "color": _FADED,
+        "fontcolor": "#6b7280",
+    }
+
+
+def _dot_members(members: Sequence[_Vertex | _Cluster], indent: str) -> Iterator[str]:
+    for member in members:
+        if isinstance(member, _Cluster):
+            style = _faded(_DOT_CLUSTER) if member.pruned else dict(_DOT_CLUSTER)
+            style["label"] = "".join(f"{dot_escape(line)}\\l" for line in member.lines)
+            yield f'{indent}subgraph "{dot_escape(member.id)}" {{'
+            yield f"{indent}    graph [{_dot_attributes(style)}];"
+            yield from _dot_members(member.members, indent + "    ")
+            yield f"{indent}}}"
+            continue
+        style = {**_DOT_STYLES[member.kind], "label": _dot_label(member.lines)}
+        if member.pruned:
+            style = _faded(style)
+        yield f'{indent}"{dot_escape(member.id)}" [{_dot_attributes(style)}];'
+
+
 def render_dot(plan: Plan) -> str:
-    """A Graphviz digraph of the plan's top-level graph (pruned parts dashed)."""
-    drawing = _collect(plan)
+    """A Graphviz digraph of the plan's top-level graph: block instances as clusters with their
+    body (within `MAX_EXPANDED`), pruned parts dashed and grey, shared weights dotted."""
+    drawing = _collect(plan, expand_blocks=True)
+    title = dot_escape(drawing.title)
     out = [
-        f'digraph "{dot_escape(drawing.title)}" {{',
-        f'    graph [rankdir="TB", label="{dot_escape(drawing.title)}", labelloc="t"];',
-        '    node [fontname="Helvetica", fontsize="11"];',
-        '    edge [fontname="Helvetica", fontsize="9"];',
+        f'digraph "{title}" {{',
+        f'    graph [label="{title}", {_dot_attributes(_DOT_GRAPH)}];',
+        f"    node [{_dot_attributes(_DOT_NODE)}];",
+        f"    edge [{_dot_attributes(_DOT_EDGE)}];",
+        *_dot_members(drawing.members, "    "),
     ]
-    for vertex in drawing.vertices:
-        style = dict(_DOT_STYLES[vertex.kind])
-        style["label"] = "\\n".join(dot_escape(line) for line in vertex.lines)
-        if vertex.pruned:
-            styles = [s for s in style.get("style", "").split(",") if s]
-            style["style"] = ",".join([*styles, "dashed"])
-            style["fontcolor"] = "#777777"
-        out.append(f'    "{vertex.id}" [{_dot_attributes(style)}];')
     for edge in drawing.edges:
         attributes: dict[str, str] = {}
         if edge.label:
             attributes["label"] = dot_escape(edge.label)
         if edge.shares:
-            attributes |= {"style": "dotted", "arrowhead": "none", "color": "#b8860b"}
+            attributes |= {"style": "dotted", "arrowhead": "none", "color": "#b45309"}
+            attributes["penwidth"] = "1.5"
         elif edge.pruned:
-            attributes["style"] = "dashed"
+            attributes |= {"style": "dashed", "color": _FADED}
         suffix = f" [{_dot_attributes(attributes)}]" if attributes else ""
-        out.append(f'    "{edge.source}" -> "{edge.target}"{suffix};')
+        source, target = dot_escape(edge.source), dot_escape(edge.target)
+        out.append(f'    "{source}" -> "{target}"{suffix};')
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -344,7 +614,8 @@ FORMATS: Final[Mapping[str, Callable[[Plan], str]]] = {
     "mermaid": render_mermaid,
     "dot": render_dot,
 }
-"""`graphspec graph --format` choices and their renderers."""
+"""The text formats of `graphspec graph --format` and their renderers; the pictures (svg, png:
+`graphspec.views.render`) and the page (html: `graphspec.views.html`) are drawn from them."""
 
 
 def render(plan: Plan, format: str = "mermaid") -> str:

@@ -217,7 +217,7 @@ def test_graph_of_a_pattern_matching_several_specs_is_a_usage_error(
 
 def test_graph_format_choices_are_the_drawing_formats() -> None:
     result = run("graph", "--help")
-    assert "{" + ",".join(FORMATS) + "}" in result.stdout
+    assert "{" + ",".join([*FORMATS, "svg", "png", "html"]) + "}" in result.stdout
     assert tuple(FORMATS) == graph.CHOICES  # the parser's restated names
 
 

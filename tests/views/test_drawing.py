@@ -13,6 +13,7 @@ import pytest
 from graphspec.analyse.plan import NodeStatic, Plan, ScopePlan
 from graphspec.pipeline import check, check_path, load, loads
 from graphspec.spec.model import Spec
+from graphspec.views import drawing
 from graphspec.views.drawing import FORMATS, render, render_dot, render_mermaid
 from tests.conftest import SPECS, spec_files
 
@@ -50,7 +51,8 @@ def _strip_strings(text: str) -> str:
 
 
 def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str]]]:
-    """Declared vertex ids and edges of our DOT output; asserts that the syntax is balanced."""
+    """Declared vertex ids and edges of our DOT output; asserts that the syntax is balanced
+    and that every cluster (`subgraph "cluster_..." { ... }`) is closed."""
     outside = _strip_strings(text)
     assert '"' not in outside.replace('""', ""), "an unterminated string"
     depth = 0
@@ -70,7 +72,18 @@ def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str]]]:
     declared: set[str] = set()
     edges: list[tuple[str, str]] = []
     statement: list[str] = []
+    open_clusters = 0
     for token in body:
+        if token == "{":
+            assert statement[0] == "subgraph" and statement[1].startswith('"cluster_'), statement
+            assert len(statement) == 2, statement
+            open_clusters += 1
+            statement = []
+            continue
+        if token == "}" and not statement:
+            open_clusters -= 1
+            assert open_clusters >= 0
+            continue
         if token != ";":
             statement.append(token)
             continue
@@ -83,7 +96,22 @@ def dot_structure(text: str) -> tuple[set[str], list[tuple[str, str]]]:
             assert statement[1] == "[" and statement[-1] == "]", statement
             declared.add(statement[0])
         statement = []
+    assert open_clusters == 0 and not statement
     return declared, edges
+
+
+def dot_line(dot: str, vertex: str) -> str:
+    """The statement that declares a vertex."""
+    return next(line for line in dot.splitlines() if line.strip().startswith(f'"{vertex}" ['))
+
+
+def cluster_of(dot: str, node: str) -> str:
+    """The text of a block instance's cluster, from its opening line to its closing brace."""
+    lines = dot.splitlines()
+    start = next(i for i, line in enumerate(lines) if f'subgraph "cluster_{node}" {{' in line)
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] == indent + "}")
+    return "\n".join(lines[start : end + 1])
 
 
 # ---- every spec renders in both formats -----------------------------------------------------
@@ -127,10 +155,16 @@ def test_pruned_block_instance_is_dashed() -> None:
     assert mermaid.count(":::pruned") == 1
 
     dot = dot_of("seed001_ensemble_pruned.yaml")
-    cnn3 = next(line for line in dot.splitlines() if line.strip().startswith('"n_cnn3" ['))
-    assert 'style="filled,dashed"' in cnn3 and 'label="cnn3: block cnn"' in cnn3
-    assert '"in_image" -> "n_cnn3" [style="dashed"];' in dot
-    assert '"in_image" -> "n_cnn1";' in dot
+    cnn3 = cluster_of(dot, "n_cnn3")
+    assert (
+        'style="rounded,filled,dashed"' in cnn3
+        and 'label="cnn3: block cnn\\lclasses=10\\l"' in cnn3
+    )
+    for inner in ("n_cnn3/x", "n_cnn3/features", "n_cnn3/probs", "n_cnn3/out:y"):
+        assert 'dashed", ' in dot_line(cnn3, inner)  # the whole body is pruned with it
+    assert '"in_image" -> "n_cnn3/x" [style="dashed", color="#9ca3af"];' in dot
+    assert '"in_image" -> "n_cnn1/x";' in dot
+    assert "dashed" not in cluster_of(dot, "n_cnn1")
 
 
 def test_pruned_input_and_shared_entry_are_dashed() -> None:
@@ -156,7 +190,7 @@ outputs:
     assert 'n_dead["dead: use spare"]:::pruned' in mermaid
     assert "in_unused -.-> n_dead" in mermaid
     dot = render_dot(plan_of(spec))
-    assert '"in_unused" -> "n_dead" [style="dashed"];' in dot
+    assert '"in_unused" -> "n_dead" [style="dashed", color="#9ca3af"];' in dot
     assert re.search(r'"shared_spare" \[shape="cylinder", style="filled,dashed"', dot)
 
 
@@ -185,7 +219,8 @@ def test_merge_is_a_hexagon_and_sequence_shows_its_chain() -> None:
     assert 'n_residual["residual: Conv2D<br/>(None, 16, 16, 128)"]' in mermaid
     assert "n_y --> n_output" in mermaid and "n_residual --> n_output" in mermaid
     dot = dot_of("seed002_residual.yaml")
-    assert '"n_output" [shape="hexagon", label="output: add\\n(None, 16, 16, 128)"];' in dot
+    assert 'shape="hexagon"' in dot_line(dot, "n_output")
+    assert 'label="output: add\\n(None, 16, 16, 128)"' in dot_line(dot, "n_output")
     assert 'label="y: Conv2D → Conv2D → MaxPooling2D\\n(None, 16, 16, 128)"' in dot
 
 
@@ -225,7 +260,11 @@ def test_expr_blocks_heads_and_edge_bindings() -> None:
     dot = dot_of("seed001_ensemble3.yaml")
     assert '"out_prediction" [shape="house"' in dot
     assert '"n_prediction" -> "out_prediction";' in dot
-    assert 'shape="parallelogram", label="prediction: (a + b + c) / 3\\n(None, 10)"' in dot
+    prediction = dot_line(dot, "n_prediction")
+    assert 'shape="parallelogram"' in prediction
+    assert 'label="prediction: (a + b + c) / 3\\n(None, 10)"' in prediction
+    for index, binding in enumerate("abc", start=1):
+        assert f'"n_cnn{index}/out:y" -> "n_prediction" [label="{binding}"];' in dot
 
 
 def test_block_repeat_and_loss_weight() -> None:
@@ -248,7 +287,11 @@ outputs:
     mermaid = render_mermaid(plan_of(spec))
     assert 'n_body[["body: block unit ×2<br/>' in mermaid
     assert 'out_score[\\"score<br/>loss: mse × 0.5"/]' in mermaid
-    assert 'label="body: block unit ×2\\n' in render_dot(plan_of(spec))
+    dot = render_dot(plan_of(spec))
+    body = cluster_of(dot, "n_body")
+    assert 'label="body: block unit ×2\\l"' in body  # drawn once, however often it repeats
+    assert body.count('"n_body/d" [') == 1
+    assert '"in_x" -> "n_body/x";' in dot and '"n_body/out:y" -> "out_score";' in dot
 
 
 def test_inputs_are_stadiums_and_invhouses() -> None:
@@ -402,3 +445,95 @@ def test_bidirectional_and_zero_width_characters_never_reach_a_label() -> None:
     spec = plan.spec.model_copy(update={"nodes": nodes})
     for text in (render_mermaid(dataclasses.replace(plan, spec=spec)), render_dot(plan)):
         assert not any(char in text for char in "\u202e\u200b\u2066")
+
+
+# ---- block instances as clusters (DOT) ---------------------------------------------------------
+
+NESTED = """
+graphspec: 1.1
+name: nested
+inputs: {x: {shape: [8]}}
+shared:
+  enc: {block: unit}
+blocks:
+  unit:
+    params: {units: 8}
+    inputs: {x: {}}
+    nodes: {d: {layer: Dense, from: x, units: "${units}"}}
+    outputs: {y: d}
+  pair:
+    params: {width: 8}
+    inputs: {a: {}, b: {}}
+    nodes:
+      first: {block: unit, from: a}
+      again: {use: enc, from: b}
+      both: {op: add, from: [first, again]}
+      unused: {layer: Dense, from: a, units: 2}
+    outputs: {y: both, z: first}
+nodes:
+  p: {block: pair, from: [x, x], with: {width: 4}}
+  r: {block: unit, from: p.y, each: {units: [8, 8, 8]}}
+outputs:
+  y: r
+  z: {from: p.z, loss: mse}
+"""
+
+
+@pytest.fixture(scope="module")
+def nested_dot() -> str:
+    return render_dot(plan_of(loads(NESTED)))
+
+
+def test_nested_block_instances_are_nested_clusters(nested_dot: str) -> None:
+    declared, edges = dot_structure(nested_dot)
+    pair = cluster_of(nested_dot, "n_p")
+    assert 'label="p: block pair\\lwidth=4\\l"' in pair
+    first = cluster_of(nested_dot, "n_p/first")
+    assert first in pair and '"n_p/first/d" [' in first  # the inner instance, inside
+    assert {'"n_p/a"', '"n_p/b"', '"n_p/out:y"', '"n_p/out:z"'} <= declared
+    assert 'label="y\\n(None, 8)"' in dot_line(pair, "n_p/out:y")  # outputs show their shape
+    for edge in [
+        ('"in_x"', '"n_p/a"'),  # each `from` reaches its block input, in order
+        ('"in_x"', '"n_p/b"'),
+        ('"n_p/a"', '"n_p/first/x"'),
+        ('"n_p/first/out:y"', '"n_p/both"'),
+        ('"n_p/both"', '"n_p/out:y"'),
+        ('"n_p/first/out:y"', '"n_p/out:z"'),
+        ('"n_p/out:y"', '"n_r/x"'),  # `p.y` reads that output's port
+        ('"n_p/out:z"', '"out_z"'),
+        ('"n_r/out:y"', '"out_y"'),
+    ]:
+        assert edge in edges, edge
+
+
+def test_shared_use_and_pruned_node_inside_a_block(nested_dot: str) -> None:
+    assert '"shared_enc" -> "n_p/again" [style="dotted", arrowhead="none"' in nested_dot
+    assert 'style="filled,dashed"' in dot_line(nested_dot, "n_p/unused")
+    assert '"n_p/a" -> "n_p/unused" [style="dashed", color="#9ca3af"];' in nested_dot
+    assert "dashed" not in dot_line(nested_dot, "n_p/both")
+
+
+def test_repeated_instance_is_drawn_once_with_its_values(nested_dot: str) -> None:
+    repeated = cluster_of(nested_dot, "n_r")
+    assert 'label="r: block unit ×3\\lunits=8|8|8\\l"' in repeated
+    assert repeated.count('"n_r/d" [') == 1
+
+
+def test_mermaid_keeps_block_instances_as_boxes() -> None:
+    mermaid = render_mermaid(plan_of(loads(NESTED)))
+    assert 'n_p[["p: block pair<br/>(None, 8)"]]' in mermaid
+    assert 'n_p -->|"z"| out_z' in mermaid and 'n_p -->|"y"| n_r' in mermaid
+    assert "cluster" not in mermaid and "n_p/" not in mermaid
+
+
+def test_past_the_budget_instances_are_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spec whose block bodies would take more than MAX_EXPANDED vertices draws the later
+    instances as single boxes, so `dot` stays quick on any spec."""
+    monkeypatch.setattr(drawing, "MAX_EXPANDED", 8)  # cnn: an input, two nodes, an output
+    dot = dot_of("seed001_ensemble3.yaml")
+    assert 'subgraph "cluster_n_cnn1"' in dot and 'subgraph "cluster_n_cnn2"' in dot
+    assert 'subgraph "cluster_n_cnn3"' not in dot
+    assert 'shape="box3d"' in dot_line(dot, "n_cnn3")
+    assert '"n_cnn3" -> "n_prediction" [label="c"];' in dot
+    declared, edges = dot_structure(dot)
+    assert all(source in declared and target in declared for source, target in edges)
