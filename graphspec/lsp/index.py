@@ -90,6 +90,18 @@ class SpecIndex:
         return (site for site in self.sites if site.declaration)
 
 
+def value_at(data: Any, path: SpecPath) -> Any:
+    """The plain value at `path`, or None where the path leads nowhere."""
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            if part not in data:
+                return None
+        elif not (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
+            return None
+        data = data[part]
+    return data
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 

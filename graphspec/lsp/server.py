@@ -24,7 +24,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from graphspec import __version__
-from graphspec.lsp import features
+from graphspec.lsp import completion, features
 from graphspec.lsp.document import Analysis, Document, ProjectOptions, analyse_text, is_spec
 from graphspec.lsp.text import UTF16
 from graphspec.settings import Options
@@ -251,7 +251,7 @@ def _completion(ls: GraphspecServer, params: types.CompletionParams) -> types.Co
         return types.CompletionList(is_incomplete=False, items=[])
     text = ls.workspace.get_text_document(uri).source
     options = ls.options_for(document.file)
-    items = features.completion(document, text, params.position, options)
+    items = completion.completion(document, text, params.position, options)
     return types.CompletionList(is_incomplete=False, items=items)
 
 

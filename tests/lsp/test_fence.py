@@ -15,6 +15,7 @@ def test_every_feature_runs_without_keras() -> None:
         "from lsprotocol import types\n"
         "import graphspec.lsp.server\n"
         "from graphspec.lsp import features\n"
+        "from graphspec.lsp.completion import completion\n"
         "from graphspec.lsp.document import Document, ProjectOptions, analyse_text\n"
         f"path = {str(SEED)!r}\n"
         "text = open(path).read()\n"
@@ -28,7 +29,7 @@ def test_every_feature_runs_without_keras() -> None:
         "        features.hover(document, where)\n"
         "        features.definition(document, where)\n"
         "        features.references(document, where, True)\n"
-        "        features.completion(document, text, where, options)\n"
+        "        completion(document, text, where, options)\n"
         "assert features.document_symbols(document)\n"
     )
     assert under(loaded_modules(code), "keras", "tensorflow") == []

@@ -9,6 +9,7 @@ import pytest
 from lsprotocol import types
 
 from graphspec.lsp import features
+from graphspec.lsp.completion import completion
 from graphspec.lsp.document import Document, analyse_text
 from graphspec.read.source import split_lines
 from graphspec.settings import Options
@@ -29,7 +30,7 @@ def every_request(document: Document, text: str) -> int:
             answered += features.hover(document, where, OPTIONS) is not None
             answered += bool(features.definition(document, where))
             answered += bool(features.references(document, where, True))
-            answered += bool(features.completion(document, text, where, OPTIONS))
+            answered += bool(completion(document, text, where, OPTIONS))
             with contextlib.suppress(features.RenameRefused):
                 answered += features.rename(document, text, where, "renamed") is not None
     return answered + bool(features.document_symbols(document))

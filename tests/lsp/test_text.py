@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from graphspec.lsp.completion import ancestors
 from graphspec.lsp.document import analyse_text, is_spec
-from graphspec.lsp.features import ancestors, lsp_diagnostics
+from graphspec.lsp.features import lsp_diagnostics
 from graphspec.lsp.index import PARAM, TENSOR, SpecIndex, Target
 from graphspec.lsp.text import (
     UTF8,
