@@ -124,6 +124,8 @@ class GraphspecServer(LanguageServer):
                 except Exception:  # a bug in a check: keep serving the last analysis
                     log.exception("checking %s failed", uri)
                     return
+                if self.states.get(uri) is not state:  # closed meanwhile: say nothing
+                    return
                 state.document.record(analysis)  # newer than the last, even if not the newest
                 if state.dirty:
                     continue
