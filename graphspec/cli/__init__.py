@@ -1,4 +1,4 @@
-"""Command line: `graphspec validate|build|smoke|export|summary|graph|diff|import|schema`.
+"""Command line: `graphspec validate|build|smoke|export|summary|graph|diff|import|schema|lsp`.
 
 Thin: parse the arguments, build the run's `Options` once, call one command module, turn
 failures into exit codes. Each command is a module with `add_parser(commands, parents)` and
@@ -15,7 +15,18 @@ import sys
 from collections.abc import Sequence
 
 from graphspec import __version__
-from graphspec.cli import build, diff, export, graph, import_, schema, smoke, summary, validate
+from graphspec.cli import (
+    build,
+    diff,
+    export,
+    graph,
+    import_,
+    lsp,
+    schema,
+    smoke,
+    summary,
+    validate,
+)
 from graphspec.cli.exits import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -41,7 +52,7 @@ __all__ = [
     "make_parser",
 ]
 
-COMMANDS = (validate, build, smoke, export, summary, graph, diff, import_, schema)
+COMMANDS = (validate, build, smoke, export, summary, graph, diff, import_, schema, lsp)
 """The command modules, in the order `graphspec --help` lists them."""
 
 

@@ -1,0 +1,302 @@
+"""Completion: names that fit where the cursor is, in a spec as it is being typed.
+
+The context (which key the cursor follows, which mapping it is in) is read from the current
+text, its indentation and the line so far, so it works while the YAML does not read; the names
+(nodes, inputs, blocks, parameters) come from the latest version that read, the layers and
+their arguments from the catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lsprotocol import types
+
+from graphspec.catalogue.reader import load_catalogue
+from graphspec.diagnostics import SpecPath
+from graphspec.lsp.document import Document
+from graphspec.lsp.features import cursor
+from graphspec.lsp.index import value_at as _value_at
+from graphspec.read.source import split_lines
+from graphspec.settings import Options
+
+_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([A-Za-z_][\w-]*)\2\s*:(?:\s|$)")
+_VALUE_OF = re.compile(
+    r"(?:^|[\s{,])(from|layer|use|block|activation|loss|metrics|optimizer)\s*:\s*"
+    r"(?:[\[{][^\]}]*?)?(?:\w+\s*:\s*)?[\w.]*$"
+)
+_FROM_ITEM = re.compile(r"^\s*-\s*[\w.]*$")
+_KEY_START = re.compile(r"(?:^\s*|[{,]\s*)([A-Za-z_]\w*)?$")
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def ancestors(lines: Sequence[str], row: int, column: int) -> list[str]:
+    """The keys of the block mappings that hold the position, outermost first, read from the
+    text's indentation (so it works mid-edit); the key the position's line starts with is
+    last when the position is after it."""
+    chain: list[str] = []
+    text = lines[row] if row < len(lines) else ""
+    current = _KEY_LINE.match(text)
+    if current and column >= current.end():
+        chain.append(current.group(3))
+    limit = _indent(text) if text.strip() else column
+    for above in range(row - 1, -1, -1):
+        line = lines[above]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = _indent(line)
+        if indent >= limit:
+            continue
+        match = _KEY_LINE.match(line)
+        if match:
+            chain.append(match.group(3))
+        limit = indent
+        if indent == 0:
+            break
+    chain.reverse()
+    return chain
+
+
+def _scope_of(chain: Sequence[str]) -> SpecPath:
+    return ("blocks", chain[1]) if len(chain) >= 2 and chain[0] == "blocks" else ()
+
+
+def _open_flow(before: str) -> tuple[str | None, str]:
+    """The key whose flow mapping (`key: {`) is open at the end of `before`, and the text of
+    that mapping so far; (None, '') outside one."""
+    depth = 0
+    for index in range(len(before) - 1, -1, -1):
+        char = before[index]
+        if char in "}]":
+            depth += 1
+        elif char in "{[":
+            if depth == 0:
+                if char == "[":
+                    return None, ""
+                owner = re.search(r"([A-Za-z_][\w-]*)[\"']?\s*:\s*$", before[:index])
+                return (owner.group(1) if owner else "-"), before[index + 1 :]
+            depth -= 1
+    return None, ""
+
+
+def _names(data: Any, path: SpecPath) -> list[str]:
+    value = _value_at(data, path)
+    return list(value) if isinstance(value, dict) else []
+
+
+def _item(
+    label: str, kind: types.CompletionItemKind, detail: str | None = None
+) -> types.CompletionItem:
+    return types.CompletionItem(label=label, kind=kind, detail=detail)
+
+
+def _tensor_items(data: Any, scope: SpecPath, exclude: str | None) -> list[types.CompletionItem]:
+    items = [
+        _item(name, types.CompletionItemKind.Variable, "input")
+        for name in _names(data, (*scope, "inputs"))
+    ]
+    nodes = _value_at(data, (*scope, "nodes"))
+    for name, node in nodes.items() if isinstance(nodes, dict) else ():
+        if name == exclude:
+            continue
+        items.append(_item(name, types.CompletionItemKind.Function, "node"))
+        block = node.get("block") if isinstance(node, dict) else None
+        if isinstance(block, str):
+            for output in _names(data, ("blocks", block, "outputs")):
+                items.append(_item(f"{name}.{output}", types.CompletionItemKind.Field, "output"))
+    return items
+
+
+def _layer_items(options: Options) -> list[types.CompletionItem]:
+    catalogue = load_catalogue()
+    items = [
+        types.CompletionItem(
+            label=name,
+            kind=types.CompletionItemKind.Class,
+            detail=catalogue.layer_description(name),
+        )
+        for name in catalogue.safe_layer_names()
+    ]
+    for name in options.custom_layers.layers:
+        items.append(_item(name, types.CompletionItemKind.Class, "custom layer"))
+    return items
+
+
+def _argument_items(layer: str | None, present: Iterable[str]) -> list[types.CompletionItem]:
+    catalogue = load_catalogue()
+    info = catalogue.layer(layer) if layer else None
+    taken = set(present)
+    names = [] if info is None else [a for a in info.all_args() if a not in taken]
+    items = [
+        types.CompletionItem(
+            label=name,
+            kind=types.CompletionItemKind.Property,
+            detail=catalogue.argument_description(layer or "", name),
+            insert_text=f"{name}: ",
+        )
+        for name in names
+    ]
+    for key in ("from", "name", "call"):
+        if key not in taken:
+            items.append(
+                types.CompletionItem(
+                    label=key, kind=types.CompletionItemKind.Keyword, insert_text=f"{key}: "
+                )
+            )
+    return items
+
+
+def _param_items(data: Any, block: Any, present: Iterable[str]) -> list[types.CompletionItem]:
+    if not isinstance(block, str):
+        return []
+    params = _value_at(data, ("blocks", block, "params"))
+    taken = set(present)
+    return [
+        types.CompletionItem(
+            label=name,
+            kind=types.CompletionItemKind.Property,
+            detail=f"default {value!r}",
+            insert_text=f"{name}: ",
+        )
+        for name, value in (params.items() if isinstance(params, dict) else ())
+        if name not in taken
+    ]
+
+
+def _flow_keys(text: str) -> dict[str, str]:
+    """The `key: value` pairs written so far in a flow mapping's text (one level)."""
+    return dict(re.findall(r"(?:^|[{,])\s*([A-Za-z_]\w*)\s*:\s*([^,{}\[\]]*)", text))
+
+
+_CATALOGUE_VALUES = ("activation", "loss", "metrics", "optimizer")
+
+
+def _catalogue_items(field: str, options: Options) -> list[types.CompletionItem]:
+    """Activation, loss, metric and optimizer names from the catalogue; the allowed custom
+    losses and metrics too."""
+    catalogue = load_catalogue()
+    names: Iterable[str] = {
+        "activation": catalogue.activations,
+        "loss": catalogue.losses,
+        "metrics": catalogue.metrics,
+        "optimizer": catalogue.optimizers,
+    }[field]
+    items = [_item(name, types.CompletionItemKind.Value, field) for name in sorted(names)]
+    if field in ("loss", "metrics"):
+        for name in options.custom_objects.objects:
+            items.append(_item(name, types.CompletionItemKind.Function, "custom object"))
+    return items
+
+
+def _value_items(
+    field: str, data: Any, scope: SpecPath, node: str | None, options: Options
+) -> list[types.CompletionItem]:
+    """What may follow `from:`, `layer:`, `use:` or `block:`."""
+    if field == "from":
+        return _tensor_items(data, scope, node)
+    if field == "layer":
+        return _layer_items(options)
+    if field in _CATALOGUE_VALUES:
+        return _catalogue_items(field, options)
+    if field == "use":
+        shared = _names(data, ("shared",))
+        return [_item(name, types.CompletionItemKind.Reference, "shared") for name in shared]
+    blocks = _names(data, ("blocks",))
+    return [_item(name, types.CompletionItemKind.Module, "block") for name in blocks]
+
+
+def _flow_key_items(
+    owner: str, flow: str, current: str, column: int, data: Any, scope: SpecPath, node: str | None
+) -> list[types.CompletionItem]:
+    """Keys inside a flow mapping (`{layer: Dense, un|}` or `with: {wi|}`)."""
+    keys = _flow_keys(flow)
+    opened = column - len(flow) - 1
+    whole = _flow_keys(current[opened:]) or keys  # `layer:` may come after the cursor
+    if owner == "with" and node is not None:
+        block = _value_at(data, (*scope, "nodes", node, "block"))
+        written = re.search(r"block\s*:\s*(\w+)", current)
+        return _param_items(data, block or (written.group(1) if written else None), keys)
+    return _argument_items(whole.get("layer", "").strip() or None, keys)
+
+
+def _block_key_items(
+    lines: Sequence[str],
+    row: int,
+    chain: Sequence[str],
+    data: Any,
+    scope: SpecPath,
+    node: str | None,
+) -> list[types.CompletionItem]:
+    """Keys of a block mapping: a block's parameters under `with:`, a layer's arguments
+    under a node."""
+    if chain[-1:] == ["with"] and len(chain) >= 2:
+        owner = chain[-2]
+        entry = _value_at(data, (*scope, "nodes", owner)) or _value_at(data, ("shared", owner))
+        block = entry.get("block") if isinstance(entry, dict) else None
+        return _param_items(data, block, _names(data, (*scope, "nodes", owner, "with")))
+    if node is not None and chain[-1] == node:
+        written = _siblings(lines, row)
+        entry = _value_at(data, (*scope, "nodes", node))
+        layer = written.get("layer") or (entry.get("layer") if isinstance(entry, dict) else None)
+        return _argument_items(layer if isinstance(layer, str) else None, written)
+    return []
+
+
+def _siblings(lines: Sequence[str], row: int) -> dict[str, str]:
+    """The `key: value` lines of the block mapping that holds line `row` (as written now, so
+    a node being typed counts), by key."""
+    text = lines[row] if row < len(lines) else ""
+    indent = _indent(text) if text.strip() else None
+    found: dict[str, str] = {}
+    for step in (-1, 1):
+        other = row + step
+        while 0 <= other < len(lines):
+            line = lines[other]
+            if line.strip() and not line.lstrip().startswith("#"):
+                if indent is None:
+                    indent = _indent(line)
+                if _indent(line) < indent:
+                    break
+                match = _KEY_LINE.match(line)
+                if match and _indent(line) == indent:
+                    found[match.group(3)] = line[match.end() :].split("#")[0].strip()
+            other += step
+    return found
+
+
+def completion(
+    document: Document, text: str, position: types.Position, options: Options
+) -> list[types.CompletionItem]:
+    """Names that fit where the cursor is: inputs and nodes after `from:` (and in a head),
+    layer names after `layer:`, shared entries after `use:`, blocks after `block:`, a layer's
+    arguments and a block's parameters (in `with:`) as keys. The context is read from the
+    current text (its indentation and the line so far), the names from the latest version
+    that read."""
+    lines = split_lines(text) or [""]
+    row, column = cursor(lines, position, document.encoding)
+    current = lines[row] if row < len(lines) else ""
+    before = current[:column]
+    readable = document.readable
+    data = readable.source.data if readable is not None and readable.source is not None else {}
+    chain = ancestors(lines, row, column)
+    scope = _scope_of(chain)
+    inside = len(chain) > len(scope) + 1 and chain[len(scope)] == "nodes"
+    node = chain[len(scope) + 1] if inside else None
+    value = _VALUE_OF.search(before)
+    if value is not None:
+        return _value_items(value.group(1), data, scope, node, options)
+    if (chain[-1:] == ["from"] and _FROM_ITEM.match(before)) or (
+        chain[:1] == ["outputs"] and len(chain) == 2 and re.search(r":\s*[\w.]*$", before)
+    ):
+        return _tensor_items(data, scope, node)
+    if not _KEY_START.search(before):
+        return []
+    owner, flow = _open_flow(before)
+    if owner is not None:
+        return _flow_key_items(owner, flow, current, column, data, scope, node)
+    return _block_key_items(lines, row, chain, data, scope, node)
