@@ -370,7 +370,8 @@ def evaluate(
         verbose=resolve_verbose(verbose),
         return_dict=True,
     )
-    return {name: float(value) for name, value in result.items()}
+    ordered = sorted(result, key=lambda name: (name != "loss", not name.endswith("loss")))
+    return {name: float(result[name]) for name in ordered}
 
 
 def _no_weights(spec: Spec | Path | None) -> Diagnostic:
@@ -410,3 +411,33 @@ def _built(plan: Plan | None, options: Options) -> Any:
     if model is None:
         raise SpecError(report.diagnostics)
     return model
+
+
+def format_summary(result: FitResult) -> str:
+    """The run on one screen: epochs, the best epoch, the last epoch's values (training and
+    validation side by side) and the files."""
+    spent = f"{result.seconds:.1f} s"
+    lines = [f"trained {result.epochs} epoch(s) in {spent} → {result.run_dir}"]
+    if result.initial_epoch:
+        lines[0] += f" (resumed after epoch {result.initial_epoch})"
+    if result.stopped_early:
+        lines.append(f"stopped early by a callback (of {result.settings.epochs} epochs)")
+    if result.best_epoch is not None and result.best_value is not None:
+        lines.append(
+            f"best epoch {result.best_epoch}: {result.monitor} {result.best_value:.4g} "
+            f"({result.mode}) → best.keras"
+        )
+    else:
+        lines.append(f"best epoch: none ({result.monitor} was never logged as a number)")
+    final = result.final
+    names = [n for n in final if not n.startswith("val_")]
+    if names:
+        width = max(len(n) for n in names)
+        lines.append(f"epoch {result.epochs}:  {'':<{width}}  {'training':>10}  {'validation':>10}")
+        for name in names:
+            validation = final.get(f"val_{name}")
+            shown = f"{validation:>10.4g}" if validation is not None else f"{'-':>10}"
+            lines.append(f"  {name:<{width}}        {final[name]:>10.4g}  {shown}")
+    files = [path.name + ("/" if path.is_dir() else "") for path in result.files]
+    lines.append("files: " + "  ".join(files))
+    return "\n".join(lines)
