@@ -430,14 +430,17 @@ def format_summary(result: FitResult) -> str:
     else:
         lines.append(f"best epoch: none ({result.monitor} was never logged as a number)")
     final = result.final
-    names = [n for n in final if not n.startswith("val_")]
+    names = sorted(
+        (n for n in final if not n.startswith("val_")), key=lambda n: not n.endswith("loss")
+    )
     if names:
-        width = max(len(n) for n in names)
-        lines.append(f"epoch {result.epochs}:  {'':<{width}}  {'training':>10}  {'validation':>10}")
+        header = f"epoch {result.epochs}"
+        width = max(len(header), *(len(n) for n in names))
+        lines.append(f"  {header:<{width}}  {'training':>10}  {'validation':>10}")
         for name in names:
             validation = final.get(f"val_{name}")
             shown = f"{validation:>10.4g}" if validation is not None else f"{'-':>10}"
-            lines.append(f"  {name:<{width}}        {final[name]:>10.4g}  {shown}")
+            lines.append(f"  {name:<{width}}  {final[name]:>10.4g}  {shown}")
     files = [path.name + ("/" if path.is_dir() else "") for path in result.files]
     lines.append("files: " + "  ".join(files))
     return "\n".join(lines)
