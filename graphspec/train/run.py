@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecError, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.pipeline import Report, analyse, check_path
 from graphspec.settings import DEFAULT_OPTIONS, Options
@@ -83,7 +83,7 @@ def analysed(spec: Spec | str | os.PathLike[str], options: Options) -> Report:
 
 
 def spec_problem(
-    spec: Spec, code: codes.Code, message: str, path: tuple[str, ...], hint: str
+    spec: Spec, code: Code, message: str, path: tuple[str, ...], hint: str
 ) -> Diagnostic:
     """A run problem located in the spec (at ``path``, or its nearest written parent)."""
     return Diagnostic(code, Severity.ERROR, message, Locator(spec.source).at(path), path, hint)

@@ -46,8 +46,14 @@ def _refused(fixture: Fixture, output: Path) -> tuple[RunError, list[str]]:
         spec = graphspec.loads(text, name=str(fixture.path))
         flags = ["--resume"]
     with pytest.raises(RunError) as caught:
-        graphspec.fit(spec, tiny_data(), output=output, verbose=0, force="--force" in flags,
-                      resume="--resume" in flags)
+        graphspec.fit(
+            spec,
+            tiny_data(),
+            output=output,
+            verbose=0,
+            force="--force" in flags,
+            resume="--resume" in flags,
+        )
     return caught.value, flags
 
 
