@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
-from graphspec.cli.fit import _data_path, add_data_argument
+from graphspec.cli.fit import add_data_argument, read_data_flags
 from graphspec.cli.options import positive
 from graphspec.cli.reports import print_diagnostics
 from graphspec.diagnostics import SpecError
@@ -57,10 +57,12 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
     target = Path(args.model)
     if not target.exists():
         raise UsageError(f"{target}: no such run folder, model or spec")
+    (data,) = read_data_flags(args, "data")
+    assert data is not None
     try:
         values = evaluate(
             target,
-            _data_path(args.data),
+            data,
             weights=args.weights,
             checkpoint=args.checkpoint,
             batch_size=args.batch_size,

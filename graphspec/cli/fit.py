@@ -18,6 +18,7 @@ from graphspec.diagnostics import SpecError
 if TYPE_CHECKING:
     from graphspec.cli.options import Commands
     from graphspec.settings import Options
+    from graphspec.train.data import TrainingData
 
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker", "data-parallel")
 """`graphspec.train.distribute.DISTRIBUTE_CHOICES`, spelt out: building the parser must not
@@ -35,14 +36,37 @@ def seed(text: str) -> int:
     return int(text)
 
 
-def add_data_argument(parser: argparse.ArgumentParser, required: bool = True) -> None:
+def add_data_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
-        required=required,
+        required=True,
         metavar="PATH",
-        help="a .npz file, or a folder of .npy files (memory-mapped), with one array per "
-        "input and per head, by name",
+        help="a .npz file, a folder of .npy files (memory-mapped), with one array per input "
+        "and per head, by name, or the name of an allowed data function (docs/data.md)",
     )
+    parser.add_argument(
+        "--data-function",
+        action="append",
+        default=[],
+        metavar="MODULE.FUNCTION",
+        help="allow --data to name this function, which returns a tf.data.Dataset or "
+        "keras.utils.PyDataset of (x, y) dicts (repeatable; adds to [tool.graphspec] "
+        "data-functions in the nearest pyproject.toml)",
+    )
+
+
+def read_data_flags(args: argparse.Namespace, *names: str) -> list[TrainingData | None]:
+    """The data each flag names (None where a flag is not given), read with the allowed data
+    functions; what cannot be read travels in the data, for `check_data` to report (GS801)."""
+    from graphspec.catalogue.custom import CustomLayerError
+    from graphspec.train.data import allowed_data_functions, read_data
+
+    try:
+        functions = allowed_data_functions(args.data_function)
+    except CustomLayerError as error:
+        raise UsageError(str(error)) from error
+    values = [getattr(args, name) for name in names]
+    return [None if value is None else read_data(value, functions) for value in values]
 
 
 def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -> None:
@@ -121,11 +145,13 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
     spec = Path(args.spec)
     if not spec.is_file():
         raise UsageError(f"{spec}: no such spec file")
+    train, validation = read_data_flags(args, "data", "validation_data")
+    assert train is not None
     try:
         result = fit(
             spec,
-            _data_path(args.data),
-            validation_data=_data_path(args.validation_data) if args.validation_data else None,
+            train,
+            validation_data=validation,
             output=args.output,
             epochs=args.epochs,
             batch_size=args.batch_size,
@@ -147,11 +173,3 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         raise UsageError(f"cannot read or write: {error}") from error
     print(format_summary(result), file=out)
     return EXIT_OK
-
-
-def _data_path(text: str) -> Path:
-    """The data's path, which must exist (a usage error, exit 2, otherwise)."""
-    path = Path(text)
-    if not path.exists():
-        raise UsageError(f"{path}: no such data file or folder")
-    return path

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -130,6 +130,46 @@ def as_model_takes(arrays: Mapping[str, Any]) -> Any:
     return dict(arrays)
 
 
+def model_data(plan: Plan, data: TrainingData) -> dict[str, Any]:
+    """``x`` and ``y`` as `model.fit` and `model.evaluate` take them for the emitted model:
+    arrays split by name (`as_model_takes`), or the dataset as ``x``, its ``(x, y)`` dicts
+    unwrapped where the model has one input or one head (`unwrapped_dataset`)."""
+    if data.is_dataset:
+        single_input = len(plan.top.live_inputs) == 1
+        return {"x": unwrapped_dataset(data.dataset, single_input, len(plan.spec.outputs) == 1)}
+    x, y = split_xy(plan, data)
+    return {"x": as_model_takes(x), "y": as_model_takes(y)}
+
+
+def _validation(data: dict[str, Any] | None) -> Any:
+    if data is None:
+        return None
+    return (data["x"], data["y"]) if "y" in data else data["x"]
+
+
+def _only(value: Any, single: bool) -> Any:
+    if single and isinstance(value, Mapping) and len(value) == 1:
+        return next(iter(value.values()))
+    return value
+
+
+def unwrapped_dataset(dataset: Any, single_input: bool, single_head: bool) -> Any:
+    """A dataset of ``(x, y[, sample_weight])`` dicts as a model of one input or one head takes
+    it: that dict's only value (Keras matches a dict to a model's outputs by name only when the
+    model has several). A `tf.data.Dataset` is mapped; a `keras.utils.PyDataset` wrapped."""
+    if not (single_input or single_head):
+        return dataset
+
+    def unwrap(x: Any, y: Any, *rest: Any) -> tuple[Any, ...]:
+        return (_only(x, single_input), _only(y, single_head), *rest)
+
+    if hasattr(dataset, "element_spec"):
+        return dataset.map(unwrap)
+    from graphspec.train.callbacks import UnwrappedPyDataset
+
+    return UnwrappedPyDataset(dataset, unwrap)
+
+
 def resolve_verbose(verbose: Verbose) -> int:
     """Keras' verbose for ``auto``: the progress bar on a terminal, else one line per epoch."""
     if verbose != "auto":
@@ -195,13 +235,12 @@ def fit(
         problems.append(monitor_problem)
     if any(d.is_error for d in problems):
         raise RunError(problems)
-    x, y = split_xy(plan, train)
-    validation_xy = split_xy(plan, validation) if validation is not None else None
+    if train.is_dataset and settings.validation_split:
+        settings = replace(settings, validation_split=0.0)  # Keras splits arrays only
     return _train(
         plan,
-        x,
-        y,
-        validation_xy,
+        model_data(plan, train),
+        model_data(plan, validation) if validation is not None else None,
         settings,
         _RunRequest(Path(output), resume, force, distribute, tensorboard, plots, verbose),
         options,
@@ -222,9 +261,8 @@ class _RunRequest:
 
 def _train(
     plan: Plan,
-    x: Mapping[str, Any],
-    y: Mapping[str, Any],
-    validation: tuple[Mapping[str, Any], Mapping[str, Any]] | None,
+    train: dict[str, Any],
+    validation: dict[str, Any] | None,
     settings: TrainingSettings,
     request: _RunRequest,
     options: Options,
@@ -266,17 +304,12 @@ def _train(
             tensorboard=request.tensorboard,
         )
         model.fit(
-            as_model_takes(x),
-            as_model_takes(y),
-            batch_size=settings.batch_size,
+            **train,
+            batch_size=None if "y" not in train else settings.batch_size,
             epochs=settings.epochs,
             validation_split=settings.validation_split,
-            validation_data=(
-                (as_model_takes(validation[0]), as_model_takes(validation[1]))
-                if validation
-                else None
-            ),
-            shuffle=settings.shuffle,
+            validation_data=_validation(validation),
+            shuffle=settings.shuffle and "y" in train,  # a dataset shuffles itself
             callbacks=callbacks,
             verbose=resolve_verbose(request.verbose),
         )
@@ -358,15 +391,15 @@ def evaluate(
         arrays = (data if isinstance(data, TrainingData) else read_data(data)).arrays
         x = {name: arrays[name] for name in keras_model.input_names if name in arrays}
         y = {name: arrays[name] for name in keras_model.output_names if name in arrays}
+        inputs = {"x": as_model_takes(x), "y": as_model_takes(y)}
     else:
         checked, problems = checked_data(plan, data, "evaluation")
         if any(d.is_error for d in problems):
             raise RunError(problems)
-        x, y = split_xy(plan, checked)
+        inputs = model_data(plan, checked)
     result = keras_model.evaluate(
-        as_model_takes(x),
-        as_model_takes(y),
-        batch_size=batch_size,
+        **inputs,
+        batch_size=batch_size if "y" in inputs else None,
         verbose=resolve_verbose(verbose),
         return_dict=True,
     )

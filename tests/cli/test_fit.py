@@ -101,6 +101,16 @@ def test_data_problems_exit_1_and_train_nothing(
     assert not (tmp_path / "r").exists()
 
 
+def test_missing_data_is_gs801_and_exits_1(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, _, _ = files
+    argv = ["fit", str(spec), "--data", str(tmp_path / "missing.npz"), "-o", str(tmp_path / "r")]
+    assert main(argv) == 1
+    assert "error[GS801]" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
 def test_an_invalid_spec_exits_1(
     files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -115,13 +125,12 @@ def test_an_invalid_spec_exits_1(
 @pytest.mark.parametrize(
     "flags",
     [
-        ["--data", "missing.npz", "-o", "r"],
         ["--data", "{train}", "-o", "r", "--epochs", "0"],
         ["--data", "{train}", "-o", "r", "--resume", "--force"],
         ["--data", "{train}", "-o", "r", "--distribute", "cluster"],
         ["--data", "{train}"],
     ],
-    ids=["missing-data", "zero-epochs", "resume-and-force", "unknown-distribute", "no-output"],
+    ids=["zero-epochs", "resume-and-force", "unknown-distribute", "no-output"],
 )
 def test_usage_errors_exit_2(
     flags: list[str], files: tuple[Path, Path, Path], tmp_path: Path

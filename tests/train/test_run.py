@@ -152,3 +152,27 @@ def test_a_spec_without_compile_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RunError) as caught:
         graphspec.fit(graphspec.loads(text), tiny_data(), output=tmp_path / "r", verbose=0)
     assert [str(d.code) for d in caught.value.diagnostics] == ["GS834"]
+
+
+def test_fit_and_evaluate_a_dataset_of_dicts(tmp_path: Path, keras: Any) -> None:
+    """A tf.data.Dataset and a PyDataset of ({input: ...}, {head: ...}) batches train a model
+    of one input and one head (Keras takes a dict by name only for several)."""
+    tf = pytest.importorskip("tensorflow")
+    data = tiny_data()
+    dataset = tf.data.Dataset.from_tensor_slices(({"x": data["x"]}, {"digit": data["digit"]}))
+
+    class Batches(keras.utils.PyDataset):  # type: ignore[misc]
+        def __len__(self) -> int:
+            return 5
+
+        def __getitem__(self, index: int) -> tuple[dict[str, Any], dict[str, Any]]:
+            rows = slice(8 * index, 8 * index + 8)
+            return {"x": data["x"][rows]}, {"digit": data["digit"][rows]}
+
+    spec = graphspec.loads(TINY)
+    result = graphspec.fit(
+        spec, dataset.batch(8), validation_data=Batches(), output=tmp_path / "r", verbose=0
+    )
+    assert result.epochs == 2 and len(result.history["val_loss"]) == 2
+    values = graphspec.evaluate(tmp_path / "r", Batches())
+    assert values["loss"] == pytest.approx(result.best_value, rel=1e-4)
