@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
-from graphspec.cli.fit import add_data_argument, read_data_flags
+from graphspec.cli.fit import add_data_argument, read_data_flags, reported
 from graphspec.cli.options import positive
-from graphspec.cli.reports import print_diagnostics
-from graphspec.diagnostics import SpecError
 
 if TYPE_CHECKING:
     from graphspec.cli.options import Commands
@@ -51,7 +49,6 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 
 
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
-    from graphspec.runtime.backend import BuildUnavailable
     from graphspec.train.run import evaluate
 
     target = Path(args.model)
@@ -59,22 +56,19 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         raise UsageError(f"{target}: no such run folder, model or spec")
     (data,) = read_data_flags(args, "data")
     assert data is not None
-    try:
-        values = evaluate(
+    values = reported(
+        lambda: evaluate(
             target,
             data,
             weights=args.weights,
             checkpoint=args.checkpoint,
             batch_size=args.batch_size,
             options=options,
-        )
-    except SpecError as error:
-        print_diagnostics(error.diagnostics, err)
+        ),
+        err,
+    )
+    if values is None:
         return EXIT_INVALID
-    except BuildUnavailable as error:
-        raise UsageError(str(error)) from error
-    except OSError as error:
-        raise UsageError(f"cannot read: {error}") from error
     if args.format == "json":
         print(json.dumps(values, indent=2), file=out)
     else:

@@ -6,9 +6,9 @@ spec or the data has errors or the run folder is in the way (nothing trained), 2
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
 from graphspec.cli.options import positive
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from graphspec.cli.options import Commands
     from graphspec.settings import Options
     from graphspec.train.data import TrainingData
+
+Result = TypeVar("Result")
 
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker", "data-parallel")
 """`graphspec.train.distribute.DISTRIBUTE_CHOICES`, spelt out: building the parser must not
@@ -139,7 +141,6 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 
 
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
-    from graphspec.runtime.backend import BuildUnavailable
     from graphspec.train.run import fit, format_summary
 
     spec = Path(args.spec)
@@ -147,8 +148,8 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         raise UsageError(f"{spec}: no such spec file")
     train, validation = read_data_flags(args, "data", "validation_data")
     assert train is not None
-    try:
-        result = fit(
+    result = reported(
+        lambda: fit(
             spec,
             train,
             validation_data=validation,
@@ -163,13 +164,27 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
             plots=not args.no_plots,
             verbose=0 if args.quiet else LOG_MODES[args.log_mode],  # type: ignore[arg-type]
             options=options,
-        )
+        ),
+        err,
+    )
+    if result is None:
+        return EXIT_INVALID
+    print(format_summary(result), file=out)
+    return EXIT_OK
+
+
+def reported(call: Callable[[], Result], err: TextIO) -> Result | None:
+    """What ``call`` returns; None once a `SpecError`'s diagnostics are printed (the spec, the
+    data or the run folder: exit 1). Keras not installed, or a file that cannot be read or
+    written, is a usage error (exit 2)."""
+    from graphspec.runtime.backend import BuildUnavailable
+
+    try:
+        return call()
     except SpecError as error:
         print_diagnostics(error.diagnostics, err)
-        return EXIT_INVALID
+        return None
     except BuildUnavailable as error:
         raise UsageError(str(error)) from error
     except OSError as error:
         raise UsageError(f"cannot read or write: {error}") from error
-    print(format_summary(result), file=out)
-    return EXIT_OK

@@ -170,6 +170,19 @@ def unwrapped_dataset(dataset: Any, single_input: bool, single_head: bool) -> An
     return UnwrappedPyDataset(dataset, unwrap)
 
 
+def require_tensorboard() -> None:
+    """`BuildUnavailable` (a usage error on the command line) when TensorBoard, which Keras'
+    TensorBoard callback writes through, is not installed: before anything runs."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorboard") is None:
+        from graphspec.runtime.backend import BuildUnavailable
+
+        raise BuildUnavailable(
+            "--tensorboard needs the tensorboard package: pip install tensorboard"
+        )
+
+
 def resolve_verbose(verbose: Verbose) -> int:
     """Keras' verbose for ``auto``: the progress bar on a terminal, else one line per epoch."""
     if verbose != "auto":
@@ -207,6 +220,8 @@ def fit(
     >>> result.best_epoch, result.history["val_loss"]  # doctest: +SKIP
     """
     started = time.perf_counter()
+    if tensorboard:
+        require_tensorboard()
     report = analysed(spec, options)
     plan = report.plan
     assert plan is not None and report.spec is not None
