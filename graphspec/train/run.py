@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecError, codes
+from graphspec.diagnostics import Code, Diagnostic, Severity, SpecError, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.pipeline import Report, analyse, check_path
 from graphspec.settings import DEFAULT_OPTIONS, Options
@@ -390,7 +390,10 @@ def evaluate(
     if plan is None and spec is not None:
         raise AssertionError("unreachable: analysed() raises")
     if file is None:
-        raise RunError([_no_weights(spec)])
+        raise ValueError(
+            f"{spec if isinstance(spec, Path) else 'a Spec'}: a spec alone has no trained "
+            "weights to evaluate; give weights= (a run's best.keras), or the run folder"
+        )
     if plan is not None:
         compile_problem = _compile_problem(plan.spec)
         if compile_problem is not None:
@@ -420,18 +423,6 @@ def evaluate(
     )
     ordered = sorted(result, key=lambda name: (name != "loss", not name.endswith("loss")))
     return {name: float(result[name]) for name in ordered}
-
-
-def _no_weights(spec: Spec | Path | None) -> Diagnostic:
-    where = Location(str(spec.source.file if isinstance(spec, Spec) and spec.source else spec))
-    return Diagnostic(
-        codes.NOT_COMPILED,
-        Severity.ERROR,
-        "a spec alone has no trained weights to evaluate",
-        where,
-        (),
-        "give the weights (--weights runs/NAME/best.keras), or evaluate the run folder",
-    )
 
 
 def _plan_for(spec: Spec | Path | None, file: Path | None, options: Options) -> Plan | None:

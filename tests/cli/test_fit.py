@@ -75,6 +75,14 @@ def test_evaluate_prints_each_value(
     assert [line.split()[0] for line in lines] == ["loss", "accuracy"]
 
 
+def test_evaluate_a_spec_without_weights_is_a_usage_error(
+    files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, _, validation = files
+    assert main(["evaluate", str(spec), "--data", str(validation)]) == 2
+    assert "--weights" in capsys.readouterr().err
+
+
 def test_a_second_run_into_the_folder_exits_1(
     trained: tuple[Path, str], files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
