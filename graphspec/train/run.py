@@ -387,8 +387,6 @@ def evaluate(
     elif path is not None and path.suffix == ".keras":
         spec, file = None, path
     plan = _plan_for(spec, file, options)
-    if plan is None and spec is not None:
-        raise AssertionError("unreachable: analysed() raises")
     if file is None:
         raise ValueError(
             f"{spec if isinstance(spec, Path) else 'a Spec'}: a spec alone has no trained "
