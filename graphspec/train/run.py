@@ -316,6 +316,7 @@ def _train(
             folder,
             history,
             chief=dist.chief,
+            resume=request.resume,
             tensorboard=request.tensorboard,
         )
         model.fit(
