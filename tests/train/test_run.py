@@ -97,7 +97,7 @@ def test_a_folder_graphspec_did_not_make_is_never_touched(
 
 
 def test_resume_of_a_finished_run_trains_the_epochs_asked_for_more(
-    files: tuple[Path, Path, Path], tmp_path: Path
+    files: tuple[Path, Path, Path], tmp_path: Path, keras: Any
 ) -> None:
     spec, train, _ = files
     output = tmp_path / "run"
@@ -108,6 +108,8 @@ def test_resume_of_a_finished_run_trains_the_epochs_asked_for_more(
     assert again.history["loss"][0] == first.history["loss"][0]
     assert len(again.history["loss"]) == 3 and all(map(math.isfinite, again.history["loss"]))
     assert json.loads((output / "run.json").read_text())["epochs"] == 3
+    saved = keras.saving.load_model(output / "model.keras")
+    assert int(saved.optimizer.iterations) == 3 * 5  # the optimizer's state was restored
 
 
 def test_resume_with_another_model_is_refused(
