@@ -62,6 +62,20 @@ def test_fit_trains_and_prints_a_summary(trained: tuple[Path, str]) -> None:
     assert json.loads((output / "history.json").read_text())["epochs"] == 3
 
 
+def test_fit_prints_json_for_ci(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, train, _ = files
+    argv = ["fit", str(spec), "--data", str(train), "-o", str(tmp_path / "r"), "-q"]
+    assert main([*argv, "--epochs", "1", "--no-plots", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["epochs"] == 1 and document["best_epoch"] == 1
+    assert document["monitor"] == "loss" and document["history"]["loss"] == [
+        document["final"]["loss"]
+    ]
+    assert not (tmp_path / "r" / "plots").exists()
+
+
 def test_evaluate_prints_each_value(
     trained: tuple[Path, str], files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
