@@ -173,6 +173,7 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
             plots=not args.no_plots,
             verbose=0 if args.quiet else LOG_MODES[args.log_mode],  # type: ignore[arg-type]
             options=options,
+            on_warnings=lambda notes: print_diagnostics(notes, err),
         ),
         err,
     )

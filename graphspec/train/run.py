@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -61,6 +61,8 @@ class FitResult:
     settings: TrainingSettings
     seconds: float
     files: tuple[Path, ...] = field(default=())
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    """The warnings and notes about the spec and the data (errors stop the run instead)."""
 
     @property
     def final(self) -> dict[str, float]:
@@ -206,6 +208,7 @@ def fit(
     plots: bool = True,
     verbose: Verbose = "auto",
     options: Options = DEFAULT_OPTIONS,
+    on_warnings: Callable[[tuple[Diagnostic, ...]], None] | None = None,
 ) -> FitResult:
     """Train a spec's model on ``data``, leaving the run folder ``output`` behind.
 
@@ -214,7 +217,9 @@ def fit(
     ``seed`` override the spec's `training` section. ``resume``: continue the run in
     ``output`` from its last completed epoch; ``force``: start it again. Raises `SpecError`
     for a spec with errors and `RunError` (a `SpecError`) for data that does not fit it or a
-    run folder in the way; nothing is trained then.
+    run folder in the way; nothing is trained then. The warnings about the spec and the data
+    are passed to ``on_warnings`` before training starts (the CLI prints them) and kept in
+    `FitResult.diagnostics`.
 
     >>> result = graphspec.fit("mnist.yaml", "train.npz", output="runs/a")  # doctest: +SKIP
     >>> result.best_epoch, result.history["val_loss"]  # doctest: +SKIP
@@ -250,6 +255,9 @@ def fit(
         problems.append(monitor_problem)
     if any(d.is_error for d in problems):
         raise RunError(problems)
+    notes = (*report.diagnostics, *problems)
+    if notes and on_warnings is not None:
+        on_warnings(notes)
     if train.is_dataset and settings.validation_split:
         settings = replace(settings, validation_split=0.0)  # Keras splits arrays only
     return _train(
@@ -260,6 +268,7 @@ def fit(
         _RunRequest(Path(output), resume, force, distribute, tensorboard, plots, verbose),
         options,
         started,
+        notes,
     )
 
 
@@ -282,6 +291,7 @@ def _train(
     request: _RunRequest,
     options: Options,
     started: float,
+    notes: tuple[Diagnostic, ...],
 ) -> FitResult:
     from graphspec.emit.model import emit_model
     from graphspec.emit.recursion import deep_recursion, plan_layer_bound
@@ -347,6 +357,7 @@ def _train(
         settings=settings,
         seconds=time.perf_counter() - started,
         files=folder.files(),
+        diagnostics=notes,
     )
 
 

@@ -76,6 +76,19 @@ def test_fit_prints_json_for_ci(
     assert not (tmp_path / "r" / "plots").exists()
 
 
+def test_warnings_are_printed_before_training(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, train, _ = files
+    pruned = tmp_path / "pruned.yaml"
+    pruned.write_text(
+        TINY.replace("nodes:\n", "nodes:\n  unused: {layer: Dense, from: x, units: 2}\n")
+    )
+    argv = ["fit", str(pruned), "--data", str(train), "-o", str(tmp_path / "r"), "-q"]
+    assert main([*argv, "--epochs", "1", "--no-plots"]) == 0
+    assert "warning[GS401]" in capsys.readouterr().err
+
+
 def test_evaluate_prints_each_value(
     trained: tuple[Path, str], files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
