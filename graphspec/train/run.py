@@ -25,9 +25,9 @@ from graphspec.diagnostics.reporter import Locator
 from graphspec.pipeline import Report, analyse, check_path
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import Spec
-from graphspec.train.data import TrainingData, check_data, read_data, split_xy
+from graphspec.train.data import Role, TrainingData, check_data, read_data, split_xy
 from graphspec.train.distribute import Distribute, distribution_scope
-from graphspec.train.folder import RunError, prepare_run_folder
+from graphspec.train.folder import RunError, prepare_run_folder, run_folder_problem
 from graphspec.train.history import History, best_epoch
 from graphspec.train.settings import TrainingSettings, training_settings
 
@@ -92,7 +92,7 @@ def spec_problem(
 
 
 def checked_data(
-    plan: Plan, source: DataSource, role: Any
+    plan: Plan, source: DataSource, role: Role
 ) -> tuple[TrainingData, list[Diagnostic]]:
     """The data read (`read_data`) and its problems against the spec (`check_data`)."""
     data = source if isinstance(source, TrainingData) else read_data(source)
@@ -251,8 +251,8 @@ def fit(
     monitor_problem = _monitor_problem(
         model_spec, settings, validation is not None or settings.validates
     )
-    if monitor_problem is not None:
-        problems.append(monitor_problem)
+    folder_problem = run_folder_problem(Path(output), model_spec, resume=resume, force=force)
+    problems += [p for p in (monitor_problem, folder_problem) if p is not None]
     if any(d.is_error for d in problems):
         raise RunError(problems)
     notes = (*report.diagnostics, *problems)
