@@ -203,7 +203,8 @@ def prepare_run_folder(
     """Check that a run may start in ``output`` and make it ready: a fresh folder with run.json
     and spec.yaml, or the existing run to resume (``force``: the old run removed first).
     Raises `graphspec.train.run.RunError` with GS830-GS832."""
-    refusal = run_folder_problem(output, spec, resume=resume, force=force)
+    # only the chief decides: another worker may start after the chief has made the folder
+    refusal = run_folder_problem(output, spec, resume=resume, force=force) if chief else None
     if refusal is not None:
         raise RunError([refusal])
     folder = RunFolder(output)

@@ -251,7 +251,11 @@ def fit(
     monitor_problem = _monitor_problem(
         model_spec, settings, validation is not None or settings.validates
     )
-    folder_problem = run_folder_problem(Path(output), model_spec, resume=resume, force=force)
+    folder_problem = (  # a worker of several only learns inside the scope if it is the chief
+        run_folder_problem(Path(output), model_spec, resume=resume, force=force)
+        if distribute != "multi-worker"
+        else None
+    )
     problems += [p for p in (monitor_problem, folder_problem) if p is not None]
     if any(d.is_error for d in problems):
         raise RunError(problems)
