@@ -131,6 +131,7 @@ _FOLDERS = {
     "unreadable": ("*", _named_fixture),
     "export": ("*.yaml", _spec_fixture),  # run by tests/export/test_fixtures.py
     "data": ("*.yaml", _spec_fixture),  # run by tests/train/test_data_fixtures.py
+    "runs": ("*.yaml", _spec_fixture),  # run by tests/train/test_run_fixtures.py
 }
 
 

@@ -1,10 +1,11 @@
-"""Command line: `graphspec validate|build|smoke|export|summary|graph|diff|import|schema|lsp`.
+"""Command line: `graphspec validate|build|smoke|fit|evaluate|export|summary|graph|diff|import|
+schema|lsp`.
 
 Thin: parse the arguments, build the run's `Options` once, call one command module, turn
 failures into exit codes. Each command is a module with `add_parser(commands, parents)` and
 `run(args, options, out, err)`; a new command is a new module and one entry in `COMMANDS`.
-Only `build` and `smoke` import Keras, inside their `run`; `import` reads a model's config
-without it.
+Only `build`, `smoke`, `fit`, `evaluate` and `export` import Keras, inside their `run`;
+`import` reads a model's config without it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from graphspec import __version__
 from graphspec.cli import (
     build,
     diff,
+    evaluate,
     export,
+    fit,
     graph,
     import_,
     lsp,
@@ -52,7 +55,20 @@ __all__ = [
     "make_parser",
 ]
 
-COMMANDS = (validate, build, smoke, export, summary, graph, diff, import_, schema, lsp)
+COMMANDS = (
+    validate,
+    build,
+    smoke,
+    fit,
+    evaluate,
+    export,
+    summary,
+    graph,
+    diff,
+    import_,
+    schema,
+    lsp,
+)
 """The command modules, in the order `graphspec --help` lists them."""
 
 
