@@ -181,7 +181,7 @@ def require_tensorboard() -> None:
         from graphspec.runtime.backend import BuildUnavailable
 
         raise BuildUnavailable(
-            "--tensorboard needs the tensorboard package: pip install tensorboard"
+            "--tensorboard needs the tensorboard package: pip install 'graphspec[train]'"
         )
 
 
