@@ -34,6 +34,17 @@ LOG_MODES = {"auto": "auto", "bar": 1, "epoch": 2, "quiet": 0}
 logs), ``quiet`` nothing until the summary, ``auto`` the bar on a terminal, else epoch."""
 
 
+def fraction(text: str) -> float:
+    """A validation split: a number from 0 up to (not including) 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1: {text}")
+    return value
+
+
 def seed(text: str) -> int:
     """An argparse type: a whole number ≥ 0."""
     if not text.isdigit():
@@ -105,6 +116,13 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
     settings.add_argument("--epochs", type=positive, metavar="N", help="epochs to train in all")
     settings.add_argument("--batch-size", type=positive, metavar="N", help="samples per step")
     settings.add_argument(
+        "--validation-split",
+        type=fraction,
+        metavar="F",
+        help="the last fraction F (0 <= F < 1) of the training arrays validates each epoch "
+        "(ignored with --validation-data)",
+    )
+    settings.add_argument(
         "--seed", type=seed, metavar="N", help="seed of initialisation, shuffling and dropout"
     )
     again = parser.add_mutually_exclusive_group()
@@ -166,6 +184,7 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
             epochs=args.epochs,
             batch_size=args.batch_size,
             seed=args.seed,
+            validation_split=args.validation_split,
             resume=args.resume,
             force=args.force,
             distribute=args.distribute,

@@ -201,6 +201,7 @@ def fit(
     epochs: int | None = None,
     batch_size: int | None = None,
     seed: int | None = None,
+    validation_split: float | None = None,
     resume: bool = False,
     force: bool = False,
     distribute: Distribute = "none",
@@ -212,13 +213,13 @@ def fit(
 ) -> FitResult:
     """Train a spec's model on ``data``, leaving the run folder ``output`` behind.
 
-    ``spec``: a spec file or a `Spec`. ``data`` and ``validation_data``: a `.npz` file, a
-    folder of `.npy` files or arrays by input and head name. ``epochs``, ``batch_size`` and
-    ``seed`` override the spec's `training` section. ``resume``: continue the run in
-    ``output`` from its last completed epoch; ``force``: start it again. Raises `SpecError`
-    for a spec with errors and `RunError` (a `SpecError`) for data that does not fit it or a
-    run folder in the way; nothing is trained then. The warnings about the spec and the data
-    are passed to ``on_warnings`` before training starts (the CLI prints them) and kept in
+    ``spec``: a spec file or a `Spec`. ``data`` and ``validation_data``: a `.npz` file, a folder
+    of `.npy` files or arrays by input and head name. ``epochs``, ``batch_size``, ``seed`` and
+    ``validation_split`` override the spec's `training` section. ``resume``: continue the run in
+    ``output`` from its last completed epoch; ``force``: start it again. Raises `SpecError` for
+    a spec with errors and `RunError` (a `SpecError`) for data that does not fit it or a run
+    folder in the way; nothing is trained then. The warnings about the spec and the data are
+    passed to ``on_warnings`` before training starts (the CLI prints them) and kept in
     `FitResult.diagnostics`.
 
     >>> result = graphspec.fit("mnist.yaml", "train.npz", output="runs/a")  # doctest: +SKIP
@@ -247,6 +248,7 @@ def fit(
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
+        validation_split=validation_split,
     )
     monitor_problem = _monitor_problem(
         model_spec, settings, validation is not None or settings.validates

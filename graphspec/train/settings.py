@@ -58,12 +58,14 @@ def training_settings(
     epochs: int | None = None,
     batch_size: int | None = None,
     seed: int | None = None,
+    validation_split: float | None = None,
 ) -> TrainingSettings:
     """The spec's `training` section (its defaults when it has none) with each flag given
     (not None) in place of the spec's value. ``validation_data``: the run has validation data
     of its own, so the split is not used and the default monitor is `val_loss`."""
     section = spec.training or Training()
-    split = 0.0 if validation_data else section.validation_split
+    given = section.validation_split if validation_split is None else validation_split
+    split = 0.0 if validation_data else given
     monitor = section.monitor or default_monitor(validation_data or split > 0)
     mode: Mode
     if section.mode == "auto":

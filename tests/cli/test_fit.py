@@ -207,3 +207,34 @@ def test_the_cli_offers_every_distribution() -> None:
 
 def test_log_modes_are_keras_verbose_levels() -> None:
     assert fit_command.LOG_MODES == {"auto": "auto", "bar": 1, "epoch": 2, "quiet": 0}
+
+
+@pytest.mark.parametrize("value", ["1", "-0.1", "half"])
+def test_a_validation_split_outside_zero_to_one_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["fit", "spec.yaml", "--data", "d.npz", "-o", "r", "--validation-split", value])
+    assert exit_.value.code == 2
+    assert "--validation-split" in capsys.readouterr().err
+
+
+def test_the_validation_split_flag_overrides_the_spec() -> None:
+    from graphspec.spec.model import Spec
+    from graphspec.train.settings import training_settings
+
+    spec = Spec.model_validate(
+        {
+            "graphspec": 1.1,
+            "name": "tiny",
+            "inputs": {"x": {"shape": [2]}},
+            "nodes": {"d": {"layer": "Dense", "from": "x", "units": 1}},
+            "outputs": {"d": {"from": "d", "loss": "mse"}},
+            "compile": {"optimizer": "adam"},
+            "training": {"validation_split": 0.5},
+        }
+    )
+    assert training_settings(spec).validation_split == 0.5
+    assert training_settings(spec, validation_split=0.2).validation_split == 0.2
+    assert training_settings(spec, validation_split=0.0).monitor == "loss"
+    assert training_settings(spec, validation_data=True, validation_split=0.2).validation_split == 0
