@@ -22,7 +22,10 @@ def head_panels(history: History, spec: Spec) -> dict[str, list[str]]:
 
     One head: ``HEAD`` shows every value (Keras logs them without the head's name). Several:
     ``HEAD`` shows ``HEAD_loss`` and ``HEAD_<metric>``, and ``loss`` the total loss."""
-    names = [n for n in history.names if not n.startswith("val_") and n not in SKIPPED]
+    names = sorted(
+        (n for n in history.names if not n.startswith("val_") and n not in SKIPPED),
+        key=lambda n: (not n.endswith("loss"), n),  # the loss first, then the metrics
+    )
     heads = list(spec.outputs)
     if len(heads) == 1:
         return {heads[0]: names}
@@ -66,11 +69,14 @@ def _panel(
     training: Sequence[float],
     validation: Sequence[float] | None,
 ) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     marker = "o" if len(epochs) < 30 else None
     axis.plot(epochs, training, label="training", marker=marker)  # type: ignore[attr-defined]
     if validation is not None and any(not math.isnan(v) for v in validation):
         axis.plot(epochs, validation, label="validation", marker=marker)  # type: ignore[attr-defined]
     axis.set_title(name)  # type: ignore[attr-defined]
     axis.set_xlabel("epoch")  # type: ignore[attr-defined]
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # type: ignore[attr-defined]
     axis.legend()  # type: ignore[attr-defined]
     axis.grid(alpha=0.3)  # type: ignore[attr-defined]
