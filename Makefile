@@ -71,7 +71,7 @@ schema: $(VENV)/.stamp-build
 	$(BIN)/graphspec schema > schemas/graphspec.schema.json
 
 # The README's picture: each seed spec named here drawn by Graphviz's dot into docs/pictures/,
-# with the dot text beside it (tests/views/test_render.py checks that both are current).
+# with the dot text beside it (tests/views/test_pictures.py checks that both are current).
 PICTURES := seed001_ensemble_pruned
 pictures: $(VENV)/.stamp-build
 	@command -v dot >/dev/null || $(MAKE) --no-print-directory debian-tools
