@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the names and modules of _
     from graphspec.pipeline import Report, build, check, load, loads
     from graphspec.runtime.saving import load_model
     from graphspec.spec.model import Spec
+    from graphspec.train.run import evaluate, fit
 
 __all__ = [
     "Diagnostic",
@@ -26,6 +27,8 @@ __all__ = [
     "SpecError",
     "build",
     "check",
+    "evaluate",
+    "fit",
     "from_keras",
     "load",
     "load_model",
@@ -50,6 +53,8 @@ _EXPORTS: dict[str, str] = {
     "loads": "graphspec.pipeline",
     "load_model": "graphspec.runtime.saving",
     "Spec": "graphspec.spec.model",
+    "evaluate": "graphspec.train.run",
+    "fit": "graphspec.train.run",
 }
 """Public name → the module that defines it, the table the code reads: when a module moves, change
 it here and in the `TYPE_CHECKING` imports above (mypy checks those, tests/test_imports.py checks

@@ -640,6 +640,38 @@ PARAMETER_ORDER: Final = _declare(
     example='`params: {wide: "${filters * 2}", filters: 32}`',
     fix="declare the parameters a default reads before it",
 )
+UNKNOWN_CALLBACK: Final = _declare(
+    "GS325",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a callback in `training.callbacks` that a spec cannot name: unknown to Keras, one that `graphspec fit` runs itself (checkpoints, backups, CSV and TensorBoard logs), or one that takes code",
+    example="`callbacks: [EarlyStoping]`; `callbacks: [ModelCheckpoint]`; `{name: LearningRateScheduler}`",
+    fix="name EarlyStopping, ReduceLROnPlateau or TerminateOnNaN; `graphspec fit` writes best.keras, history.csv, the backup for --resume and (with --tensorboard) TensorBoard logs itself",
+)
+CALLBACK_ARGUMENT: Final = _declare(
+    "GS326",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a callback argument the callback does not take, or a value of the wrong type or out of its range",
+    example="`{name: EarlyStopping, patients: 3}`; `{name: ReduceLROnPlateau, factor: 2}`; `mode: up`",
+    fix="write the arguments of Keras' signature (the message lists them) with values of their types",
+)
+UNKNOWN_MONITOR: Final = _declare(
+    "GS327",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "`monitor` (of `training` or of a callback) names no value the model logs",
+    example="`monitor: val_acuracy`; `monitor: val_digit_accuracy` when the head `digit` has no `accuracy` metric",
+    fix="name `loss`, a head's `HEAD_loss` (with several heads) or a metric of a head, with `val_` for the validation value (the message lists them)",
+)
+TRAINING_WITHOUT_COMPILE: Final = _declare(
+    "GS328",
+    Group.ARGUMENTS,
+    Severity.ERROR,
+    "a `training` section in a spec without `compile`: nothing says how to train",
+    example="`training: {epochs: 5}` and no `compile:`",
+    fix="add `compile: {optimizer: adam}` and a loss on every head",
+)
 UNREACHABLE: Final = _declare(
     "GS401",
     Group.REACHABILITY,
@@ -799,6 +831,46 @@ INEXPRESSIBLE_TRAINING: Final = _declare(
     "a training setting of the compiled model that a spec cannot write: a custom loss or metric, one with a name of its own or an object as an argument, a learning-rate schedule, `weighted_metrics`",
     example="a head's loss `contrastive_loss` (a function of the user's); `MeanSquaredError(name='l2')`; a learning-rate schedule",
     fix="compile with Keras losses and metrics (`BinaryCrossentropy(from_logits=True)` imports as `{name: BinaryCrossentropy, from_logits: true}`) and plain optimizer arguments, or import the uncompiled model (`model.to_json()` holds no training settings); a custom loss is then allowed with `--custom-object`",
+)
+RUN_EXISTS: Final = _declare(
+    "GS830",
+    Group.TRAIN,
+    Severity.ERROR,
+    "the run folder exists already, and neither --resume nor --force was given",
+    example="`graphspec fit mnist.yaml --data train.npz -o runs/a` a second time",
+    fix="continue the run with --resume, start it again with --force, or name another folder",
+)
+NOT_A_RUN_FOLDER: Final = _declare(
+    "GS831",
+    Group.TRAIN,
+    Severity.ERROR,
+    "the output is a file, or a folder that is not empty and that `graphspec fit` did not make (no run.json): --resume and --force never touch it",
+    example="`-o .`; `-o src/`; `-o model.keras`",
+    fix="name a new or empty folder, such as runs/NAME",
+)
+RUN_OF_ANOTHER_MODEL: Final = _declare(
+    "GS832",
+    Group.TRAIN,
+    Severity.ERROR,
+    "--resume of a run made from a different model (its spec, apart from `training`, has changed): its saved weights do not fit",
+    example="a Dense layer's units changed from 32 to 64 between the run and `--resume`",
+    fix="resume with the spec the run was made from (a copy is in the run folder: spec.yaml), or start a new run (--force, or another folder)",
+)
+NO_VALIDATION_DATA: Final = _declare(
+    "GS833",
+    Group.TRAIN,
+    Severity.ERROR,
+    "the monitored value is a validation one (`val_...`), but the run has no validation data",
+    example="`monitor: val_loss` with neither --validation-data nor `validation_split`",
+    fix="give --validation-data, set `training.validation_split`, or monitor a training value (`loss`)",
+)
+NOT_COMPILED: Final = _declare(
+    "GS834",
+    Group.TRAIN,
+    Severity.ERROR,
+    "`graphspec fit` or `evaluate` of a spec without `compile`: no optimizer and no losses to train or evaluate with",
+    example="`graphspec fit encoder.yaml ...` where the spec has no `compile:` section",
+    fix="add `compile: {optimizer: adam}` and a loss on every head",
 )
 DISTRIBUTE_NEEDS_TENSORFLOW: Final = _declare(
     "GS851",

@@ -248,6 +248,80 @@ class Compile(SpecModel):
         return {"name": value} if isinstance(value, str) else value
 
 
+class Callback(TrainingObject):
+    """`EarlyStopping` or `{name: EarlyStopping, patience: 3}`, one entry of a training
+    section's `callbacks` (the callbacks a spec may name: `graphspec.analyse.training`)."""
+
+    name: Annotated[
+        str,
+        Field(
+            description="A Keras callback class: EarlyStopping, ReduceLROnPlateau or "
+            "TerminateOnNaN.",
+            examples=["EarlyStopping", "ReduceLROnPlateau"],
+        ),
+    ]
+
+
+class Training(SpecModel):
+    """How `graphspec fit` trains the model (language 1.1); flags override each setting."""
+
+    epochs: Annotated[
+        int, Field(ge=1, description="Passes over the training data.", examples=[10])
+    ] = 10
+    batch_size: Annotated[
+        int, Field(ge=1, description="Samples per training step.", examples=[32, 128])
+    ] = 32
+    validation_split: Annotated[
+        float,
+        Field(
+            ge=0,
+            lt=1,
+            description="The fraction of the training data (its last rows, as Keras takes "
+            "them) held out for validation when no validation data is given.",
+            examples=[0.1],
+        ),
+    ] = 0.0
+    shuffle: Annotated[
+        bool, Field(description="Shuffle the training rows before each epoch.", examples=[True])
+    ] = True
+    seed: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            description="Seed of weight initialisation, shuffling and dropout (none: random).",
+            examples=[0, 42],
+        ),
+    ] = None
+    monitor: Annotated[
+        str | None,
+        Field(
+            description="The logged metric that picks best.keras and that callbacks watch: "
+            "`loss`, `val_loss`, `val_digit_accuracy`, ... (default: `val_loss` with "
+            "validation data, else `loss`).",
+            examples=["val_loss", "val_digit_accuracy"],
+        ),
+    ] = None
+    mode: Annotated[
+        Literal["auto", "min", "max"],
+        Field(
+            description="Whether the monitored metric improves going down or up; `auto`: up "
+            "for accuracies, AUC, precision, recall and F-scores, down for the rest.",
+            examples=["max"],
+        ),
+    ] = "auto"
+    callbacks: list[Callback] = Field(
+        default_factory=list,
+        description="Keras callbacks by class name, with arguments: `EarlyStopping`, "
+        "`{name: ReduceLROnPlateau, factor: 0.5, patience: 2}`.",
+        examples=[["TerminateOnNaN", {"name": "EarlyStopping", "patience": 3}]],
+    )
+
+    @field_validator("callbacks", mode="before", json_schema_input_type=list[str | Callback])
+    @classmethod
+    def _callbacks_shorthand(cls, value: Any) -> Any:
+        return [_named(item) for item in value] if isinstance(value, list) else value
+
+
 LANGUAGE_VERSIONS = (1, 1.1)
 """The spec language versions this graphspec reads (docs/language.md, "Versions")."""
 
@@ -330,6 +404,14 @@ class Spec(SpecModel):
         Field(
             description="Present: the built model is compiled with this optimizer.",
             examples=[{"optimizer": "adam"}],
+        ),
+    ] = None
+    training: Annotated[
+        Training | None,
+        Field(
+            description="How `graphspec fit` trains the model: epochs, batch size, "
+            "validation, the monitored metric, callbacks (language 1.1).",
+            examples=[{"epochs": 20, "batch_size": 64, "validation_split": 0.1}],
         ),
     ] = None
 

@@ -61,6 +61,7 @@ WRITTEN_FIELDS = {
         "nodes",
         "outputs",
         "compile",
+        "training",
     ),
     Block: ("inline", "params", "inputs", "nodes", "outputs"),
 }
@@ -94,6 +95,9 @@ def write_spec(spec: Spec, header: str = "") -> str:
         if isinstance(optimizer, Mapping) and list(optimizer) == ["name"]:
             compile_["optimizer"] = optimizer["name"]  # `optimizer: adam`
         lines += _section("compile", compile_)
+    if spec.training is not None:
+        training = _dump(spec.training)
+        lines += _section("training", training) if training else ["training: {}"]
     return "\n".join(lines) + "\n"
 
 

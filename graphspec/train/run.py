@@ -1,0 +1,412 @@
+"""`graphspec fit` and `graphspec evaluate` as functions: train a spec's model on data checked
+against the spec, leaving a run folder behind; evaluate a trained model.
+
+A run, in order: analyse the spec (its errors raised as `SpecError`, nothing trained), read the
+data and check it against the Plan (`graphspec.train.data`; its GS8xx diagnostics raised as
+`RunError`), merge the settings (`graphspec.train.settings`), prepare the run folder
+(`graphspec.train.folder`), then build *and* compile the model inside the distribution's
+scope (`graphspec.train.distribute`) and call Keras' own ``model.fit`` with Keras' own progress
+bar. graphspec adds only per-epoch callbacks (`graphspec.train.callbacks`): none runs Python
+per batch, so a run trains as fast as the same ``model.fit`` written by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes
+from graphspec.diagnostics.reporter import Locator
+from graphspec.pipeline import Report, analyse, check_path
+from graphspec.settings import DEFAULT_OPTIONS, Options
+from graphspec.spec.model import Spec
+from graphspec.train.data import TrainingData, check_data, read_data, split_xy
+from graphspec.train.distribute import Distribute, distribution_scope
+from graphspec.train.folder import RunError, prepare_run_folder
+from graphspec.train.history import History, best_epoch
+from graphspec.train.settings import TrainingSettings, training_settings
+
+if TYPE_CHECKING:
+    from graphspec.analyse.plan import Plan
+
+Verbose = Literal["auto", 0, 1, 2]
+"""Keras' ``verbose``: 0 silent, 1 the progress bar, 2 one line per epoch; ``auto``: the bar on
+a terminal, one line per epoch otherwise (a CI log)."""
+
+DataSource = TrainingData | str | os.PathLike[str] | Mapping[str, Any]
+"""What `fit` and `evaluate` take as data: anything `graphspec.train.data.read_data` reads."""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What a run did: its history (every epoch of the run, resumed ones included), where its
+    files are, and the best epoch by the monitored value."""
+
+    run_dir: Path
+    history: Mapping[str, tuple[float, ...]]
+    epochs: int
+    """Epochs the run has completed, in all its sessions."""
+    initial_epoch: int
+    """Epochs completed before this session (a resumed run's)."""
+    monitor: str
+    mode: Literal["min", "max"]
+    best_epoch: int | None
+    """1-based; None when the monitored value was never a number."""
+    best_value: float | None
+    settings: TrainingSettings
+    seconds: float
+    files: tuple[Path, ...] = field(default=())
+
+    @property
+    def final(self) -> dict[str, float]:
+        """Each logged value at the last epoch."""
+        return {name: values[-1] for name, values in self.history.items() if values}
+
+    @property
+    def stopped_early(self) -> bool:
+        """Whether a callback (EarlyStopping) ended the run before its epochs."""
+        return self.epochs < self.settings.epochs
+
+
+def analysed(spec: Spec | str | os.PathLike[str], options: Options) -> Report:
+    """The spec analysed, with its Plan; `SpecError` with every diagnostic when it has errors
+    (OSError when the file cannot be read)."""
+    report = analyse(spec, options) if isinstance(spec, Spec) else check_path(Path(spec), options)
+    if not report.ok or report.plan is None:
+        raise SpecError(report.diagnostics)
+    return report
+
+
+def spec_problem(
+    spec: Spec, code: codes.Code, message: str, path: tuple[str, ...], hint: str
+) -> Diagnostic:
+    """A run problem located in the spec (at ``path``, or its nearest written parent)."""
+    return Diagnostic(code, Severity.ERROR, message, Locator(spec.source).at(path), path, hint)
+
+
+def checked_data(
+    plan: Plan, source: DataSource, role: Any
+) -> tuple[TrainingData, list[Diagnostic]]:
+    """The data read (`read_data`) and its problems against the spec (`check_data`)."""
+    data = source if isinstance(source, TrainingData) else read_data(source)
+    return data, list(check_data(plan, data, role))
+
+
+def _compile_problem(spec: Spec) -> Diagnostic | None:
+    if spec.compile is not None:
+        return None
+    return spec_problem(
+        spec,
+        codes.NOT_COMPILED,
+        f"the spec '{spec.name}' has no 'compile' section: nothing says how to train it",
+        (),
+        "add compile: {optimizer: adam} and a loss on every head",
+    )
+
+
+def _monitor_problem(spec: Spec, settings: TrainingSettings, validates: bool) -> Diagnostic | None:
+    if validates or not settings.monitor.startswith("val_"):
+        return None
+    return spec_problem(
+        spec,
+        codes.NO_VALIDATION_DATA,
+        f"the run monitors '{settings.monitor}', a validation value, but has no validation data",
+        ("training", "monitor"),
+        "give --validation-data, set training.validation_split, or monitor a training value "
+        f"('{settings.monitor.removeprefix('val_')}')",
+    )
+
+
+def as_model_takes(arrays: Mapping[str, Any]) -> Any:
+    """Arrays by input (or head) name as the emitted model takes them: the array alone for a
+    model of one input (head), as graphspec builds it, else the mapping by name."""
+    if len(arrays) == 1:
+        return next(iter(arrays.values()))
+    return dict(arrays)
+
+
+def resolve_verbose(verbose: Verbose) -> int:
+    """Keras' verbose for ``auto``: the progress bar on a terminal, else one line per epoch."""
+    if verbose != "auto":
+        return verbose
+    return 1 if sys.stdout.isatty() else 2
+
+
+def fit(
+    spec: Spec | str | os.PathLike[str],
+    data: DataSource,
+    *,
+    output: str | os.PathLike[str],
+    validation_data: DataSource | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    resume: bool = False,
+    force: bool = False,
+    distribute: Distribute = "none",
+    tensorboard: bool = False,
+    plots: bool = True,
+    verbose: Verbose = "auto",
+    options: Options = DEFAULT_OPTIONS,
+) -> FitResult:
+    """Train a spec's model on ``data``, leaving the run folder ``output`` behind.
+
+    ``spec``: a spec file or a `Spec`. ``data`` and ``validation_data``: a `.npz` file, a
+    folder of `.npy` files or arrays by input and head name. ``epochs``, ``batch_size`` and
+    ``seed`` override the spec's `training` section. ``resume``: continue the run in
+    ``output`` from its last completed epoch; ``force``: start it again. Raises `SpecError`
+    for a spec with errors and `RunError` (a `SpecError`) for data that does not fit it or a
+    run folder in the way; nothing is trained then.
+
+    >>> result = graphspec.fit("mnist.yaml", "train.npz", output="runs/a")  # doctest: +SKIP
+    >>> result.best_epoch, result.history["val_loss"]  # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    report = analysed(spec, options)
+    plan = report.plan
+    assert plan is not None and report.spec is not None
+    model_spec = report.spec
+    problems: list[Diagnostic] = []
+    compile_problem = _compile_problem(model_spec)
+    if compile_problem is not None:
+        raise RunError([compile_problem])
+    train, found = checked_data(plan, data, "training")
+    problems += found
+    validation = None
+    if validation_data is not None:
+        validation, found = checked_data(plan, validation_data, "validation")
+        problems += found
+    settings = training_settings(
+        model_spec,
+        validation_data=validation is not None,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+    )
+    monitor_problem = _monitor_problem(
+        model_spec, settings, validation is not None or settings.validates
+    )
+    if monitor_problem is not None:
+        problems.append(monitor_problem)
+    if any(d.is_error for d in problems):
+        raise RunError(problems)
+    x, y = split_xy(plan, train)
+    validation_xy = split_xy(plan, validation) if validation is not None else None
+    return _train(
+        plan,
+        x,
+        y,
+        validation_xy,
+        settings,
+        _RunRequest(Path(output), resume, force, distribute, tensorboard, plots, verbose),
+        options,
+        started,
+    )
+
+
+@dataclass(frozen=True)
+class _RunRequest:
+    output: Path
+    resume: bool
+    force: bool
+    distribute: Distribute
+    tensorboard: bool
+    plots: bool
+    verbose: Verbose
+
+
+def _train(
+    plan: Plan,
+    x: Mapping[str, Any],
+    y: Mapping[str, Any],
+    validation: tuple[Mapping[str, Any], Mapping[str, Any]] | None,
+    settings: TrainingSettings,
+    request: _RunRequest,
+    options: Options,
+    started: float,
+) -> FitResult:
+    from graphspec.emit.model import emit_model
+    from graphspec.emit.recursion import deep_recursion, plan_layer_bound
+    from graphspec.runtime.backend import choose_backend, import_keras
+    from graphspec.runtime.saving import save_model_atomically
+    from graphspec.train.callbacks import run_callbacks
+    from graphspec.train.compile import compile_model
+
+    choose_backend(options.backend)
+    keras = import_keras()
+    with distribution_scope(request.distribute) as dist:
+        folder = prepare_run_folder(
+            request.output,
+            plan.spec,
+            settings,
+            resume=request.resume,
+            force=request.force,
+            chief=dist.chief,
+        )
+        if settings.seed is not None:
+            keras.utils.set_random_seed(settings.seed)
+        with deep_recursion(plan_layer_bound(plan)):
+            model, problems = emit_model(plan, options)
+            if model is not None:
+                problems = compile_model(model, plan, options)
+        if problems:
+            raise SpecError(problems)
+        history = History.read(folder.history_csv) if request.resume else History()
+        callbacks = run_callbacks(
+            plan.spec,
+            settings,
+            folder,
+            history,
+            chief=dist.chief,
+            tensorboard=request.tensorboard,
+        )
+        model.fit(
+            as_model_takes(x),
+            as_model_takes(y),
+            batch_size=settings.batch_size,
+            epochs=settings.epochs,
+            validation_split=settings.validation_split,
+            validation_data=(
+                (as_model_takes(validation[0]), as_model_takes(validation[1]))
+                if validation
+                else None
+            ),
+            shuffle=settings.shuffle,
+            callbacks=callbacks,
+            verbose=resolve_verbose(request.verbose),
+        )
+        history = History.read(folder.history_csv) if dist.chief else history
+        initial = folder.initial_epoch
+        if dist.chief:
+            save_model_atomically(model, folder.final_model)
+            folder.finish(history, plan.spec, plots=request.plots)
+    best = best_epoch(history, settings.monitor, settings.mode)
+    return FitResult(
+        run_dir=folder.path,
+        history=history.columns(),
+        epochs=history.epochs,
+        initial_epoch=initial,
+        monitor=settings.monitor,
+        mode=settings.mode,
+        best_epoch=best[0] if best else None,
+        best_value=best[1] if best else None,
+        settings=settings,
+        seconds=time.perf_counter() - started,
+        files=folder.files(),
+    )
+
+
+Checkpoint = Literal["best", "final"]
+
+
+def _model_file(folder: Path, checkpoint: Checkpoint) -> Path:
+    return folder / ("best.keras" if checkpoint == "best" else "model.keras")
+
+
+def evaluate(
+    model: Spec | str | os.PathLike[str],
+    data: DataSource,
+    *,
+    weights: str | os.PathLike[str] | None = None,
+    checkpoint: Checkpoint = "best",
+    batch_size: int | None = None,
+    verbose: Verbose = 0,
+    options: Options = DEFAULT_OPTIONS,
+) -> dict[str, float]:
+    """The model's loss and metrics on ``data``, by Keras' logged names (``loss``,
+    ``accuracy``; ``HEAD_loss``, ``HEAD_accuracy`` with several heads).
+
+    ``model``: a run folder (`fit`'s ``output``: its spec.yaml, and best.keras or with
+    ``checkpoint="final"`` model.keras), a `.keras` file, or a spec (file or `Spec`) with
+    ``weights`` (a `.keras` or `.weights.h5` file). The data is checked against the spec first
+    (`RunError`, nothing evaluated); a bare `.keras` file is checked against the spec
+    graphspec imports from it, when it imports.
+    """
+    from graphspec.runtime.backend import choose_backend
+    from graphspec.runtime.saving import load_model
+
+    choose_backend(options.backend)
+    path = None if isinstance(model, Spec) else Path(model)
+    spec: Spec | Path | None = model if isinstance(model, Spec) else path
+    file: Path | None = Path(weights) if weights is not None else None
+    if path is not None and path.is_dir():
+        spec, file = path / "spec.yaml", _model_file(path, checkpoint)
+    elif path is not None and path.suffix == ".keras":
+        spec, file = None, path
+    plan = _plan_for(spec, file, options)
+    if plan is None and spec is not None:
+        raise AssertionError("unreachable: analysed() raises")
+    if file is None:
+        raise RunError([_no_weights(spec)])
+    if plan is not None:
+        compile_problem = _compile_problem(plan.spec)
+        if compile_problem is not None:
+            raise RunError([compile_problem])
+    if file.suffix == ".keras":
+        keras_model = load_model(
+            file, custom_layers=options.custom_layers, custom_objects=options.custom_objects
+        )
+    else:
+        keras_model = _built(plan, options)
+        keras_model.load_weights(str(file))
+    if plan is None:
+        arrays = (data if isinstance(data, TrainingData) else read_data(data)).arrays
+        x = {name: arrays[name] for name in keras_model.input_names if name in arrays}
+        y = {name: arrays[name] for name in keras_model.output_names if name in arrays}
+    else:
+        checked, problems = checked_data(plan, data, "evaluation")
+        if any(d.is_error for d in problems):
+            raise RunError(problems)
+        x, y = split_xy(plan, checked)
+    result = keras_model.evaluate(
+        as_model_takes(x),
+        as_model_takes(y),
+        batch_size=batch_size,
+        verbose=resolve_verbose(verbose),
+        return_dict=True,
+    )
+    return {name: float(value) for name, value in result.items()}
+
+
+def _no_weights(spec: Spec | Path | None) -> Diagnostic:
+    where = Location(str(spec.source.file if isinstance(spec, Spec) and spec.source else spec))
+    return Diagnostic(
+        codes.NOT_COMPILED,
+        Severity.ERROR,
+        "a spec alone has no trained weights to evaluate",
+        where,
+        (),
+        "give the weights (--weights runs/NAME/best.keras), or evaluate the run folder",
+    )
+
+
+def _plan_for(spec: Spec | Path | None, file: Path | None, options: Options) -> Plan | None:
+    """The Plan the data is checked against: the spec's, else that of the spec imported from
+    the `.keras` file (None when the model has no spec form)."""
+    if spec is not None:
+        return analysed(spec, options).plan
+    if file is None:
+        return None
+    from graphspec.importer.to_spec import import_path
+    from graphspec.pipeline import check_text
+
+    try:
+        imported = import_path(file)
+    except SpecError:
+        return None
+    return check_text(imported.text, str(file), options).plan
+
+
+def _built(plan: Plan | None, options: Options) -> Any:
+    from graphspec.pipeline import build_report
+
+    assert plan is not None
+    model, report = build_report(Report("<spec>", (), plan.spec, plan), options)
+    if model is None:
+        raise SpecError(report.diagnostics)
+    return model

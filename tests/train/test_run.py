@@ -1,0 +1,154 @@
+"""`graphspec.fit` and `graphspec.evaluate`: the run folder, the history, the best checkpoint,
+refusals before anything trains, resuming a finished run for more epochs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import graphspec
+from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
+from graphspec.train.folder import RunError
+from graphspec.train.history import History
+from graphspec.train.run import FitResult
+from tests.train.tiny import TINY, tiny_data, write_tiny
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return write_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def run(files: tuple[Path, Path, Path], keras: Any) -> FitResult:
+    spec, train, validation = files
+    output = spec.parent / "runs" / "first"
+    return graphspec.fit(spec, train, validation_data=validation, output=output, verbose=0)
+
+
+def test_the_run_folder_holds_every_file(run: FitResult) -> None:
+    names = {path.name for path in run.run_dir.iterdir()}
+    assert {"model.keras", "best.keras", "history.json", "history.csv", "plots"} <= names
+    assert {"run.json", "spec.yaml", "backup"} <= names
+    assert [p.name for p in (run.run_dir / "plots").iterdir()] == ["digit.png"]
+    assert (run.run_dir / "plots" / "digit.png").read_bytes()[:4] == b"\x89PNG"
+    assert not [p for p in run.run_dir.rglob("*") if ".tmp" in p.name]  # nothing half-written
+
+
+def test_the_history_has_one_row_per_epoch(run: FitResult) -> None:
+    assert run.epochs == 2 and run.initial_epoch == 0 and not run.stopped_early
+    assert set(run.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 2 for values in run.history.values())
+    lines = (run.run_dir / "history.csv").read_text().splitlines()
+    assert lines[0].split(",")[0] == "epoch" and [line[0] for line in lines[1:]] == ["1", "2"]
+    document = json.loads((run.run_dir / "history.json").read_text())
+    assert document["epochs"] == 2
+    assert document["history"]["val_loss"] == pytest.approx(list(run.history["val_loss"]))
+    assert History.read(run.run_dir / "history.csv").columns() == run.history
+
+
+def test_the_best_epoch_is_the_lowest_validation_loss(run: FitResult) -> None:
+    assert run.monitor == "val_loss" and run.mode == "min"
+    values = run.history["val_loss"]
+    assert run.best_value == min(values)
+    assert run.best_epoch == values.index(min(values)) + 1
+
+
+def test_evaluate_a_run_folder_a_keras_file_and_a_spec_with_weights(
+    run: FitResult, files: tuple[Path, Path, Path]
+) -> None:
+    spec, _, validation = files
+    final = graphspec.evaluate(run.run_dir, validation, checkpoint="final")
+    assert set(final) == {"loss", "accuracy"}
+    assert final["loss"] == pytest.approx(run.final["val_loss"], rel=1e-4)
+    assert graphspec.evaluate(run.run_dir / "model.keras", validation) == pytest.approx(final)
+    by_weights = graphspec.evaluate(spec, validation, weights=run.run_dir / "model.keras")
+    assert by_weights == pytest.approx(final)
+    best = graphspec.evaluate(run.run_dir, validation)
+    assert best["loss"] == pytest.approx(run.best_value, rel=1e-4)
+
+
+def test_an_existing_run_folder_is_refused(run: FitResult, files: tuple[Path, Path, Path]) -> None:
+    spec, train, _ = files
+    before = (run.run_dir / "history.csv").read_text()
+    with pytest.raises(RunError) as caught:
+        graphspec.fit(spec, train, output=run.run_dir, verbose=0)
+    assert [str(d.code) for d in caught.value.diagnostics] == ["GS830"]
+    assert "--resume" in (caught.value.diagnostics[0].hint or "")
+    assert (run.run_dir / "history.csv").read_text() == before
+
+
+def test_a_folder_graphspec_did_not_make_is_never_touched(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    spec, train, _ = files
+    (tmp_path / "notes.txt").write_text("mine")
+    for flags in ({}, {"force": True}, {"resume": True}):
+        with pytest.raises(RunError) as caught:
+            graphspec.fit(spec, train, output=tmp_path, verbose=0, **flags)
+        assert [str(d.code) for d in caught.value.diagnostics] == ["GS831"]
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_resume_of_a_finished_run_trains_the_epochs_asked_for_more(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    spec, train, _ = files
+    output = tmp_path / "run"
+    first = graphspec.fit(spec, train, output=output, epochs=1, verbose=0)
+    assert first.epochs == 1 and first.monitor == "loss"
+    again = graphspec.fit(spec, train, output=output, epochs=3, resume=True, verbose=0)
+    assert again.initial_epoch == 1 and again.epochs == 3
+    assert again.history["loss"][0] == first.history["loss"][0]
+    assert len(again.history["loss"]) == 3 and all(map(math.isfinite, again.history["loss"]))
+    assert json.loads((output / "run.json").read_text())["epochs"] == 3
+
+
+def test_resume_with_another_model_is_refused(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    spec, train, _ = files
+    output = tmp_path / "run"
+    graphspec.fit(spec, train, output=output, epochs=1, verbose=0)
+    wider = graphspec.loads(TINY.replace("units: 8", "units: 9"), name="wider.yaml")
+    with pytest.raises(RunError) as caught:
+        graphspec.fit(wider, train, output=output, resume=True, verbose=0)
+    assert [str(d.code) for d in caught.value.diagnostics] == ["GS832"]
+    longer = graphspec.loads(TINY.replace("epochs: 2", "epochs: 3"), name="longer.yaml")
+    assert graphspec.fit(longer, train, output=output, resume=True, verbose=0).epochs == 3
+
+
+def test_a_validation_monitor_without_validation_data_trains_nothing(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    text = TINY.replace("  seed: 1\n", "  seed: 1\n  monitor: val_accuracy\n")
+    spec = graphspec.loads(text, name="monitored.yaml")
+    with pytest.raises(RunError) as caught:
+        graphspec.fit(spec, tiny_data(), output=tmp_path / "run", verbose=0)
+    (found,) = caught.value.diagnostics
+    assert str(found.code) == "GS833" and found.path == ("training", "monitor")
+    assert found.location.line == 16
+    assert not (tmp_path / "run").exists()
+
+
+def test_data_problems_are_raised_with_every_diagnostic(
+    files: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, train, validation = files
+    problem = Diagnostic("GS830", Severity.ERROR, "a data problem", Location("train.npz"))
+    monkeypatch.setattr("graphspec.train.run.check_data", lambda plan, data, role: (problem,))
+    with pytest.raises(SpecError) as caught:
+        graphspec.fit(spec, train, validation_data=validation, output=tmp_path / "r", verbose=0)
+    assert caught.value.diagnostics == (problem, problem)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_spec_without_compile_is_refused(tmp_path: Path) -> None:
+    text = TINY.split("compile:")[0].replace("graphspec: 1.1", "graphspec: 1")
+    with pytest.raises(RunError) as caught:
+        graphspec.fit(graphspec.loads(text), tiny_data(), output=tmp_path / "r", verbose=0)
+    assert [str(d.code) for d in caught.value.diagnostics] == ["GS834"]
