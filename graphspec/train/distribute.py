@@ -10,8 +10,9 @@ checks first (`distribution_problems`, GS851–GS856, every problem at once, not
   differ in what they accept (``data-parallel`` needs every batch to split evenly over the
   devices), so the run says which engine it uses.
 - ``multi-worker`` reads `TF_CONFIG` as TensorFlow documents it; the chief is the task of type
-  ``chief``, or worker 0 when the cluster has no chief. Only the chief writes the run folder;
-  each task keeps its own `BackupAndRestore` folder (`Distribution.backup_dir`).
+  ``chief``, or worker 0 when the cluster has no chief. Only the chief writes the run folder
+  (its backup included); every task restores from that backup, so the run folder must be on
+  storage every task reads (docs/distributed.md).
 - ``data-parallel`` is Keras' distribution API, JAX only; across processes it is configured by
   Keras' own ``KERAS_DISTRIBUTION_*`` variables (`keras.distribution.initialize`).
 
@@ -22,7 +23,9 @@ reduces the first input batch, and the per-step logs, with a collective all-redu
 on them. `_fix_keras_multi_worker` mends both places for collective strategies only: the
 symbolic build reads the first local replica's batch (only its shapes matter), and the logs,
 which are metric results already synchronised over the replicas, are read from the first
-replica, as Keras does under TPUStrategy.
+replica, as Keras does under TPUStrategy. It also keeps a save by the chief alone from
+creating variables (a collective broadcast the other workers never join):
+`_remember_saving_skipsets`.
 """
 
 from __future__ import annotations
@@ -69,13 +72,6 @@ class Distribution:
     """This process in the cluster, as a folder name: ``chief``, ``worker-1``."""
     strategy: Any = field(default=None, compare=False, repr=False)
     """The tf.distribute strategy or keras.distribution object; None for ``none``."""
-
-    def backup_dir(self, run: str | os.PathLike[str]) -> Path:
-        """This process's `BackupAndRestore` folder under the run folder: every task of a
-        multi-worker run keeps its own (tasks must not write one file at once), and restores
-        from it when the cluster is started again."""
-        backup = Path(run) / "backup"
-        return backup / self.task if self.kind == "multi-worker" else backup
 
 
 @dataclass(frozen=True)
@@ -264,12 +260,21 @@ def _tf_strategy(kind: Distribute, env: Mapping[str, str]) -> Iterator[Distribut
         assert isinstance(config, TfConfig)
         _fix_keras_multi_worker()
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        _remember_saving_skipsets()  # after the strategy (which configures TensorFlow's start)
         chief, task = config.chief, config.task
     else:
-        strategy = tf.distribute.MirroredStrategy()
+        strategy = tf.distribute.MirroredStrategy(_local_devices(tf))
         chief, task = True, "chief"
     with strategy.scope():
         yield Distribution(kind, strategy.num_replicas_in_sync, chief, task, strategy)
+
+
+def _local_devices(tf: Any) -> list[str]:
+    """The devices `mirrored` spreads over: every visible GPU, else every logical CPU device
+    (one on a plain machine; several when a program splits the CPU, as the tests do).
+    `MirroredStrategy()` alone would take the first CPU only."""
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return [device.name for device in devices]
 
 
 @contextmanager
@@ -332,3 +337,38 @@ def _fix_keras_multi_worker() -> None:
     trainer.TensorFlowTrainer._maybe_symbolic_build = symbolic_build
     trainer.reduce_per_replica = reduce
     _FIXED = True
+
+
+SAVING_TYPES = (
+    "Operation",
+    "Layer",
+    "Functional",
+    "Sequential",
+    "Metric",
+    "Optimizer",
+    "Loss",
+    "Cross",
+    "Feature",
+)
+"""Every type `keras.src.saving.saving_lib.get_attr_skipset` knows."""
+
+
+def _remember_saving_skipsets() -> None:
+    """Keras 3.15 makes a throwaway `Optimizer(1.0)` (and Layer, Metric, ...) on every save, to
+        learn which attributes to skip: it stores the answer under another key than it reads
+        (``saving_attr_skipset_`` vs ``saving_attr_skiplist_``). Under a collective strategy a new
+        variable is a broadcast from worker 0, so a save by the chief alone would wait for workers
+        that are training. Computed here once, outside the strategy's scope, then read back;
+    idempotent."""
+    from keras.src.saving import saving_lib
+
+    compute = getattr(saving_lib.get_attr_skipset, "computes", saving_lib.get_attr_skipset)
+    known = {name: compute(name) for name in SAVING_TYPES}
+
+    def get_attr_skipset(obj_type: str) -> Any:
+        if obj_type not in known:
+            known[obj_type] = compute(obj_type)
+        return known[obj_type]
+
+    get_attr_skipset.computes = compute  # type: ignore[attr-defined]
+    saving_lib.get_attr_skipset = get_attr_skipset

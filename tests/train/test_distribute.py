@@ -76,7 +76,6 @@ def test_scope_refuses_before_starting_any_engine() -> None:
 def test_no_distribution_is_one_chief_replica() -> None:
     with distribution_scope("none", environ={}) as spread:
         assert spread == Distribution("none", 1, True)
-    assert spread.backup_dir("runs/a") == Path("runs/a/backup")
 
 
 @pytest.mark.parametrize(
@@ -100,5 +99,3 @@ def test_the_chief_is_the_chief_task_or_worker_0(
         name,
         sum(map(len, cluster.values())),
     )
-    backup = Distribution("multi-worker", 2, chief, config.task).backup_dir("run")
-    assert backup == Path("run/backup") / name
