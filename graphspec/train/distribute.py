@@ -25,7 +25,8 @@ symbolic build reads the first local replica's batch (only its shapes matter), a
 which are metric results already synchronised over the replicas, are read from the first
 replica, as Keras does under TPUStrategy. It also keeps a save by the chief alone from
 creating variables (a collective broadcast the other workers never join):
-`_remember_saving_skipsets`.
+`_remember_saving_skipsets`. None of this starts TensorFlow's runtime before the model is
+built, so the chief makes the run folder before it waits for the other workers.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
@@ -259,14 +259,26 @@ def _tf_strategy(kind: Distribute, env: Mapping[str, str]) -> Iterator[Distribut
         config = read_tf_config(env["TF_CONFIG"])
         assert isinstance(config, TfConfig)
         _fix_keras_multi_worker()
+        _restart_tensorflow_runtime()
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        _remember_saving_skipsets()  # after the strategy (which configures TensorFlow's start)
         chief, task = config.chief, config.task
     else:
         strategy = tf.distribute.MirroredStrategy(_local_devices(tf))
         chief, task = True, "chief"
     with strategy.scope():
         yield Distribution(kind, strategy.num_replicas_in_sync, chief, task, strategy)
+
+
+def _restart_tensorflow_runtime() -> None:
+    """`MultiWorkerMirroredStrategy` configures TensorFlow's runtime as it starts ("collective
+    ops must be configured at program startup"); importing keras through graphspec has already
+    started it (one probe op, `graphspec.runtime.backend.import_keras`). Reset the eager
+    context, as TensorFlow's own multi-worker tests do, when nothing may have been made in it
+    yet: no strategy and no variable before the run's own."""
+    from tensorflow.python.eager import context
+
+    if context.context()._context_handle is not None:
+        context._reset_context()
 
 
 def _local_devices(tf: Any) -> list[str]:
@@ -318,6 +330,7 @@ def _fix_keras_multi_worker() -> None:
         strategy = self._distribute_strategy
         if iterator is None or strategy is None or not collective(strategy):
             return build(self, iterator=iterator, data_batch=data_batch)
+        _remember_saving_skipsets()
         for _, _, batches in iterator:
             first = next(batches)
             break
@@ -355,11 +368,11 @@ SAVING_TYPES = (
 
 def _remember_saving_skipsets() -> None:
     """Keras 3.15 makes a throwaway `Optimizer(1.0)` (and Layer, Metric, ...) on every save, to
-        learn which attributes to skip: it stores the answer under another key than it reads
-        (``saving_attr_skipset_`` vs ``saving_attr_skiplist_``). Under a collective strategy a new
-        variable is a broadcast from worker 0, so a save by the chief alone would wait for workers
-        that are training. Computed here once, outside the strategy's scope, then read back;
-    idempotent."""
+    learn which attributes to skip: it stores the answer under another key than it reads
+    (``saving_attr_skipset_`` vs ``saving_attr_skiplist_``). Under a collective strategy a new
+    variable is a broadcast from worker 0, so a save by the chief alone would wait for workers
+    that are training. Computed once when `fit` starts, by every worker alike (their
+    broadcasts match), then read back; idempotent."""
     from keras.src.saving import saving_lib
 
     compute = getattr(saving_lib.get_attr_skipset, "computes", saving_lib.get_attr_skipset)

@@ -4,10 +4,11 @@ benchmarks/bench_train.py: ``python -m tests.train.distributed_runs MODE SPEC DA
 The engines are configured by the environment, as on a cluster: ``TF_CONFIG`` for a worker,
 ``KERAS_BACKEND=jax`` and ``XLA_FLAGS`` for JAX; ``LOGICAL_CPUS=N`` splits the CPU into N
 logical devices before TensorFlow starts (what `mirrored` spreads over on a machine without
-GPUs). MODE is the ``--distribute`` kind; ``compare`` runs ``none`` and then ``mirrored`` in
-one process. OUT receives, as JSON: each run's history, replicas, samples per second of the
-``model.fit`` call, and the final weights' path (``OUT.N.npz``, written by every process, chief
-or not: the product writes only the chief's files).
+GPUs). MODE is a ``--distribute`` kind, or several separated by commas (``none,mirrored``),
+run one after the other in this process into RUN-0, RUN-1, ... OUT receives, as JSON, each
+run's history, replicas, samples per second of the ``model.fit`` call, and the final weights'
+path (``OUT.N.npz``, written by every process, chief or not: the product writes only the
+chief's files).
 
 ``EPOCH_SECONDS=S`` sleeps S seconds after each epoch, so that a test can kill a worker between
 epochs; the sleep is the test's, not graphspec's.
@@ -86,7 +87,7 @@ def main(argv: list[str]) -> int:
 
     log: list[dict[str, Any]] = []
     _record_fits(log, Path(out))
-    kinds = ["none", "mirrored"] if mode == "compare" else [mode]
+    kinds = mode.split(",")
     results = []
     for n, kind in enumerate(kinds):
         result = fit(
