@@ -44,6 +44,8 @@ class ProjectSettings(_Table):
     ]
     custom_objects: Annotated[list[str], Field(alias="custom-objects", default_factory=list)]
     """Custom losses and metrics: import paths of functions or classes."""
+    data_functions: Annotated[list[str], Field(alias="data-functions", default_factory=list)]
+    """Data-loading functions ``--data`` may name (`graphspec.train.data_function`)."""
 
     def objects(self, source: str) -> CustomObjects:
         """The custom losses and metrics these settings allow (import paths checked)."""

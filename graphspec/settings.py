@@ -19,8 +19,12 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graphspec.catalogue.custom import CustomLayerError, CustomLayers, CustomObjects
+
+if TYPE_CHECKING:
+    from graphspec.project import ProjectSettings
 
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 """The Keras 3 backends graphspec builds on, as ``KERAS_BACKEND`` spells them; what each needs
@@ -73,6 +77,16 @@ def read_project_settings(start: Path | None = None) -> CustomLayers:
 def read_project(start: Path | None = None) -> tuple[CustomLayers, CustomObjects]:
     """The custom layers and the custom losses and metrics of ``[tool.graphspec]`` in the
     nearest pyproject.toml from ``start`` (the working directory) upwards."""
+    found = project_settings(start)
+    if found is None:
+        return CustomLayers(), CustomObjects()
+    settings, candidate = found
+    return settings.layers(str(candidate)), settings.objects(str(candidate))
+
+
+def project_settings(start: Path | None = None) -> tuple[ProjectSettings, Path] | None:
+    """``[tool.graphspec]`` of the nearest pyproject.toml from ``start`` (the working
+    directory) upwards, validated, and that file; None when the nearest has no such table."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
@@ -85,7 +99,7 @@ def read_project(start: Path | None = None) -> tuple[CustomLayers, CustomObjects
             raise CustomLayerError(f"{candidate}: cannot read it: {error}") from None
         table = data.get("tool", {}).get("graphspec")
         if table is None:
-            return CustomLayers(), CustomObjects()
+            return None
         if not isinstance(table, dict):
             raise CustomLayerError(f"{candidate}: [tool.graphspec] must be a table")
         from pydantic import ValidationError
@@ -93,11 +107,10 @@ def read_project(start: Path | None = None) -> tuple[CustomLayers, CustomObjects
         from graphspec.project import ProjectSettings, settings_error
 
         try:
-            settings = ProjectSettings.model_validate(table)
+            return ProjectSettings.model_validate(table), candidate
         except ValidationError as error:
             raise settings_error(candidate, error) from None
-        return settings.layers(str(candidate)), settings.objects(str(candidate))
-    return CustomLayers(), CustomObjects()
+    return None
 
 
 @dataclass(frozen=True)

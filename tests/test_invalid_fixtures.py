@@ -133,6 +133,8 @@ _FOLDERS = {
     "import": ("*.json", _named_fixture),
     "unreadable": ("*", _named_fixture),
     "export": ("*.yaml", _spec_fixture),  # run by tests/export/test_fixtures.py
+    "data": ("*.yaml", _spec_fixture),  # run by tests/train/test_data_fixtures.py
+    "runs": ("*.yaml", _spec_fixture),  # run by tests/train/test_run_fixtures.py
     "distribute": ("*.yaml", _spec_fixture),  # run by tests/train/test_distribute.py
 }
 

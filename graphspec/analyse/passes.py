@@ -23,6 +23,7 @@ from graphspec.analyse.plan import Plan
 from graphspec.analyse.references import resolve_scopes
 from graphspec.analyse.shapes import infer_shapes
 from graphspec.analyse.state import Analysis
+from graphspec.analyse.training import check_training
 from graphspec.analyse.version import check_version
 from graphspec.analyse.vocabularies import read_vocabularies
 from graphspec.diagnostics import Diagnostic
@@ -43,6 +44,7 @@ PASSES: tuple[Step, ...] = (
     Step(check_version),
     Step(check_arguments),
     Step(check_heads),
+    Step(check_training),
     Step(check_block_nesting, stops=True),
     Step(check_names, stops=True),
     Step(check_call_arguments, stops=True),

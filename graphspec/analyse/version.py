@@ -96,6 +96,8 @@ def features_1_1(spec: Spec) -> list[Feature]:
         if dot and not isinstance(spec.nodes.get(target), BlockNode):
             found.append(Feature(f"the output reference '{settings.from_}'", ("outputs", head)))
     found.extend(_head_features(spec))
+    if spec.training is not None:
+        found.append(Feature("the 'training' section", ("training",)))
     return found
 
 

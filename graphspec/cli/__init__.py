@@ -1,10 +1,11 @@
-"""Command line: `graphspec validate|build|smoke|export|summary|graph|diff|import|schema`.
+"""Command line: `graphspec validate|build|smoke|fit|evaluate|export|summary|graph|diff|import|
+schema`.
 
 Thin: parse the arguments, build the run's `Options` once, call one command module, turn
 failures into exit codes. Each command is a module with `add_parser(commands, parents)` and
 `run(args, options, out, err)`; a new command is a new module and one entry in `COMMANDS`.
-Only `build` and `smoke` import Keras, inside their `run`; `import` reads a model's config
-without it.
+Only `build`, `smoke`, `fit`, `evaluate` and `export` import Keras, inside their `run`;
+`import` reads a model's config without it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,19 @@ import sys
 from collections.abc import Sequence
 
 from graphspec import __version__
-from graphspec.cli import build, diff, export, graph, import_, schema, smoke, summary, validate
+from graphspec.cli import (
+    build,
+    diff,
+    evaluate,
+    export,
+    fit,
+    graph,
+    import_,
+    schema,
+    smoke,
+    summary,
+    validate,
+)
 from graphspec.cli.exits import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -41,7 +54,7 @@ __all__ = [
     "make_parser",
 ]
 
-COMMANDS = (validate, build, smoke, export, summary, graph, diff, import_, schema)
+COMMANDS = (validate, build, smoke, fit, evaluate, export, summary, graph, diff, import_, schema)
 """The command modules, in the order `graphspec --help` lists them."""
 
 

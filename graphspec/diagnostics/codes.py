@@ -832,6 +832,121 @@ INEXPRESSIBLE_TRAINING: Final = _declare(
     example="a head's loss `contrastive_loss` (a function of the user's); `MeanSquaredError(name='l2')`; a learning-rate schedule",
     fix="compile with Keras losses and metrics (`BinaryCrossentropy(from_logits=True)` imports as `{name: BinaryCrossentropy, from_logits: true}`) and plain optimizer arguments, or import the uncompiled model (`model.to_json()` holds no training settings); a custom loss is then allowed with `--custom-object`",
 )
+DATA_UNREADABLE: Final = _declare(
+    "GS801",
+    Group.TRAIN,
+    Severity.ERROR,
+    "the data cannot be read: no such file or folder, not a `.npz` archive or `.npy` array, a truncated or corrupt file, a folder without `.npy` files",
+    example="`--data train.npz` where `train.npz` is missing or cut short",
+    fix="check the path; write arrays with `numpy.savez(path, image=x, label=y)` or `numpy.save(folder / 'image.npy', x)`",
+    quotes_source=False,
+)
+DATA_PICKLED: Final = _declare(
+    "GS802",
+    Group.TRAIN,
+    Severity.ERROR,
+    "an array of Python objects, which only unpickling could read (never done: it runs code)",
+    example="`numpy.savez('d.npz', text=numpy.array(['a', None]))` (dtype object)",
+    fix="store numbers, booleans or fixed-width strings: `x.astype('float32')`, `x.astype(str)`",
+)
+DATA_MISSING: Final = _declare(
+    "GS803",
+    Group.TRAIN,
+    Severity.ERROR,
+    "the data has no array for an input the model reads, or for a head with a loss",
+    example="`train.npz` holds `image` but not `label` for head `label`",
+    fix="add the array under the input's or head's name",
+)
+DATA_EXTRA: Final = _declare(
+    "GS804",
+    Group.TRAIN,
+    Severity.ERROR,
+    "an array whose name is no input and no head (often a misspelt one)",
+    example="`images` in `train.npz` for input `image`",
+    fix="rename the array to the input's or head's name, or leave it out",
+)
+DATA_INPUT_SHAPE: Final = _declare(
+    "GS805",
+    Group.TRAIN,
+    Severity.ERROR,
+    "an input's array has another shape than the input declares (batch first; `null` takes any size)",
+    example="`image` of shape `(60000, 28, 28)` for `image: {shape: [28, 28, 1]}` is fine; `(60000, 784)` is not",
+    fix="reshape the array (`x.reshape(-1, 28, 28, 1)`) or declare the shape the data has",
+)
+DATA_TARGET_SHAPE: Final = _declare(
+    "GS806",
+    Group.TRAIN,
+    Severity.ERROR,
+    "a head's targets have another shape than its loss takes from the head's output",
+    example="targets `(1000, 10)` for a head of shape `(None, 10)` with `sparse_categorical_crossentropy` (which takes `(1000,)` labels)",
+    fix="give class ids for a sparse loss and one row per output otherwise, or change the head's loss",
+)
+DATA_DTYPE: Final = _declare(
+    "GS807",
+    Group.TRAIN,
+    Severity.ERROR,
+    "an array's dtype does not fit: fractions into an integer input, numbers into a string input or the reverse, non-numeric targets",
+    example="`float32` data for `tokens: {dtype: int32}`; strings for a head with loss `mse`",
+    fix="convert the array (`x.astype('int32')`) or declare the dtype the data has",
+)
+DATA_SAMPLES: Final = _declare(
+    "GS808",
+    Group.TRAIN,
+    Severity.ERROR,
+    "the arrays disagree on the number of samples (their first dimension), or hold none",
+    example="`image` holds 60000 samples and `label` 59999",
+    fix="give every input and head one row per sample",
+)
+DATA_LABEL_RANGE: Final = _declare(
+    "GS809",
+    Group.TRAIN,
+    Severity.ERROR,
+    "values out of range: a sparse label below 0 or not below the head's units, a binary target outside [0, 1], a token id not below the `input_dim` of the Embedding that reads it",
+    example="label 10 for a head of 10 units (classes 0..9); token id 20000 into `Embedding(input_dim=10000)`",
+    fix="renumber the classes from 0, widen the head (`units`) or the Embedding (`input_dim`), or drop the bad samples",
+)
+DATA_ONE_HOT_WIDTH: Final = _declare(
+    "GS810",
+    Group.TRAIN,
+    Severity.ERROR,
+    "one-hot (categorical) targets whose width is not the head's units",
+    example="targets `(1000, 9)` for a 10-unit head with `categorical_crossentropy`",
+    fix="one-hot encode over all the head's classes (`keras.utils.to_categorical(y, 10)`), or give class ids with a sparse loss",
+)
+DATA_NOT_FINITE: Final = _declare(
+    "GS811",
+    Group.TRAIN,
+    Severity.ERROR,
+    "NaN or infinite values (the message counts them and gives the first one's index)",
+    example="`image` holds 3 NaN values, the first at [17, 4, 9, 0]",
+    fix="clean or drop those samples before training",
+)
+DATA_LABEL_FRACTION: Final = _declare(
+    "GS812",
+    Group.TRAIN,
+    Severity.ERROR,
+    "float labels with fractions for a sparse loss, which takes whole class ids",
+    example="label 2.5 for `sparse_categorical_crossentropy`",
+    fix="give integer class ids (`y.astype('int64')`) or one-hot targets with a categorical loss",
+)
+DATA_FUNCTION: Final = _declare(
+    "GS813",
+    Group.TRAIN,
+    Severity.ERROR,
+    "a data function cannot be used: not importable, not callable, it raised, or it returned no arrays, `tf.data.Dataset` or `keras.utils.PyDataset`",
+    example="`--data load_train` when `mypkg.data.load_train` raises `FileNotFoundError`",
+    fix="allow it with `--data-function MODULE.FUNCTION` or `[tool.graphspec] data-functions`, and make it return a dataset of `(x, y)` dicts",
+    quotes_source=False,
+)
+DATA_ELEMENTS: Final = _declare(
+    "GS814",
+    Group.TRAIN,
+    Severity.ERROR,
+    "a dataset's elements are not `(x, y)` pairs of dicts keyed by input and head names, or its first batch cannot be read",
+    example="a `tf.data.Dataset` of `(image, label)` tensors, not `({'image': ...}, {'label': ...})`",
+    fix="map the elements to dicts: `ds.map(lambda x, y: ({'image': x}, {'label': y}))`",
+    quotes_source=False,
+)
 RUN_EXISTS: Final = _declare(
     "GS830",
     Group.TRAIN,

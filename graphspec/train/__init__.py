@@ -1,1 +1,2 @@
-"""Stage 5, train: compile (and, later, fit and evaluate) a built model; imports Keras."""
+"""Stage 5, train: compile a built model, check data against its spec, fit and evaluate it
+(`graphspec.train.run`); imports Keras."""

@@ -90,6 +90,29 @@ class RunBackup(keras.callbacks.BackupAndRestore):  # type: ignore[misc,name-def
         self.model._initial_epoch = int(state["epoch"])
 
 
+class UnwrappedPyDataset(keras.utils.PyDataset):  # type: ignore[misc,name-defined]
+    """A `keras.utils.PyDataset` whose batches pass through ``unwrap`` (`graphspec.train.run.
+    unwrapped_dataset`); its workers and epoch hook are the wrapped one's."""
+
+    def __init__(self, inner: Any, unwrap: Any) -> None:
+        super().__init__(
+            workers=getattr(inner, "workers", 1),
+            use_multiprocessing=getattr(inner, "use_multiprocessing", False),
+            max_queue_size=getattr(inner, "max_queue_size", 10),
+        )
+        self.inner = inner
+        self.unwrap = unwrap
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.unwrap(*self.inner[index])
+
+    def on_epoch_end(self) -> None:
+        self.inner.on_epoch_end()
+
+
 def spec_callbacks(spec: Spec, settings: TrainingSettings) -> list[Any]:
     """The spec's callbacks, made: EarlyStopping and ReduceLROnPlateau watch the run's
     monitored value in its direction unless they say otherwise."""

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from graphspec.atomic import write_text
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecError, codes
 from graphspec.spec.model import Spec
 from graphspec.train.history import History
 from graphspec.train.settings import TrainingSettings
@@ -139,7 +139,7 @@ class RunFolder:
         return tuple(path for path in named if path.exists())
 
 
-def _problem(code: codes.Code, output: Path, message: str, hint: str) -> Diagnostic:
+def _problem(code: Code, output: Path, message: str, hint: str) -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, Location(str(output)), (), hint)
 
 

@@ -16,11 +16,11 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError, codes
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecError, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.pipeline import Report, analyse, check_path
 from graphspec.settings import DEFAULT_OPTIONS, Options
@@ -83,7 +83,7 @@ def analysed(spec: Spec | str | os.PathLike[str], options: Options) -> Report:
 
 
 def spec_problem(
-    spec: Spec, code: codes.Code, message: str, path: tuple[str, ...], hint: str
+    spec: Spec, code: Code, message: str, path: tuple[str, ...], hint: str
 ) -> Diagnostic:
     """A run problem located in the spec (at ``path``, or its nearest written parent)."""
     return Diagnostic(code, Severity.ERROR, message, Locator(spec.source).at(path), path, hint)
@@ -130,6 +130,59 @@ def as_model_takes(arrays: Mapping[str, Any]) -> Any:
     return dict(arrays)
 
 
+def model_data(plan: Plan, data: TrainingData) -> dict[str, Any]:
+    """``x`` and ``y`` as `model.fit` and `model.evaluate` take them for the emitted model:
+    arrays split by name (`as_model_takes`), or the dataset as ``x``, its ``(x, y)`` dicts
+    unwrapped where the model has one input or one head (`unwrapped_dataset`)."""
+    if data.is_dataset:
+        single_input = len(plan.top.live_inputs) == 1
+        return {"x": unwrapped_dataset(data.dataset, single_input, len(plan.spec.outputs) == 1)}
+    x, y = split_xy(plan, data)
+    return {"x": as_model_takes(x), "y": as_model_takes(y)}
+
+
+def _validation(data: dict[str, Any] | None) -> Any:
+    if data is None:
+        return None
+    return (data["x"], data["y"]) if "y" in data else data["x"]
+
+
+def _only(value: Any, single: bool) -> Any:
+    if single and isinstance(value, Mapping) and len(value) == 1:
+        return next(iter(value.values()))
+    return value
+
+
+def unwrapped_dataset(dataset: Any, single_input: bool, single_head: bool) -> Any:
+    """A dataset of ``(x, y[, sample_weight])`` dicts as a model of one input or one head takes
+    it: that dict's only value (Keras matches a dict to a model's outputs by name only when the
+    model has several). A `tf.data.Dataset` is mapped; a `keras.utils.PyDataset` wrapped."""
+    if not (single_input or single_head):
+        return dataset
+
+    def unwrap(x: Any, y: Any, *rest: Any) -> tuple[Any, ...]:
+        return (_only(x, single_input), _only(y, single_head), *rest)
+
+    if hasattr(dataset, "element_spec"):
+        return dataset.map(unwrap)
+    from graphspec.train.callbacks import UnwrappedPyDataset
+
+    return UnwrappedPyDataset(dataset, unwrap)
+
+
+def require_tensorboard() -> None:
+    """`BuildUnavailable` (a usage error on the command line) when TensorBoard, which Keras'
+    TensorBoard callback writes through, is not installed: before anything runs."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorboard") is None:
+        from graphspec.runtime.backend import BuildUnavailable
+
+        raise BuildUnavailable(
+            "--tensorboard needs the tensorboard package: pip install tensorboard"
+        )
+
+
 def resolve_verbose(verbose: Verbose) -> int:
     """Keras' verbose for ``auto``: the progress bar on a terminal, else one line per epoch."""
     if verbose != "auto":
@@ -167,6 +220,8 @@ def fit(
     >>> result.best_epoch, result.history["val_loss"]  # doctest: +SKIP
     """
     started = time.perf_counter()
+    if tensorboard:
+        require_tensorboard()
     report = analysed(spec, options)
     plan = report.plan
     assert plan is not None and report.spec is not None
@@ -195,13 +250,12 @@ def fit(
         problems.append(monitor_problem)
     if any(d.is_error for d in problems):
         raise RunError(problems)
-    x, y = split_xy(plan, train)
-    validation_xy = split_xy(plan, validation) if validation is not None else None
+    if train.is_dataset and settings.validation_split:
+        settings = replace(settings, validation_split=0.0)  # Keras splits arrays only
     return _train(
         plan,
-        x,
-        y,
-        validation_xy,
+        model_data(plan, train),
+        model_data(plan, validation) if validation is not None else None,
         settings,
         _RunRequest(Path(output), resume, force, distribute, tensorboard, plots, verbose),
         options,
@@ -222,9 +276,8 @@ class _RunRequest:
 
 def _train(
     plan: Plan,
-    x: Mapping[str, Any],
-    y: Mapping[str, Any],
-    validation: tuple[Mapping[str, Any], Mapping[str, Any]] | None,
+    train: dict[str, Any],
+    validation: dict[str, Any] | None,
     settings: TrainingSettings,
     request: _RunRequest,
     options: Options,
@@ -266,17 +319,12 @@ def _train(
             tensorboard=request.tensorboard,
         )
         model.fit(
-            as_model_takes(x),
-            as_model_takes(y),
-            batch_size=settings.batch_size,
+            **train,
+            batch_size=None if "y" not in train else settings.batch_size,
             epochs=settings.epochs,
             validation_split=settings.validation_split,
-            validation_data=(
-                (as_model_takes(validation[0]), as_model_takes(validation[1]))
-                if validation
-                else None
-            ),
-            shuffle=settings.shuffle,
+            validation_data=_validation(validation),
+            shuffle=settings.shuffle and "y" in train,  # a dataset shuffles itself
             callbacks=callbacks,
             verbose=resolve_verbose(request.verbose),
         )
@@ -358,19 +406,20 @@ def evaluate(
         arrays = (data if isinstance(data, TrainingData) else read_data(data)).arrays
         x = {name: arrays[name] for name in keras_model.input_names if name in arrays}
         y = {name: arrays[name] for name in keras_model.output_names if name in arrays}
+        inputs = {"x": as_model_takes(x), "y": as_model_takes(y)}
     else:
         checked, problems = checked_data(plan, data, "evaluation")
         if any(d.is_error for d in problems):
             raise RunError(problems)
-        x, y = split_xy(plan, checked)
+        inputs = model_data(plan, checked)
     result = keras_model.evaluate(
-        as_model_takes(x),
-        as_model_takes(y),
-        batch_size=batch_size,
+        **inputs,
+        batch_size=batch_size if "y" in inputs else None,
         verbose=resolve_verbose(verbose),
         return_dict=True,
     )
-    return {name: float(value) for name, value in result.items()}
+    ordered = sorted(result, key=lambda name: (name != "loss", not name.endswith("loss")))
+    return {name: float(result[name]) for name in ordered}
 
 
 def _no_weights(spec: Spec | Path | None) -> Diagnostic:
@@ -410,3 +459,36 @@ def _built(plan: Plan | None, options: Options) -> Any:
     if model is None:
         raise SpecError(report.diagnostics)
     return model
+
+
+def format_summary(result: FitResult) -> str:
+    """The run on one screen: epochs, the best epoch, the last epoch's values (training and
+    validation side by side) and the files."""
+    spent = f"{result.seconds:.1f} s"
+    lines = [f"trained {result.epochs} epoch(s) in {spent} → {result.run_dir}"]
+    if result.initial_epoch:
+        lines[0] += f" (resumed after epoch {result.initial_epoch})"
+    if result.stopped_early:
+        lines.append(f"stopped early by a callback (of {result.settings.epochs} epochs)")
+    if result.best_epoch is not None and result.best_value is not None:
+        lines.append(
+            f"best epoch {result.best_epoch}: {result.monitor} {result.best_value:.4g} "
+            f"({result.mode}) → best.keras"
+        )
+    else:
+        lines.append(f"best epoch: none ({result.monitor} was never logged as a number)")
+    final = result.final
+    names = sorted(
+        (n for n in final if not n.startswith("val_")), key=lambda n: not n.endswith("loss")
+    )
+    if names:
+        header = f"epoch {result.epochs}"
+        width = max(len(header), *(len(n) for n in names))
+        lines.append(f"  {header:<{width}}  {'training':>10}  {'validation':>10}")
+        for name in names:
+            validation = final.get(f"val_{name}")
+            shown = f"{validation:>10.4g}" if validation is not None else f"{'-':>10}"
+            lines.append(f"  {name:<{width}}  {final[name]:>10.4g}  {shown}")
+    files = [path.name + ("/" if path.is_dir() else "") for path in result.files]
+    lines.append("files: " + "  ".join(files))
+    return "\n".join(lines)

@@ -115,6 +115,7 @@ def test_passes_share_one_signature_and_stop_where_marked() -> None:
         "check_version",
         "check_arguments",
         "check_heads",
+        "check_training",
         "check_block_nesting",
         "check_names",
         "check_call_arguments",

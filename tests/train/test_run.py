@@ -3,6 +3,7 @@ refusals before anything trains, resuming a finished run for more epochs."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 import graphspec
 from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
+from graphspec.runtime.backend import BuildUnavailable
 from graphspec.train.folder import RunError
 from graphspec.train.history import History
 from graphspec.train.run import FitResult
@@ -152,3 +154,73 @@ def test_a_spec_without_compile_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RunError) as caught:
         graphspec.fit(graphspec.loads(text), tiny_data(), output=tmp_path / "r", verbose=0)
     assert [str(d.code) for d in caught.value.diagnostics] == ["GS834"]
+
+
+def test_fit_and_evaluate_a_dataset_of_dicts(tmp_path: Path, keras: Any) -> None:
+    """A tf.data.Dataset and a PyDataset of ({input: ...}, {head: ...}) batches train a model
+    of one input and one head (Keras takes a dict by name only for several)."""
+    tf = pytest.importorskip("tensorflow")
+    data = tiny_data()
+    dataset = tf.data.Dataset.from_tensor_slices(({"x": data["x"]}, {"digit": data["digit"]}))
+
+    class Batches(keras.utils.PyDataset):  # type: ignore[misc]
+        def __len__(self) -> int:
+            return 5
+
+        def __getitem__(self, index: int) -> tuple[dict[str, Any], dict[str, Any]]:
+            rows = slice(8 * index, 8 * index + 8)
+            return {"x": data["x"][rows]}, {"digit": data["digit"][rows]}
+
+    spec = graphspec.loads(TINY)
+    result = graphspec.fit(
+        spec, dataset.batch(8), validation_data=Batches(), output=tmp_path / "r", verbose=0
+    )
+    assert result.epochs == 2 and len(result.history["val_loss"]) == 2
+    values = graphspec.evaluate(tmp_path / "r", Batches())
+    assert values["loss"] == pytest.approx(result.best_value, rel=1e-4)
+
+
+TWO_HEADS = """\
+graphspec: 1.1
+name: two_heads
+inputs:
+  x: {shape: [4]}
+nodes:
+  hidden: {layer: Dense, from: x, units: 8, activation: relu}
+  probs: {layer: Dense, from: hidden, units: 3, activation: softmax}
+  size: {layer: Dense, from: hidden, units: 1}
+outputs:
+  digit: {from: probs, loss: sparse_categorical_crossentropy, metrics: [accuracy]}
+  size: {from: size, loss: mse, metrics: [mae]}
+compile: {optimizer: adam}
+training:
+  epochs: 5
+  batch_size: 8
+  validation_split: 0.25
+  monitor: val_digit_accuracy
+  callbacks:
+    - TerminateOnNaN
+    - {name: EarlyStopping, patience: 0, min_delta: 10}
+"""
+
+
+def test_two_heads_early_stopping_plots_and_tensorboard(tmp_path: Path, keras: Any) -> None:
+    """EarlyStopping watches the run's monitored value (an accuracy: max) and stops at the
+    second epoch; each head gets its plot, the total loss its own; TensorBoard logs where
+    TensorBoard is installed, a usage error before anything runs where it is not."""
+    data = {**tiny_data(), "size": tiny_data()["x"][:, :1]}
+    spec = graphspec.loads(TWO_HEADS)
+    board = importlib.util.find_spec("tensorboard") is not None
+    if not board:
+        with pytest.raises(BuildUnavailable, match="pip install tensorboard"):
+            graphspec.fit(spec, data, output=tmp_path / "r", tensorboard=True, verbose=0)
+        assert not (tmp_path / "r").exists()
+    result = graphspec.fit(spec, data, output=tmp_path / "r", tensorboard=board, verbose=0)
+    assert (result.monitor, result.mode) == ("val_digit_accuracy", "max")
+    assert result.epochs == 2 and result.stopped_early
+    assert {"digit_loss", "val_size_mae", "val_digit_accuracy"} <= set(result.history)
+    plots = sorted(p.name for p in (result.run_dir / "plots").iterdir())
+    assert plots == ["digit.png", "loss.png", "size.png"]
+    if board:
+        assert any((result.run_dir / "logs").rglob("events.out.tfevents.*"))
+        assert [p.name for p in result.files][-1] == "logs"

@@ -1,0 +1,78 @@
+"""`graphspec evaluate`: a trained model's loss and metrics on data checked against its spec
+(needs Keras). The evaluation itself is `graphspec.train.run.evaluate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
+from graphspec.cli.fit import add_data_argument, read_data_flags, reported
+from graphspec.cli.options import positive
+
+if TYPE_CHECKING:
+    from graphspec.cli.options import Commands
+    from graphspec.settings import Options
+
+
+def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        parents=parents,
+        help="a trained model's loss and metrics on data checked against its spec",
+        description="Evaluate a run folder (its spec.yaml, and best.keras or with "
+        "--checkpoint final model.keras), a .keras file (checked against the spec imported "
+        "from it), or a spec with --weights. The data is checked against the spec first: "
+        "nothing is evaluated when a problem is an error. Prints each loss and metric by the "
+        "name Keras logs. Exit 0 evaluated, 1 the spec or the data has errors, 2 usage.",
+        epilog="example: graphspec evaluate runs/mnist --data test.npz",
+    )
+    parser.add_argument(
+        "model", metavar="RUN_OR_MODEL", help="a run folder, a .keras file or a spec file"
+    )
+    add_data_argument(parser)
+    parser.add_argument(
+        "--weights", metavar="FILE", help="with a spec: the trained model (.keras) or weights"
+    )
+    parser.add_argument(
+        "--checkpoint",
+        choices=("best", "final"),
+        default="best",
+        help="with a run folder: best.keras or model.keras (default: best)",
+    )
+    parser.add_argument("--batch-size", type=positive, metavar="N", help="samples per step")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
+    from graphspec.train.run import evaluate
+
+    target = Path(args.model)
+    if not target.exists():
+        raise UsageError(f"{target}: no such run folder, model or spec")
+    (data,) = read_data_flags(args, "data")
+    assert data is not None
+    values = reported(
+        lambda: evaluate(
+            target,
+            data,
+            weights=args.weights,
+            checkpoint=args.checkpoint,
+            batch_size=args.batch_size,
+            options=options,
+        ),
+        err,
+    )
+    if values is None:
+        return EXIT_INVALID
+    if args.format == "json":
+        print(json.dumps(values, indent=2), file=out)
+    else:
+        width = max(len(name) for name in values)
+        for name, value in values.items():
+            print(f"{name:<{width}}  {value:.6g}", file=out)
+    return EXIT_OK

@@ -1,0 +1,174 @@
+"""`graphspec fit` and `graphspec evaluate` on the command line: the summary, the run folder,
+exit codes (1 spec or data problems and a run folder in the way, 2 usage), the log modes."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphspec.cli import fit as fit_command
+from graphspec.cli import main, make_parser
+from graphspec.train.distribute import DISTRIBUTE_CHOICES
+from tests.train.tiny import TINY, write_tiny
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return write_tiny(tmp_path_factory.mktemp("cli"))
+
+
+@pytest.fixture(scope="module")
+def trained(files: tuple[Path, Path, Path], keras: Any) -> tuple[Path, str]:
+    """One run with one line per epoch, and what it printed (Keras' lines, then the summary;
+    captured by hand: capsys is per test)."""
+    spec, train, validation = files
+    output = spec.parent / "runs" / "a"
+    stream = io.StringIO()
+    with contextlib.redirect_stdout(stream):
+        code = main(
+            [
+                "fit",
+                str(spec),
+                "--data",
+                str(train),
+                "--validation-data",
+                str(validation),
+                "-o",
+                str(output),
+                "--epochs",
+                "3",
+                "--log-mode",
+                "epoch",
+            ]
+        )
+    assert code == 0
+    return output, stream.getvalue()
+
+
+def test_fit_trains_and_prints_a_summary(trained: tuple[Path, str]) -> None:
+    output, text = trained
+    assert text.count("Epoch ") == 3  # --epochs overrides the spec's 2
+    summary = text[text.index("trained 3 epoch(s)") :]
+    assert str(output) in summary
+    assert "best epoch " in summary and "val_loss" in summary and "→ best.keras" in summary
+    assert "training  validation" in summary and "accuracy" in summary
+    assert "model.keras" in summary and "plots/" in summary
+    assert len(summary.splitlines()) <= 24  # one screen
+    assert json.loads((output / "history.json").read_text())["epochs"] == 3
+
+
+def test_evaluate_prints_each_value(
+    trained: tuple[Path, str], files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    output, _ = trained
+    _, _, validation = files
+    assert main(["evaluate", str(output), "--data", str(validation), "--format", "json"]) == 0
+    values = json.loads(capsys.readouterr().out)
+    assert set(values) == {"loss", "accuracy"}
+    assert main(["evaluate", str(output / "model.keras"), "--data", str(validation)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["loss", "accuracy"]
+
+
+def test_a_second_run_into_the_folder_exits_1(
+    trained: tuple[Path, str], files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    output, _ = trained
+    spec, train, _ = files
+    assert main(["fit", str(spec), "--data", str(train), "-o", str(output), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "error[GS830]" in err and "--resume" in err
+
+
+def test_data_problems_exit_1_and_train_nothing(
+    files: tuple[Path, Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from graphspec.diagnostics import Diagnostic, Location, Severity
+
+    spec, train, _ = files
+    problem = Diagnostic("GS830", Severity.ERROR, "stands for a data problem", Location(str(train)))
+    monkeypatch.setattr("graphspec.train.run.check_data", lambda plan, data, role: (problem,))
+    assert main(["fit", str(spec), "--data", str(train), "-o", str(tmp_path / "r"), "-q"]) == 1
+    assert "stands for a data problem" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_missing_data_is_gs801_and_exits_1(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, _, _ = files
+    argv = ["fit", str(spec), "--data", str(tmp_path / "missing.npz"), "-o", str(tmp_path / "r")]
+    assert main(argv) == 1
+    assert "error[GS801]" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_invalid_spec_exits_1(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, train, _ = files
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TINY.replace("units: 8", "units: eight"))
+    assert main(["fit", str(bad), "--data", str(train), "-o", str(tmp_path / "r")]) == 1
+    assert "error[GS" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--data", "{train}", "-o", "r", "--epochs", "0"],
+        ["--data", "{train}", "-o", "r", "--resume", "--force"],
+        ["--data", "{train}", "-o", "r", "--distribute", "cluster"],
+        ["--data", "{train}"],
+    ],
+    ids=["zero-epochs", "resume-and-force", "unknown-distribute", "no-output"],
+)
+def test_usage_errors_exit_2(
+    flags: list[str], files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    spec, train, _ = files
+    argv = ["fit", str(spec), *(flag.format(train=train) for flag in flags)]
+    with pytest.raises(SystemExit) as caught:
+        code = main(argv)
+        raise SystemExit(code)
+    assert caught.value.code == 2
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_help_names_every_flag() -> None:
+    parser = make_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    text = commands.choices["fit"].format_help()  # type: ignore[union-attr]
+    for flag in (
+        "--data",
+        "--validation-data",
+        "--epochs",
+        "--batch-size",
+        "--seed",
+        "--resume",
+        "--force",
+        "--distribute",
+        "--tensorboard",
+        "--log-mode",
+        "--quiet",
+        "runs/NAME",
+    ):
+        assert flag in text, flag
+    assert "--weights" in commands.choices["evaluate"].format_help()  # type: ignore[union-attr]
+
+
+def test_the_cli_offers_every_distribution() -> None:
+    assert fit_command.DISTRIBUTE_CHOICES == DISTRIBUTE_CHOICES
+
+
+def test_log_modes_are_keras_verbose_levels() -> None:
+    assert fit_command.LOG_MODES == {"auto": "auto", "bar": 1, "epoch": 2, "quiet": 0}
