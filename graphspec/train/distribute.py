@@ -39,8 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from graphspec.diagnostics import Diagnostic, Location, Severity, SpecError
-from graphspec.diagnostics import codes as C
+from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecError, codes
 
 Distribute = Literal["none", "mirrored", "multi-worker", "data-parallel"]
 DISTRIBUTE_CHOICES: tuple[Distribute, ...] = ("none", "mirrored", "multi-worker", "data-parallel")
@@ -97,7 +96,7 @@ class TfConfig:
         return sum(len(self.cluster.get(kind, ())) for kind in TASK_TYPES)
 
 
-def _problem(code: C.Code, message: str, location: Location) -> Diagnostic:
+def _problem(code: Code, message: str, location: Location) -> Diagnostic:
     return Diagnostic(code, code.severity, message, location, hint=code.fix)
 
 
@@ -163,7 +162,7 @@ def distribution_problems(
     if engine == "tensorflow" and backend != "tensorflow":
         found.append(
             _problem(
-                C.DISTRIBUTE_NEEDS_TENSORFLOW,
+                codes.DISTRIBUTE_NEEDS_TENSORFLOW,
                 f"--distribute {kind} is a tf.distribute strategy; Keras runs on {backend} here",
                 where,
             )
@@ -171,7 +170,7 @@ def distribution_problems(
     if engine == "jax" and backend != "jax":
         found.append(
             _problem(
-                C.DATA_PARALLEL_NEEDS_JAX,
+                codes.DATA_PARALLEL_NEEDS_JAX,
                 "--distribute data-parallel is Keras' distribution API, which runs on JAX"
                 f" only; Keras runs on {backend} here",
                 where,
@@ -181,15 +180,15 @@ def distribution_problems(
     if kind == "multi-worker":
         if not text:
             message = "--distribute multi-worker needs TF_CONFIG (the cluster and this task)"
-            found.append(_problem(C.TF_CONFIG_MISSING, message, where))
+            found.append(_problem(codes.TF_CONFIG_MISSING, message, where))
         elif isinstance(config := read_tf_config(text), str):
-            found.append(_problem(C.TF_CONFIG_MALFORMED, config, where))
+            found.append(_problem(codes.TF_CONFIG_MALFORMED, config, where))
     elif text and kind != "data-parallel":
         message = (
             f"TF_CONFIG is set but the run is --distribute {kind}:"
             " this process trains alone, ignoring the cluster"
         )
-        found.append(_problem(C.TF_CONFIG_IGNORED, message, where))
+        found.append(_problem(codes.TF_CONFIG_IGNORED, message, where))
     return tuple(found)
 
 
@@ -209,7 +208,7 @@ def batch_problems(
     found = []
     if batch_size % devices:
         message = f"the batch size {batch_size} does not split over {devices} devices"
-        found.append(_problem(C.BATCH_UNEVEN_OVER_DEVICES, message, where))
+        found.append(_problem(codes.BATCH_UNEVEN_OVER_DEVICES, message, where))
     for name, count in samples.items():
         last = count % batch_size
         if not batch_size % devices and last % devices:
@@ -217,7 +216,7 @@ def batch_problems(
                 f"the {name} data's last batch of {last} samples ({count} in all, batches"
                 f" of {batch_size}) does not split over {devices} devices"
             )
-            found.append(_problem(C.BATCH_UNEVEN_OVER_DEVICES, message, where))
+            found.append(_problem(codes.BATCH_UNEVEN_OVER_DEVICES, message, where))
     return tuple(found)
 
 
