@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -221,9 +222,11 @@ def batch_problems(
 
 
 def raise_errors(problems: tuple[Diagnostic, ...]) -> None:
-    errors = [d for d in problems if d.severity is Severity.ERROR]
-    if errors:
+    """`SpecError` with every problem when one is an error; warnings alone go to stderr."""
+    if any(d.severity is Severity.ERROR for d in problems):
         raise SpecError(problems)
+    for warning in problems:
+        print(warning.format(), file=sys.stderr)
 
 
 @contextmanager
