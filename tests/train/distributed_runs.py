@@ -10,7 +10,8 @@ run's history, replicas, samples per second of the ``model.fit`` call, and the f
 path (``OUT.N.npz``, written by every process, chief or not: the product writes only the
 chief's files).
 
-``EPOCH_SECONDS=S`` sleeps S seconds after each epoch, so that a test can kill a worker between
+``EPOCHS=N`` overrides the spec's epochs (``--epochs``). ``EPOCH_SECONDS=S`` sleeps S seconds
+after each epoch, so that a test can kill a worker between
 epochs; the sleep is the test's, not graphspec's.
 """
 
@@ -94,10 +95,11 @@ def main(argv: list[str]) -> int:
             spec,
             data,
             output=f"{run}-{n}" if len(kinds) > 1 else run,
-            distribute=kind,
+            distribute=kind,  # type: ignore[arg-type]
             resume=True,
             verbose=0,
-            plots=False,  # type: ignore[arg-type]
+            plots=False,
+            epochs=int(os.environ["EPOCHS"]) if os.environ.get("EPOCHS") else None,
         )
         results.append(
             {
