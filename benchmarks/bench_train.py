@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench_static import machine, write_results  # noqa: E402
+
+from tests.train.distributed_runs import free_ports, tf_config  # noqa: E402
 
 OUTPUT = ROOT / "benchmarks" / "results" / "train.json"
 SEED004 = ROOT / "specs" / "seeds" / "seed004_deep_bn.yaml"
@@ -164,28 +165,16 @@ def compare(name: str, samples: int, epochs: int, rounds: int, work: Path) -> di
     }
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("localhost", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def _run_processes(count: int, mode: str, data: Path, work: Path) -> dict[str, Any]:
     """`count` processes of tests/train/distributed_runs.py (a cluster when 2); the chief's
     figures."""
-    ports = _free_ports(count)
-    workers = [f"localhost:{port}" for port in ports]
+    ports = free_ports(count)
     processes = []
     for index in range(count):
         env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
         env["PYTHONPATH"] = str(ROOT)
         if count > 1:
-            task = {"type": "worker", "index": index}
-            env["TF_CONFIG"] = json.dumps({"cluster": {"worker": workers}, "task": task})
+            env["TF_CONFIG"] = tf_config(ports, index)
         out = work / f"{mode}-{count}-{index}.json"
         command = [sys.executable, "-m", "tests.train.distributed_runs", mode, str(SEED004)]
         command += [str(data), str(work / f"run-{mode}-{count}"), str(out)]

@@ -25,8 +25,13 @@ symbolic build reads the first local replica's batch (only its shapes matter), a
 which are metric results already synchronised over the replicas, are read from the first
 replica, as Keras does under TPUStrategy. It also keeps a save by the chief alone from
 creating variables (a collective broadcast the other workers never join):
-`_remember_saving_skipsets`. None of this starts TensorFlow's runtime before the model is
-built, so the chief makes the run folder before it waits for the other workers.
+`_remember_saving_skipsets`.
+
+`MultiWorkerMirroredStrategy` waits, as it is made, until every worker of the cluster has
+started, and must configure TensorFlow's runtime before anything runs in it; graphspec's keras
+import has run one probe op, so the runtime is reset first (`_restart_tensorflow_runtime`).
+From Python, a multi-worker `graphspec.fit` must therefore be the first thing in its process
+to use TensorFlow, as TensorFlow documents for the strategy itself.
 """
 
 from __future__ import annotations
@@ -275,8 +280,8 @@ def _restart_tensorflow_runtime() -> None:
     """`MultiWorkerMirroredStrategy` configures TensorFlow's runtime as it starts ("collective
     ops must be configured at program startup"); importing keras through graphspec has already
     started it (one probe op, `graphspec.runtime.backend.import_keras`). Reset the eager
-    context, as TensorFlow's own multi-worker tests do, when nothing may have been made in it
-    yet: no strategy and no variable before the run's own."""
+    context, as TensorFlow's own multi-worker tests do; whatever the process made with
+    TensorFlow before is gone (the module's docstring)."""
     from tensorflow.python.eager import context
 
     if context.context()._context_handle is not None:

@@ -19,10 +19,28 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free on localhost now, for a cluster's workers."""
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def tf_config(ports: list[int], index: int) -> str:
+    """`TF_CONFIG` of worker `index` in a cluster of workers on localhost at `ports`."""
+    workers = [f"localhost:{port}" for port in ports]
+    return json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
 
 
 def _split_cpu() -> None:

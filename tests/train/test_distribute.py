@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from graphspec.train.distribute import (
 )
 from tests.conftest import ROOT
 from tests.test_invalid_fixtures import Fixture, _found, fixtures
+from tests.train.distributed_runs import free_ports, tf_config
 from tests.train.tiny import TINY, write_tiny
 
 CASES = fixtures("distribute")
@@ -100,7 +100,6 @@ def test_no_distribution_is_one_chief_replica() -> None:
 def test_the_chief_is_the_chief_task_or_worker_0(
     cluster: dict, task: dict, chief: bool, name: str
 ) -> None:
-    import json
 
     config = read_tf_config(json.dumps({"cluster": cluster, "task": task}))
     assert isinstance(config, TfConfig)
@@ -146,21 +145,6 @@ def _finish(process: Any, out: Path, timeout: float = 120) -> list[dict[str, Any
     return list(json.loads(out.read_text()))
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("localhost", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-def _tf_config(ports: list[int], index: int) -> str:
-    workers = [f"localhost:{port}" for port in ports]
-    return json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
-
-
 def _wait_for(condition: Any, what: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -176,9 +160,9 @@ def _weights(entry: dict[str, Any]) -> list[Any]:
 def _cluster(spec: Path, data: Path, run: Path, tmp: Path, tag: str, **env: str) -> list[Any]:
     """Start the two workers of one cluster on free local ports, with the same command, as a
     cluster's manager does (each waits in MultiWorkerMirroredStrategy for the other)."""
-    ports = _free_ports(2)
+    ports = free_ports(2)
     outs = [tmp / f"{tag}{index}.json" for index in (0, 1)]
-    envs = [_env(TF_CONFIG=_tf_config(ports, index), **env) for index in (0, 1)]
+    envs = [_env(TF_CONFIG=tf_config(ports, index), **env) for index in (0, 1)]
     return [_start("multi-worker", spec, data, run, o, e) for o, e in zip(outs, envs, strict=True)]
 
 
