@@ -189,7 +189,7 @@ def distribution_problems(
             found.append(_problem(codes.TF_CONFIG_MISSING, message, where))
         elif isinstance(config := read_tf_config(text), str):
             found.append(_problem(codes.TF_CONFIG_MALFORMED, config, where))
-    elif text and kind != "data-parallel":
+    elif text:
         message = (
             f"TF_CONFIG is set but the run is --distribute {kind}:"
             " this process trains alone, ignoring the cluster"

@@ -220,10 +220,13 @@ def test_a_killed_worker_and_a_restarted_cluster_resume_from_the_backup(tmp_path
     other.wait()
     try:
         chief.wait(timeout=5)
+        chief_ended = "failed by itself"
     except subprocess.TimeoutExpired:  # waiting in a collective for the dead worker
         chief.kill()
         chief.wait()
+        chief_ended = "was stopped"
     done = backed_up()
+    print(f"worker 1 killed after {done} of {epochs} epochs backed up; the chief {chief_ended}")
     assert 2 <= done < epochs, "the kill came too late to interrupt the run"
     (first,), (second,) = (
         _finish(process, tmp_path / f"b{n}.json")
