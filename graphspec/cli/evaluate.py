@@ -54,6 +54,11 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
     target = Path(args.model)
     if not target.exists():
         raise UsageError(f"{target}: no such run folder, model or spec")
+    if not target.is_dir() and target.suffix != ".keras" and args.weights is None:
+        raise UsageError(
+            f"{target}: a spec alone has no trained weights; give --weights (a run's "
+            "best.keras), or evaluate the run folder"
+        )
     (data,) = read_data_flags(args, "data")
     assert data is not None
     values = reported(

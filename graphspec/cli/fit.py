@@ -6,9 +6,11 @@ spec or the data has errors or the run folder is in the way (nothing trained), 2
 from __future__ import annotations
 
 import argparse
+import json
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
 from graphspec.cli.options import positive
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from graphspec.cli.options import Commands
     from graphspec.settings import Options
     from graphspec.train.data import TrainingData
+    from graphspec.train.run import FitResult
 
 Result = TypeVar("Result")
 
@@ -126,6 +129,12 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
         "--tensorboard", action="store_true", help="write TensorBoard logs to the run's logs/"
     )
     parser.add_argument("--no-plots", action="store_true", help="write no plots/ (no matplotlib)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="the closing summary as text, or as one JSON object (for CI; default: text)",
+    )
     logging = parser.add_mutually_exclusive_group()
     logging.add_argument(
         "--log-mode",
@@ -164,13 +173,41 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
             plots=not args.no_plots,
             verbose=0 if args.quiet else LOG_MODES[args.log_mode],  # type: ignore[arg-type]
             options=options,
+            on_warnings=lambda notes: print_diagnostics(notes, err),
         ),
         err,
     )
     if result is None:
         return EXIT_INVALID
-    print(format_summary(result), file=out)
+    if args.format == "json":
+        print(json.dumps(result_json(result), indent=2), file=out)
+    else:
+        print(format_summary(result), file=out)
     return EXIT_OK
+
+
+def _number(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def result_json(result: FitResult) -> dict[str, Any]:
+    """A run as `--format json` prints it (NaN and infinities as null)."""
+    return {
+        "run_dir": str(result.run_dir),
+        "epochs": result.epochs,
+        "initial_epoch": result.initial_epoch,
+        "stopped_early": result.stopped_early,
+        "monitor": result.monitor,
+        "mode": result.mode,
+        "best_epoch": result.best_epoch,
+        "best_value": result.best_value,
+        "final": {name: _number(value) for name, value in result.final.items()},
+        "history": {
+            name: [_number(value) for value in values] for name, values in result.history.items()
+        },
+        "files": [str(path) for path in result.files],
+        "seconds": round(result.seconds, 3),
+    }
 
 
 def reported(call: Callable[[], Result], err: TextIO) -> Result | None:

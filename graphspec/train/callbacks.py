@@ -55,14 +55,16 @@ class EpochRecorder(keras.callbacks.Callback):  # type: ignore[misc,name-defined
 
 class RunBackup(keras.callbacks.BackupAndRestore):  # type: ignore[misc,name-defined]
     """Keras' BackupAndRestore, written atomically; only the chief writes, every worker
-    restores."""
+    restores, and only a resumed run (a worker of a run started again with --force must not
+    read the old backup before the chief has removed it)."""
 
     on_train_batch_end = keras.callbacks.Callback.on_train_batch_end  # "epoch": no batch hook
 
-    def __init__(self, folder: RunFolder, *, chief: bool) -> None:
+    def __init__(self, folder: RunFolder, *, chief: bool, restore: bool) -> None:
         super().__init__(str(folder.backup), save_freq="epoch", delete_checkpoint=False)
         self.folder = folder
         self.chief = chief
+        self.restore = restore
 
     def _save_model(self) -> None:
         if not self.chief:
@@ -79,6 +81,8 @@ class RunBackup(keras.callbacks.BackupAndRestore):  # type: ignore[misc,name-def
                 old.unlink(missing_ok=True)
 
     def _load_model(self) -> None:
+        if not self.restore:
+            return
         try:
             state = json.loads((self.folder.backup / BACKUP_STATE).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -133,13 +137,14 @@ def run_callbacks(
     history: History,
     *,
     chief: bool,
+    resume: bool,
     tensorboard: bool,
 ) -> list[Any]:
     """Every callback of a run, in the order they must run."""
     callbacks: list[Any] = []
     if chief:
         callbacks.append(EpochRecorder(folder, history, settings))
-    callbacks.append(RunBackup(folder, chief=chief))
+    callbacks.append(RunBackup(folder, chief=chief, restore=resume))
     callbacks += spec_callbacks(spec, settings)
     if tensorboard and chief:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(folder.logs)))

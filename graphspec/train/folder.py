@@ -152,8 +152,8 @@ def completed_epochs(backup: Path) -> int:
         return 0
 
 
-def _refusal(output: Path, spec: Spec, *, resume: bool, force: bool) -> Diagnostic | None:
-    """Why a run may not start in ``output`` (None when it may)."""
+def run_folder_problem(output: Path, spec: Spec, *, resume: bool, force: bool) -> Diagnostic | None:
+    """Why a run may not start in ``output``: GS830-GS832 (None when it may)."""
     if output.exists() and not output.is_dir():
         return _problem(
             codes.NOT_A_RUN_FOLDER,
@@ -203,7 +203,8 @@ def prepare_run_folder(
     """Check that a run may start in ``output`` and make it ready: a fresh folder with run.json
     and spec.yaml, or the existing run to resume (``force``: the old run removed first).
     Raises `graphspec.train.run.RunError` with GS830-GS832."""
-    refusal = _refusal(output, spec, resume=resume, force=force)
+    # only the chief decides: another worker may start after the chief has made the folder
+    refusal = run_folder_problem(output, spec, resume=resume, force=force) if chief else None
     if refusal is not None:
         raise RunError([refusal])
     folder = RunFolder(output)

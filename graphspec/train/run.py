@@ -15,19 +15,19 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from graphspec.diagnostics import Code, Diagnostic, Location, Severity, SpecError, codes
+from graphspec.diagnostics import Code, Diagnostic, Severity, SpecError, codes
 from graphspec.diagnostics.reporter import Locator
 from graphspec.pipeline import Report, analyse, check_path
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import Spec
-from graphspec.train.data import TrainingData, check_data, read_data, split_xy
+from graphspec.train.data import Role, TrainingData, check_data, read_data, split_xy
 from graphspec.train.distribute import Distribute, distribution_scope
-from graphspec.train.folder import RunError, prepare_run_folder
+from graphspec.train.folder import RunError, prepare_run_folder, run_folder_problem
 from graphspec.train.history import History, best_epoch
 from graphspec.train.settings import TrainingSettings, training_settings
 
@@ -61,6 +61,8 @@ class FitResult:
     settings: TrainingSettings
     seconds: float
     files: tuple[Path, ...] = field(default=())
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    """The warnings and notes about the spec and the data (errors stop the run instead)."""
 
     @property
     def final(self) -> dict[str, float]:
@@ -90,7 +92,7 @@ def spec_problem(
 
 
 def checked_data(
-    plan: Plan, source: DataSource, role: Any
+    plan: Plan, source: DataSource, role: Role
 ) -> tuple[TrainingData, list[Diagnostic]]:
     """The data read (`read_data`) and its problems against the spec (`check_data`)."""
     data = source if isinstance(source, TrainingData) else read_data(source)
@@ -206,6 +208,7 @@ def fit(
     plots: bool = True,
     verbose: Verbose = "auto",
     options: Options = DEFAULT_OPTIONS,
+    on_warnings: Callable[[tuple[Diagnostic, ...]], None] | None = None,
 ) -> FitResult:
     """Train a spec's model on ``data``, leaving the run folder ``output`` behind.
 
@@ -214,7 +217,9 @@ def fit(
     ``seed`` override the spec's `training` section. ``resume``: continue the run in
     ``output`` from its last completed epoch; ``force``: start it again. Raises `SpecError`
     for a spec with errors and `RunError` (a `SpecError`) for data that does not fit it or a
-    run folder in the way; nothing is trained then.
+    run folder in the way; nothing is trained then. The warnings about the spec and the data
+    are passed to ``on_warnings`` before training starts (the CLI prints them) and kept in
+    `FitResult.diagnostics`.
 
     >>> result = graphspec.fit("mnist.yaml", "train.npz", output="runs/a")  # doctest: +SKIP
     >>> result.best_epoch, result.history["val_loss"]  # doctest: +SKIP
@@ -246,10 +251,17 @@ def fit(
     monitor_problem = _monitor_problem(
         model_spec, settings, validation is not None or settings.validates
     )
-    if monitor_problem is not None:
-        problems.append(monitor_problem)
+    folder_problem = (  # a worker of several only learns inside the scope if it is the chief
+        run_folder_problem(Path(output), model_spec, resume=resume, force=force)
+        if distribute != "multi-worker"
+        else None
+    )
+    problems += [p for p in (monitor_problem, folder_problem) if p is not None]
     if any(d.is_error for d in problems):
         raise RunError(problems)
+    notes = (*report.diagnostics, *problems)
+    if notes and on_warnings is not None:
+        on_warnings(notes)
     if train.is_dataset and settings.validation_split:
         settings = replace(settings, validation_split=0.0)  # Keras splits arrays only
     return _train(
@@ -260,6 +272,7 @@ def fit(
         _RunRequest(Path(output), resume, force, distribute, tensorboard, plots, verbose),
         options,
         started,
+        notes,
     )
 
 
@@ -282,6 +295,7 @@ def _train(
     request: _RunRequest,
     options: Options,
     started: float,
+    notes: tuple[Diagnostic, ...],
 ) -> FitResult:
     from graphspec.emit.model import emit_model
     from graphspec.emit.recursion import deep_recursion, plan_layer_bound
@@ -316,6 +330,7 @@ def _train(
             folder,
             history,
             chief=dist.chief,
+            resume=request.resume,
             tensorboard=request.tensorboard,
         )
         model.fit(
@@ -346,6 +361,7 @@ def _train(
         settings=settings,
         seconds=time.perf_counter() - started,
         files=folder.files(),
+        diagnostics=notes,
     )
 
 
@@ -387,10 +403,11 @@ def evaluate(
     elif path is not None and path.suffix == ".keras":
         spec, file = None, path
     plan = _plan_for(spec, file, options)
-    if plan is None and spec is not None:
-        raise AssertionError("unreachable: analysed() raises")
     if file is None:
-        raise RunError([_no_weights(spec)])
+        raise ValueError(
+            f"{spec if isinstance(spec, Path) else 'a Spec'}: a spec alone has no trained "
+            "weights to evaluate; give weights= (a run's best.keras), or the run folder"
+        )
     if plan is not None:
         compile_problem = _compile_problem(plan.spec)
         if compile_problem is not None:
@@ -420,18 +437,6 @@ def evaluate(
     )
     ordered = sorted(result, key=lambda name: (name != "loss", not name.endswith("loss")))
     return {name: float(result[name]) for name in ordered}
-
-
-def _no_weights(spec: Spec | Path | None) -> Diagnostic:
-    where = Location(str(spec.source.file if isinstance(spec, Spec) and spec.source else spec))
-    return Diagnostic(
-        codes.NOT_COMPILED,
-        Severity.ERROR,
-        "a spec alone has no trained weights to evaluate",
-        where,
-        (),
-        "give the weights (--weights runs/NAME/best.keras), or evaluate the run folder",
-    )
 
 
 def _plan_for(spec: Spec | Path | None, file: Path | None, options: Options) -> Plan | None:

@@ -62,6 +62,33 @@ def test_fit_trains_and_prints_a_summary(trained: tuple[Path, str]) -> None:
     assert json.loads((output / "history.json").read_text())["epochs"] == 3
 
 
+def test_fit_prints_json_for_ci(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, train, _ = files
+    argv = ["fit", str(spec), "--data", str(train), "-o", str(tmp_path / "r"), "-q"]
+    assert main([*argv, "--epochs", "1", "--no-plots", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["epochs"] == 1 and document["best_epoch"] == 1
+    assert document["monitor"] == "loss" and document["history"]["loss"] == [
+        document["final"]["loss"]
+    ]
+    assert not (tmp_path / "r" / "plots").exists()
+
+
+def test_warnings_are_printed_before_training(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, train, _ = files
+    pruned = tmp_path / "pruned.yaml"
+    pruned.write_text(
+        TINY.replace("nodes:\n", "nodes:\n  unused: {layer: Dense, from: x, units: 2}\n")
+    )
+    argv = ["fit", str(pruned), "--data", str(train), "-o", str(tmp_path / "r"), "-q"]
+    assert main([*argv, "--epochs", "1", "--no-plots"]) == 0
+    assert "warning[GS401]" in capsys.readouterr().err
+
+
 def test_evaluate_prints_each_value(
     trained: tuple[Path, str], files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -73,6 +100,14 @@ def test_evaluate_prints_each_value(
     assert main(["evaluate", str(output / "model.keras"), "--data", str(validation)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == ["loss", "accuracy"]
+
+
+def test_evaluate_a_spec_without_weights_is_a_usage_error(
+    files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, _, validation = files
+    assert main(["evaluate", str(spec), "--data", str(validation)]) == 2
+    assert "--weights" in capsys.readouterr().err
 
 
 def test_a_second_run_into_the_folder_exits_1(

@@ -20,8 +20,8 @@ from graphspec.train.settings import training_settings
 from tests.conftest import ROOT
 from tests.train.tiny import TINY, write_tiny
 
-EPOCHS = 4
-ROWS = 1200  # 150 steps, about 0.3 s an epoch here: the kill lands mid-epoch
+EPOCHS = 3
+ROWS = 800  # 100 steps, about 0.3 s an epoch here: the kill lands mid-epoch
 
 
 def _fit(spec: Path, train: Path, output: Path, *flags: str) -> subprocess.Popen[str]:

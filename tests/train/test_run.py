@@ -96,8 +96,24 @@ def test_a_folder_graphspec_did_not_make_is_never_touched(
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_a_file_in_the_way_and_a_data_problem_are_reported_together(
+    files: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, train, _ = files
+    output = tmp_path / "model.keras"
+    output.write_text("not a run")
+    problem = Diagnostic("GS830", Severity.ERROR, "a data problem", Location("train.npz"))
+    monkeypatch.setattr("graphspec.train.run.check_data", lambda plan, data, role: (problem,))
+    with pytest.raises(RunError) as caught:
+        graphspec.fit(spec, train, output=output, force=True, verbose=0)
+    assert caught.value.diagnostics[0].message == "a data problem"
+    assert [str(d.code) for d in caught.value.diagnostics] == ["GS830", "GS831"]
+    assert "is a file" in caught.value.diagnostics[1].message
+    assert output.read_text() == "not a run"
+
+
 def test_resume_of_a_finished_run_trains_the_epochs_asked_for_more(
-    files: tuple[Path, Path, Path], tmp_path: Path
+    files: tuple[Path, Path, Path], tmp_path: Path, keras: Any
 ) -> None:
     spec, train, _ = files
     output = tmp_path / "run"
@@ -108,6 +124,8 @@ def test_resume_of_a_finished_run_trains_the_epochs_asked_for_more(
     assert again.history["loss"][0] == first.history["loss"][0]
     assert len(again.history["loss"]) == 3 and all(map(math.isfinite, again.history["loss"]))
     assert json.loads((output / "run.json").read_text())["epochs"] == 3
+    saved = keras.saving.load_model(output / "model.keras")
+    assert int(saved.optimizer.iterations) == 3 * 5  # the optimizer's state was restored
 
 
 def test_resume_with_another_model_is_refused(
