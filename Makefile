@@ -87,6 +87,7 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/bench_predict.py
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_editor.py
+	$(BIN)/python benchmarks/bench_train.py
 
 # Graphviz and Chromium from Debian's packages, pinned to a release line (security updates within
 # it still install); skipped when both commands are already there. Needs root or sudo.

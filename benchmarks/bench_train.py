@@ -27,7 +27,7 @@ Then `--distribute multi-worker` over two worker processes on localhost beside o
 per second of each run's `model.fit`.
 
 Prints a table and writes benchmarks/results/train.json.
-Run: `.venv/bin/python benchmarks/bench_train.py [--rounds 3] [--epochs 2]`.
+Run: `.venv/bin/python benchmarks/bench_train.py [--rounds 3] [--epochs 4]`.
 """
 
 from __future__ import annotations
@@ -306,7 +306,7 @@ def table(results: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds per side (best counted)")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per run (at least 2)")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (at least 2)")
     parser.add_argument("--samples", type=int, default=4096, help="seed004's samples")
     parser.add_argument("--resnet-samples", type=int, default=1024)
     parser.add_argument("--no-workers", action="store_true", help="skip the two-worker run")
