@@ -102,7 +102,10 @@ def _record_fits(log: list[dict[str, Any]], out: Path) -> None:
 def main(argv: list[str]) -> int:
     mode, spec, data, run, out = argv
     _split_cpu()
+    from graphspec.runtime.backend import import_keras
     from graphspec.train.run import fit
+
+    import_keras()  # as the CLI does first: multi-worker must then restart TensorFlow's runtime
 
     log: list[dict[str, Any]] = []
     _record_fits(log, Path(out))
