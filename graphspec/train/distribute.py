@@ -219,7 +219,8 @@ def batch_problems(
         last = count % batch_size
         if not batch_size % devices and last % devices:
             message = (
-                f"the {name} data's last batch of {last} samples ({count} in all, batches"
+                f"the {name} data's last batch of {last} sample{'s' if last != 1 else ''}"
+                f" ({count} in all, batches"
                 f" of {batch_size}) does not split over {devices} devices"
             )
             found.append(_problem(codes.BATCH_UNEVEN_OVER_DEVICES, message, where))

@@ -26,7 +26,7 @@ from graphspec.pipeline import Report, analyse, check_path
 from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import Spec
 from graphspec.train.data import Role, TrainingData, check_data, read_data, split_xy
-from graphspec.train.distribute import Distribute, distribution_scope
+from graphspec.train.distribute import Distribute, batch_problems, distribution_scope
 from graphspec.train.folder import RunError, prepare_run_folder, run_folder_problem
 from graphspec.train.history import History, best_epoch
 from graphspec.train.settings import TrainingSettings, training_settings
@@ -278,6 +278,24 @@ def fit(
     )
 
 
+def _sample_counts(
+    train: dict[str, Any], validation: dict[str, Any] | None, settings: TrainingSettings
+) -> dict[str, int]:
+    """Samples per data set as model.fit batches them (arrays only; a dataset batches itself):
+    Keras' validation_split keeps the first ``int(n * (1 - split))`` rows for training."""
+    counts: dict[str, int] = {}
+    for name, data in (("training", train), ("validation", validation)):
+        if data is None or "y" not in data:
+            continue
+        first = next(iter(data["x"].values())) if isinstance(data["x"], dict) else data["x"]
+        counts[name] = len(first)
+    if "training" in counts and settings.validation_split and validation is None:
+        total = counts["training"]
+        counts["training"] = int(total * (1 - settings.validation_split))
+        counts["validation"] = total - counts["training"]
+    return counts
+
+
 @dataclass(frozen=True)
 class _RunRequest:
     output: Path
@@ -309,6 +327,11 @@ def _train(
     choose_backend(options.backend)
     keras = import_keras()
     with distribution_scope(request.distribute) as dist:
+        uneven = batch_problems(
+            dist, settings.batch_size, _sample_counts(train, validation, settings)
+        )
+        if uneven:
+            raise SpecError(uneven)
         folder = prepare_run_folder(
             request.output,
             plan.spec,

@@ -251,3 +251,22 @@ def test_jax_data_parallel_over_two_host_devices_follows_the_one_device_losses(
     assert (one["kind"], two["kind"]) == ("none", "data-parallel")
     assert (one["replicas"], two["replicas"]) == (1, 2)
     np.testing.assert_allclose(two["history"]["loss"], one["history"]["loss"], rtol=LOSS_RTOL)
+
+
+@pytest.mark.distributed
+def test_an_uneven_last_batch_under_data_parallel_is_refused_before_training(
+    tmp_path: Path,
+) -> None:
+    """JAX shards each batch in equal parts: 41 samples in batches of 8 leave a last batch of
+    1, which two devices cannot split; `graphspec fit` says so (GS856) and makes no run."""
+    pytest.importorskip("jax")
+    spec, train, _ = write_tiny(tmp_path, rows=41)
+    env = _env(KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "graphspec", "fit", str(spec), "--data", str(train)]
+    command += ["-o", str(run), "--distribute", "data-parallel", "-q"]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "GS856" in done.stderr
+    assert "last batch of 1 sample (41 in all, batches of 8)" in done.stderr
+    assert not run.exists()
