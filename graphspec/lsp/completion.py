@@ -24,10 +24,15 @@ from graphspec.settings import Options
 
 _KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([\"']?)([A-Za-z_][\w-]*)\2\s*:(?:\s|$)")
 _VALUE_OF = re.compile(
-    r"(?:^|[\s{,])(from|layer|use|block|activation|loss|metrics|optimizer)\s*:\s*"
-    r"(?:[\[{][^\]}]*?)?(?:\w+\s*:\s*)?[\w.]*$"
+    r"(?:^|[\s{,])([\"']?)(from|layer|use|block|activation|loss|metrics|optimizer)\1\s*:\s*"
+    r"(?:[\[{][^\]}]*?)?(?:([\"']?)\w+\3\s*:\s*)?[\"']?[\w.]*$"
 )
-_FROM_ITEM = re.compile(r"^\s*-\s*[\w.]*$")
+"""The key whose value the cursor is in (group 2), in YAML or JSON: `from: fl`, `from: [a, `,
+`from: {a: `, `"from": "fl`."""
+_CALL_VALUE = re.compile(r"""(?:^|[\s{,])["']?\w+["']?\s*:\s*(?:\[[^\]]*?)?["']?[\w.]*$""")
+"""The cursor in the value of an argument of `call:` (`query: `, `inputs: [a, `)."""
+_FROM_ITEM = re.compile(r"""^\s*(?:-\s*)?["']?[\w.]*$""")
+"""An item of a list of references over lines: `- fl` in YAML, `"fl` in JSON."""
 _KEY_START = re.compile(r"(?:^\s*|[{,]\s*)([A-Za-z_]\w*)?$")
 
 
@@ -53,6 +58,9 @@ def ancestors(lines: Sequence[str], row: int, column: int) -> list[str]:
         if indent >= limit:
             continue
         match = _KEY_LINE.match(line)
+        if match and line.lstrip().startswith("-") and _key_column(line, match) == limit:
+            limit = indent  # `- key:` starts the list item whose mapping holds the position
+            continue
         if match:
             chain.append(match.group(3))
         limit = indent
@@ -60,6 +68,11 @@ def ancestors(lines: Sequence[str], row: int, column: int) -> list[str]:
             break
     chain.reverse()
     return chain
+
+
+def _key_column(line: str, match: re.Match[str]) -> int:
+    """Where the key of a `_KEY_LINE` starts (after a list item's `- `), its quote included."""
+    return match.start(3) - len(match.group(2))
 
 
 def _scope_of(chain: Sequence[str]) -> SpecPath:
@@ -82,6 +95,18 @@ def _open_flow(before: str) -> tuple[str | None, str]:
                 return (owner.group(1) if owner else "-"), before[index + 1 :]
             depth -= 1
     return None, ""
+
+
+def _in_call(before: str, chain: Sequence[str]) -> bool:
+    """Whether the cursor is where a tensor goes in a node's `call:` arguments: the value of
+    one (`call: {query: `, or `query: ` on a line under `call:`), or an item of a list of
+    them (`- ` under `call:`'s `inputs:`)."""
+    owner, flow = _open_flow(before)
+    if owner == "call":
+        return _CALL_VALUE.search("{" + flow) is not None
+    if chain[-2:-1] == ["call"]:
+        return _CALL_VALUE.search(before) is not None or _FROM_ITEM.match(before) is not None
+    return False
 
 
 def _names(data: Any, path: SpecPath) -> list[str]:
@@ -127,7 +152,11 @@ def _layer_items(options: Options) -> list[types.CompletionItem]:
     return items
 
 
-def _argument_items(layer: str | None, present: Iterable[str]) -> list[types.CompletionItem]:
+def _argument_items(
+    layer: str | None, present: Iterable[str], keywords: bool = True
+) -> list[types.CompletionItem]:
+    """A layer's arguments not yet written, and the keys of a node (`from`, `name`, `call`)
+    unless `keywords` is false (a layer of a `sequence`)."""
     catalogue = load_catalogue()
     info = catalogue.layer(layer) if layer else None
     taken = set(present)
@@ -141,7 +170,7 @@ def _argument_items(layer: str | None, present: Iterable[str]) -> list[types.Com
         )
         for name in names
     ]
-    for key in ("from", "name", "call"):
+    for key in ("from", "name", "call") if keywords else ():
         if key not in taken:
             items.append(
                 types.CompletionItem(
@@ -210,23 +239,41 @@ def _value_items(
     return [_item(name, types.CompletionItemKind.Module, "block") for name in blocks]
 
 
+def _block_of(data: Any, scope: SpecPath, node: str | None, chain: Sequence[str]) -> Any:
+    """The block the node (or shared entry) being written instantiates, as last read."""
+    if node is not None:
+        return _value_at(data, (*scope, "nodes", node, "block"))
+    if len(chain) >= 2 and chain[0] == "shared":
+        return _value_at(data, ("shared", chain[1], "block"))
+    return None
+
+
 def _flow_key_items(
-    owner: str, flow: str, current: str, column: int, data: Any, scope: SpecPath, node: str | None
+    owner: str,
+    flow: str,
+    current: str,
+    column: int,
+    data: Any,
+    scope: SpecPath,
+    node: str | None,
+    chain: Sequence[str],
 ) -> list[types.CompletionItem]:
     """Keys inside a flow mapping (`{layer: Dense, un|}` or `with: {wi|}`)."""
     keys = _flow_keys(flow)
     opened = column - len(flow) - 1
     whole = _flow_keys(current[opened:]) or keys  # `layer:` may come after the cursor
-    if owner == "with" and node is not None:
-        block = _value_at(data, (*scope, "nodes", node, "block"))
-        written = re.search(r"block\s*:\s*(\w+)", current)
-        return _param_items(data, block or (written.group(1) if written else None), keys)
-    return _argument_items(whole.get("layer", "").strip() or None, keys)
+    if owner == "with":
+        written = re.search(r"block[\"']?\s*:\s*[\"']?(\w+)", current)
+        block = written.group(1) if written else _block_of(data, scope, node, chain)
+        return _param_items(data, block, keys)
+    in_sequence = owner == "-" and chain[-1:] == ["sequence"]  # `- {layer: Dense, ...}`
+    return _argument_items(whole.get("layer", "").strip() or None, keys, not in_sequence)
 
 
 def _block_key_items(
     lines: Sequence[str],
     row: int,
+    column: int,
     chain: Sequence[str],
     data: Any,
     scope: SpecPath,
@@ -237,21 +284,39 @@ def _block_key_items(
     if chain[-1:] == ["with"] and len(chain) >= 2:
         owner = chain[-2]
         entry = _value_at(data, (*scope, "nodes", owner)) or _value_at(data, ("shared", owner))
-        block = entry.get("block") if isinstance(entry, dict) else None
-        return _param_items(data, block, _names(data, (*scope, "nodes", owner, "with")))
+        block = _siblings(lines, _owner_row(lines, row)).get("block") or (
+            entry.get("block") if isinstance(entry, dict) else None
+        )
+        return _param_items(data, block, _siblings(lines, row, column))
+    if node is not None and chain[-1] == "sequence":  # a layer of the chain, over lines
+        written = _siblings(lines, row, column)
+        layer = written.get("layer")
+        return _argument_items(layer, written, keywords=False)
     if node is not None and chain[-1] == node:
-        written = _siblings(lines, row)
+        written = _siblings(lines, row, column)
         entry = _value_at(data, (*scope, "nodes", node))
         layer = written.get("layer") or (entry.get("layer") if isinstance(entry, dict) else None)
         return _argument_items(layer if isinstance(layer, str) else None, written)
     return []
 
 
-def _siblings(lines: Sequence[str], row: int) -> dict[str, str]:
-    """The `key: value` lines of the block mapping that holds line `row` (as written now, so
-    a node being typed counts), by key."""
+def _owner_row(lines: Sequence[str], row: int) -> int:
+    """The line of the key that holds line `row` (the first line above it indented less)."""
     text = lines[row] if row < len(lines) else ""
-    indent = _indent(text) if text.strip() else None
+    indent = _indent(text) if text.strip() else len(text)
+    for above in range(row - 1, -1, -1):
+        line = lines[above]
+        if line.strip() and not line.lstrip().startswith("#") and _indent(line) < indent:
+            return above
+    return row
+
+
+def _siblings(lines: Sequence[str], row: int, column: int | None = None) -> dict[str, str]:
+    """The `key: value` lines of the block mapping that holds line `row` (as written now, so
+    a node being typed counts), by key; on a blank line, the mapping whose keys start at
+    `column` (the cursor's), else the nearest line's."""
+    text = lines[row] if row < len(lines) else ""
+    indent = _indent(text) if text.strip() else column
     found: dict[str, str] = {}
     for step in (-1, 1):
         other = row + step
@@ -260,10 +325,15 @@ def _siblings(lines: Sequence[str], row: int) -> dict[str, str]:
             if line.strip() and not line.lstrip().startswith("#"):
                 if indent is None:
                     indent = _indent(line)
+                match = _KEY_LINE.match(line)
+                item = match is not None and line.lstrip().startswith("-")
+                if match is not None and item and _key_column(line, match) == indent:
+                    if step < 0:  # `- key:` opens the list item that holds line `row`
+                        found[match.group(3)] = line[match.end() :].split("#")[0].strip()
+                    break
                 if _indent(line) < indent:
                     break
-                match = _KEY_LINE.match(line)
-                if match and _indent(line) == indent:
+                if match is not None and not item and _indent(line) == indent:
                     found[match.group(3)] = line[match.end() :].split("#")[0].strip()
             other += step
     return found
@@ -289,7 +359,9 @@ def completion(
     node = chain[len(scope) + 1] if inside else None
     value = _VALUE_OF.search(before)
     if value is not None:
-        return _value_items(value.group(1), data, scope, node, options)
+        return _value_items(value.group(2), data, scope, node, options)
+    if _in_call(before, chain):
+        return _tensor_items(data, scope, node)
     if (chain[-1:] == ["from"] and _FROM_ITEM.match(before)) or (
         chain[:1] == ["outputs"] and len(chain) == 2 and re.search(r":\s*[\w.]*$", before)
     ):
@@ -298,5 +370,5 @@ def completion(
         return []
     owner, flow = _open_flow(before)
     if owner is not None:
-        return _flow_key_items(owner, flow, current, column, data, scope, node)
-    return _block_key_items(lines, row, chain, data, scope, node)
+        return _flow_key_items(owner, flow, current, column, data, scope, node, chain)
+    return _block_key_items(lines, row, column, chain, data, scope, node)

@@ -1,0 +1,137 @@
+"""Completion where a spec's author types it, in this process (the server calls the same
+function): `call:` arguments, a block's parameters under `with:` of a node or a shared entry,
+the arguments of a layer in a `sequence` written over lines, references in JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lsprotocol import types
+
+from graphspec.lsp.completion import completion
+from graphspec.lsp.document import Document, analyse_text
+from graphspec.settings import Options
+from tests.lsp.test_server import SPEC
+
+OPTIONS = Options()
+NODES = ["image", "first", "first.y", "flat", "logits"]
+"""What the demo spec's top-level `from:` may name (every input and node but `unused`)."""
+FULL = "  unused: {layer: Dense, from: flat, units: 3}\n"
+
+
+def document_of(text: str, file: str = "/specs/demo.yaml") -> Document:
+    document = Document("file://" + file, file)
+    document.record(analyse_text(text, file, OPTIONS))
+    return document
+
+
+@pytest.fixture(scope="module")
+def demo() -> Document:
+    return document_of(SPEC)
+
+
+def labels_at(document: Document, text: str) -> list[str]:
+    """The labels offered at the `‸` in `text` (the marker removed)."""
+    index = text.index("‸")
+    text = text.replace("‸", "")
+    line = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    found = completion(document, text, types.Position(line, column), OPTIONS)
+    return [item.label for item in found]
+
+
+def typed(node: str) -> str:
+    """The demo spec with its `unused` node rewritten as `node` (a `‸` marks the cursor)."""
+    assert FULL in SPEC
+    return SPEC.replace(FULL, node)
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        "  unused: {layer: MultiHeadAttention, num_heads: 2, key_dim: 2, call: {query: ‸",
+        "  unused: {layer: MultiHeadAttention, call: {query: flat, value: f‸}}\n",
+        "  unused:\n    layer: MultiHeadAttention\n    call:\n      query: ‸\n",
+        "  unused:\n    layer: Add\n    call:\n      inputs:\n        - flat\n        - ‸\n",
+    ],
+    ids=["flow", "flow-second", "block", "block-list"],
+)
+def test_call_arguments_offer_the_scope_tensors(demo: Document, node: str) -> None:
+    assert labels_at(demo, typed(node)) == NODES
+
+
+def test_with_of_a_shared_block_entry_offers_the_block_parameters(demo: Document) -> None:
+    text = SPEC.replace(
+        "  proj: {layer: Dense, units: 4}\n",
+        "  proj: {layer: Dense, units: 4}\n  twice: {block: unit, with: {‸\n",
+    )
+    assert labels_at(demo, text) == ["width"]
+
+
+def test_with_over_lines_offers_the_parameters_not_written_now(demo: Document) -> None:
+    """The last text that read had `with: {width: 8}`; the author rewrote the node over lines
+    and has not written `width` yet: it is offered."""
+    rewritten = "  first:\n    block: unit\n    from: image\n    with:\n      w‸\n"
+    text = SPEC.replace("  first: {block: unit, from: image, with: {width: 8}}\n", rewritten)
+    assert labels_at(demo, text) == ["width"]
+    written = rewritten.replace("      w‸\n", "      width: 4\n      ‸\n")
+    text = SPEC.replace("  first: {block: unit, from: image, with: {width: 8}}\n", written)
+    assert labels_at(demo, text) == []
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        "  unused:\n    from: flat\n    sequence:\n      - layer: Dense\n        un‸\n",
+        "  unused:\n    from: flat\n    sequence:\n      - {layer: Dense, un‸}\n",
+    ],
+    ids=["block", "flow"],
+)
+def test_a_layer_in_a_sequence_offers_its_arguments_only(demo: Document, node: str) -> None:
+    labels = labels_at(demo, typed(node))
+    assert "units" in labels and "activation" in labels
+    assert "layer" not in labels and "from" not in labels and "call" not in labels
+
+
+def test_a_second_layer_in_a_sequence_offers_its_own_arguments(demo: Document) -> None:
+    node = (
+        "  unused:\n    from: flat\n    sequence:\n      - layer: Dense\n        units: 3\n"
+        "      - layer: Dropout\n        ‸\n"
+    )
+    labels = labels_at(demo, typed(node))
+    assert "rate" in labels and "units" not in labels
+
+
+JSON_SPEC = json.dumps(
+    {
+        "graphspec": 1,
+        "name": "j",
+        "inputs": {"x": {"shape": [4]}},
+        "nodes": {
+            "d": {"layer": "Dense", "from": "x", "units": 4},
+            "e": {"op": "add", "from": ["x", "d"]},
+        },
+        "outputs": {"y": "e"},
+    },
+    indent=2,
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ('"from": "x', '"from": "‸x', ["x", "e"]),  # in d: every tensor but d itself
+        ('"from": [\n        "x"', '"from": [\n        "‸x"', ["x", "d"]),  # in e
+    ],
+    ids=["value", "list-item"],
+)
+def test_json_references_are_completed(before: str, after: str, expected: list[str]) -> None:
+    document = document_of(JSON_SPEC, "/specs/demo.json")
+    assert labels_at(document, JSON_SPEC.replace(before, after, 1)) == expected
+
+
+def test_json_layer_names_are_completed() -> None:
+    document = document_of(JSON_SPEC, "/specs/demo.json")
+    labels = labels_at(document, JSON_SPEC.replace('"layer": "Dense"', '"layer": "Den‸se"'))
+    assert "Dense" in labels and "Conv2D" in labels
