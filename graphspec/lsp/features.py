@@ -18,6 +18,7 @@ from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, form
 from graphspec.lsp.document import Analysis, Document
 from graphspec.lsp.index import (
     ARGUMENT,
+    BINDING,
     BLOCK,
     HEAD,
     LAYER,
@@ -279,8 +280,44 @@ def _catalogue_hover(target: Target, options: Options) -> list[str]:
     return lines
 
 
+def _binding_hover(plan: Plan, target: Target) -> list[str]:
+    """A name of an `expr` node: what it is bound to, and that tensor's shape at the top level."""
+    scope, node_name = target.scope[:-2], target.scope[-1]
+    block = plan.spec.blocks.get(scope[1]) if scope else None
+    nodes = block.nodes if block is not None else plan.spec.nodes
+    node = nodes.get(node_name) if scope or block is None else None
+    bound = getattr(node, "from_", None)
+    if not isinstance(bound, dict) or target.name not in bound:
+        return []
+    ref = bound[target.name]
+    lines = [f"**expression name** `{target.name}` of `{node_name}` ← `{ref}`"]
+    if not scope:
+        source, _, output = ref.partition(".")
+        shape = _tensor_shape(plan, source, output)
+        if shape is not None:
+            lines.append(f"shape: `{shape}`")
+    return lines
+
+
+def _tensor_shape(plan: Plan, name: str, output: str) -> str | None:
+    """The static shape of a top-level input, node or node output, formatted; None unknown."""
+    if name in plan.spec.inputs:
+        return format_shape(tuple(plan.spec.inputs[name].shape), batch=True)
+    info = plan.static.get(name)
+    if info is None:
+        return None
+    outputs = list(info.outputs.items())
+    if output.isdigit() and int(output) < len(outputs):
+        return format_shape(outputs[int(output)][1], batch=True)
+    if output in info.outputs:
+        return format_shape(info.outputs[output], batch=True)
+    return format_shape(info.shape, batch=True)
+
+
 def _hover_lines(plan: Plan, target: Target) -> list[str]:
     spec = plan.spec
+    if target.kind == BINDING:
+        return _binding_hover(plan, target)
     if target.kind == TENSOR:
         return _tensor_hover(plan, target)
     if target.kind == HEAD:
@@ -372,7 +409,7 @@ def references(
     ]
 
 
-_RENAMEABLE = frozenset({TENSOR, HEAD, SHARED, BLOCK, PARAM, OUTPUT})
+_RENAMEABLE = frozenset({TENSOR, HEAD, SHARED, BLOCK, PARAM, OUTPUT, BINDING})
 _IDENTIFIER = re.compile(IDENTIFIER)
 
 
@@ -385,7 +422,8 @@ def rename(
 ) -> types.WorkspaceEdit | None:
     """Rename a declared name and every reference to it: an input or node (in `from:`,
     `call:`, heads, block outputs; `node.output` keeps its output), a head, a shared entry, a
-    block, a block's parameter (its `with:` keys and `${param}` placeholders too) or output.
+    block, a block's parameter (its `with:` and `each:` keys and `${param}` placeholders too)
+    or output, a name an `expr` node binds (in its `from:` and its expression).
     Only on the text as it is now: after a syntax error the positions would be stale."""
     analysis = document.readable
     if analysis is None or analysis is not document.latest or analysis.text != text:
