@@ -144,6 +144,31 @@ class _Walker:
                 self.ref((), head, ("outputs", name), blocks, shared)
             elif isinstance(head, dict):
                 self.ref((), head.get("from"), ("outputs", name, "from"), blocks, shared)
+        self.monitors(list(_mapping(self.data.get("outputs"))))
+
+    def monitors(self, heads: Sequence[str]) -> None:
+        """A head named in a monitored value (`val_HEAD_loss`, `HEAD_accuracy`): `training:`'s
+        `monitor` and each callback's."""
+        training = _mapping(self.data.get("training"))
+        paths: list[SpecPath] = [("training", "monitor")]
+        callbacks = training.get("callbacks")
+        for index, callback in enumerate(callbacks if isinstance(callbacks, list) else ()):
+            if isinstance(callback, dict) and "monitor" in callback:
+                paths.append(("training", "callbacks", index, "monitor"))
+        for path in paths:
+            value = value_at(self.data, path)
+            start = self.value_start(path)
+            if not isinstance(value, str) or start is None:
+                continue
+            prefix = len("val_") if value.startswith("val_") else 0
+            for head in sorted(heads, key=len, reverse=True):
+                if value.startswith(f"{head}_", prefix):
+                    line, column = start[0], start[1] + prefix
+                    site = Site(
+                        Target((), HEAD, head), False, line, column, column + len(head), path
+                    )
+                    self.sites.append(site)
+                    break
 
     def scope(
         self,

@@ -119,3 +119,55 @@ def test_renaming_a_block_parameter_renames_its_each_key(document: Document) -> 
         (change.range.start.line, change.range.start.character)
         for change in edit.changes[document.uri]
     ]
+
+
+HEADS = """\
+graphspec: 1.1
+name: two_heads
+inputs:
+  x: {shape: [4]}
+nodes:
+  a: {layer: Dense, from: x, units: 3, activation: softmax}
+  b: {layer: Dense, from: x, units: 1}
+outputs:
+  digit: {from: a, loss: sparse_categorical_crossentropy, metrics: [accuracy]}
+  size: {from: b, loss: mse}
+compile: {optimizer: adam}
+training:
+  epochs: 2
+  monitor: val_digit_accuracy
+  callbacks:
+    - {name: EarlyStopping, monitor: size_loss, patience: 2}
+"""
+
+
+def test_renaming_a_head_renames_it_in_the_monitored_values() -> None:
+    """`monitor: val_digit_accuracy` names the head `digit`: renamed with it, or the spec
+    would monitor a value the model no longer logs (GS327)."""
+    document = Document("file:///specs/heads.yaml", "/specs/heads.yaml")
+    analysis = analyse_text(HEADS, document.file, Options())
+    assert analysis.plan is not None and not analysis.report.diagnostics
+    document.record(analysis)
+    lines = HEADS.splitlines()
+    monitor = types.Position(13, lines[13].index("digit") + 1)
+    hover = features.hover(document, monitor, Options())
+    assert hover is not None and "**head** `digit`" in str(hover.contents)
+    renamed = HEADS
+    for old, new, where in [("digit", "label", monitor), ("size", "extent", None)]:
+        position = where or types.Position(9, 3)
+        edit = features.rename(document, renamed, position, new)
+        assert edit is not None and edit.changes is not None
+        assert len(edit.changes[document.uri]) == 2, old  # the head and its monitored value
+        rows = renamed.splitlines()
+        for change in sorted(
+            edit.changes[document.uri], key=lambda c: c.range.start.character, reverse=True
+        ):
+            row = change.range.start.line
+            start, end = change.range.start.character, change.range.end.character
+            rows[row] = rows[row][:start] + new + rows[row][end:]
+        renamed = "\n".join(rows) + "\n"
+        document = Document(document.uri, document.file)
+        after = analyse_text(renamed, document.file, Options())
+        assert after.plan is not None and not after.report.diagnostics, renamed
+        document.record(after)
+    assert "monitor: val_label_accuracy" in renamed and "monitor: extent_loss" in renamed
