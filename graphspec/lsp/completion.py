@@ -14,10 +14,11 @@ from typing import Any
 
 from lsprotocol import types
 
+from graphspec.analyse.plan import Plan
 from graphspec.catalogue.reader import load_catalogue
 from graphspec.diagnostics import SpecPath
 from graphspec.lsp.document import Document
-from graphspec.lsp.features import cursor
+from graphspec.lsp.features import cursor, tensor_shape
 from graphspec.lsp.index import value_at as _value_at
 from graphspec.read.source import split_lines
 from graphspec.settings import Options
@@ -120,20 +121,31 @@ def _item(
     return types.CompletionItem(label=label, kind=kind, detail=detail)
 
 
-def _tensor_items(data: Any, scope: SpecPath, exclude: str | None) -> list[types.CompletionItem]:
+def _tensor_items(
+    data: Any, scope: SpecPath, exclude: str | None, plan: Plan | None = None
+) -> list[types.CompletionItem]:
+    """The inputs, nodes and block outputs of a scope (but `exclude`, the node being written),
+    each with its static shape at the top level (from `plan`, the last sound analysis)."""
+
+    def detail(kind: str, name: str, output: str = "") -> str:
+        shape = tensor_shape(plan, name, output) if plan is not None and not scope else None
+        return f"{kind} {shape}" if shape is not None else kind
+
     items = [
-        _item(name, types.CompletionItemKind.Variable, "input")
+        _item(name, types.CompletionItemKind.Variable, detail("input", name))
         for name in _names(data, (*scope, "inputs"))
     ]
     nodes = _value_at(data, (*scope, "nodes"))
     for name, node in nodes.items() if isinstance(nodes, dict) else ():
         if name == exclude:
             continue
-        items.append(_item(name, types.CompletionItemKind.Function, "node"))
+        items.append(_item(name, types.CompletionItemKind.Function, detail("node", name)))
         block = node.get("block") if isinstance(node, dict) else None
         if isinstance(block, str):
             for output in _names(data, ("blocks", block, "outputs")):
-                items.append(_item(f"{name}.{output}", types.CompletionItemKind.Field, "output"))
+                label = f"{name}.{output}"
+                kind = types.CompletionItemKind.Field
+                items.append(_item(label, kind, detail("output", name, output)))
     return items
 
 
@@ -223,11 +235,16 @@ def _catalogue_items(field: str, options: Options) -> list[types.CompletionItem]
 
 
 def _value_items(
-    field: str, data: Any, scope: SpecPath, node: str | None, options: Options
+    field: str,
+    data: Any,
+    scope: SpecPath,
+    node: str | None,
+    options: Options,
+    plan: Plan | None = None,
 ) -> list[types.CompletionItem]:
     """What may follow `from:`, `layer:`, `use:` or `block:`."""
     if field == "from":
-        return _tensor_items(data, scope, node)
+        return _tensor_items(data, scope, node, plan)
     if field == "layer":
         return _layer_items(options)
     if field in _CATALOGUE_VALUES:
@@ -357,15 +374,16 @@ def completion(
     scope = _scope_of(chain)
     inside = len(chain) > len(scope) + 1 and chain[len(scope)] == "nodes"
     node = chain[len(scope) + 1] if inside else None
+    plan = document.sound.plan if document.sound is not None else None
     value = _VALUE_OF.search(before)
     if value is not None:
-        return _value_items(value.group(2), data, scope, node, options)
+        return _value_items(value.group(2), data, scope, node, options, plan)
     if _in_call(before, chain):
-        return _tensor_items(data, scope, node)
+        return _tensor_items(data, scope, node, plan)
     if (chain[-1:] == ["from"] and _FROM_ITEM.match(before)) or (
         chain[:1] == ["outputs"] and len(chain) == 2 and re.search(r":\s*[\w.]*$", before)
     ):
-        return _tensor_items(data, scope, node)
+        return _tensor_items(data, scope, node, plan)
     if not _KEY_START.search(before):
         return []
     owner, flow = _open_flow(before)

@@ -293,13 +293,13 @@ def _binding_hover(plan: Plan, target: Target) -> list[str]:
     lines = [f"**expression name** `{target.name}` of `{node_name}` ← `{ref}`"]
     if not scope:
         source, _, output = ref.partition(".")
-        shape = _tensor_shape(plan, source, output)
+        shape = tensor_shape(plan, source, output)
         if shape is not None:
             lines.append(f"shape: `{shape}`")
     return lines
 
 
-def _tensor_shape(plan: Plan, name: str, output: str) -> str | None:
+def tensor_shape(plan: Plan, name: str, output: str) -> str | None:
     """The static shape of a top-level input, node or node output, formatted; None unknown."""
     if name in plan.spec.inputs:
         return format_shape(tuple(plan.spec.inputs[name].shape), batch=True)

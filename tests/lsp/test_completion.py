@@ -31,14 +31,17 @@ def demo() -> Document:
     return document_of(SPEC)
 
 
-def labels_at(document: Document, text: str) -> list[str]:
-    """The labels offered at the `‸` in `text` (the marker removed)."""
+def items_at(document: Document, text: str) -> list[types.CompletionItem]:
+    """The items offered at the `‸` in `text` (the marker removed)."""
     index = text.index("‸")
     text = text.replace("‸", "")
     line = text.count("\n", 0, index)
     column = index - (text.rfind("\n", 0, index) + 1)
-    found = completion(document, text, types.Position(line, column), OPTIONS)
-    return [item.label for item in found]
+    return completion(document, text, types.Position(line, column), OPTIONS)
+
+
+def labels_at(document: Document, text: str) -> list[str]:
+    return [item.label for item in items_at(document, text)]
 
 
 def typed(node: str) -> str:
@@ -135,3 +138,22 @@ def test_json_layer_names_are_completed() -> None:
     document = document_of(JSON_SPEC, "/specs/demo.json")
     labels = labels_at(document, JSON_SPEC.replace('"layer": "Dense"', '"layer": "Den‸se"'))
     assert "Dense" in labels and "Conv2D" in labels
+
+
+def test_references_offered_show_their_shapes(demo: Document) -> None:
+    """At the top level each input, node and block output offered comes with its static
+    shape (from the last version without errors); inside a block, shapes are per instance,
+    so none is shown."""
+    text = typed("  unused: {layer: Dense, from: ‸\n")
+    assert {item.label: item.detail for item in items_at(demo, text)} == {
+        "image": "input (None, 8, 8, 1)",
+        "first": "node (None, 8, 8, 8)",
+        "first.y": "output (None, 8, 8, 8)",
+        "flat": "node (None, 512)",
+        "logits": "node (None, 4)",
+    }
+    inside = SPEC.replace("act: {layer: ReLU, from: conv}", "act: {layer: ReLU, from: ‸}")
+    assert {item.label: item.detail for item in items_at(demo, inside)} == {
+        "x": "input",
+        "conv": "node",
+    }
