@@ -18,7 +18,7 @@ from graphspec.analyse.plan import Plan
 from graphspec.catalogue.reader import load_catalogue
 from graphspec.diagnostics import SpecPath
 from graphspec.lsp.document import Document
-from graphspec.lsp.features import cursor, tensor_shape
+from graphspec.lsp.features import cursor, lsp_range, tensor_shape
 from graphspec.lsp.index import value_at as _value_at
 from graphspec.read.source import split_lines
 from graphspec.settings import Options
@@ -356,6 +356,27 @@ def _siblings(lines: Sequence[str], row: int, column: int | None = None) -> dict
     return found
 
 
+_TYPED = re.compile(r"[\w.]*$")
+
+
+def _replacing(
+    items: list[types.CompletionItem],
+    lines: Sequence[str],
+    row: int,
+    column: int,
+    encoding: str,
+) -> list[types.CompletionItem]:
+    """Each value item replaces what is typed of the name before the cursor, dots included:
+    an editor's word stops at a dot, so `first.` and the item `first.y` would otherwise give
+    `first.first.y`."""
+    typed = _TYPED.search(lines[row][:column] if row < len(lines) else "")
+    start = column - len(typed.group()) if typed is not None else column
+    where = lsp_range(lines, (row, start, row, column), encoding)
+    for item in items:
+        item.text_edit = types.TextEdit(where, item.label)
+    return items
+
+
 def completion(
     document: Document, text: str, position: types.Position, options: Options
 ) -> list[types.CompletionItem]:
@@ -377,13 +398,15 @@ def completion(
     plan = document.sound.plan if document.sound is not None else None
     value = _VALUE_OF.search(before)
     if value is not None:
-        return _value_items(value.group(2), data, scope, node, options, plan)
-    if _in_call(before, chain):
-        return _tensor_items(data, scope, node, plan)
-    if (chain[-1:] == ["from"] and _FROM_ITEM.match(before)) or (
-        chain[:1] == ["outputs"] and len(chain) == 2 and re.search(r":\s*[\w.]*$", before)
+        items = _value_items(value.group(2), data, scope, node, options, plan)
+        return _replacing(items, lines, row, column, document.encoding)
+    if (
+        _in_call(before, chain)
+        or (chain[-1:] == ["from"] and _FROM_ITEM.match(before))
+        or (chain[:1] == ["outputs"] and len(chain) == 2 and re.search(r":\s*[\w.]*$", before))
     ):
-        return _tensor_items(data, scope, node, plan)
+        items = _tensor_items(data, scope, node, plan)
+        return _replacing(items, lines, row, column, document.encoding)
     if not _KEY_START.search(before):
         return []
     owner, flow = _open_flow(before)

@@ -157,3 +157,30 @@ def test_references_offered_show_their_shapes(demo: Document) -> None:
         "x": "input",
         "conv": "node",
     }
+
+
+@pytest.mark.parametrize(
+    ("node", "written"),
+    [
+        ("  unused: {layer: Dense, from: first.‸}\n", "first."),
+        ("  unused: {layer: Dense, from: [image, fl‸]}\n", "fl"),
+        ("  unused: {layer: Den‸}\n", "Den"),
+        ("  unused: {layer: Dense, from: ‸}\n", ""),
+    ],
+    ids=["dotted", "list", "layer", "nothing-typed"],
+)
+def test_a_value_item_replaces_what_is_typed_of_the_name(
+    demo: Document, node: str, written: str
+) -> None:
+    """Editors end a word at a dot: without an edit of its own, `first.y` chosen after
+    `first.` would be inserted after the dot, giving `first.first.y`."""
+    items = items_at(demo, typed(node))
+    assert items
+    line = node.replace("‸", "").rstrip("\n")
+    cursor = node.index("‸")
+    for item in items:
+        assert isinstance(item.text_edit, types.TextEdit)
+        where = item.text_edit.range
+        assert (where.start.character, where.end.character) == (cursor - len(written), cursor)
+        assert line[where.start.character : where.end.character] == written
+        assert item.text_edit.new_text == item.label
