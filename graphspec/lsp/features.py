@@ -194,6 +194,47 @@ def _tensor_hover(plan: Plan, target: Target) -> list[str]:
     if info.dtype is not None:
         lines.append(f"dtype: `{info.dtype}`")
     lines.append(f"parameters: {_params(info.trainable, info.non_trainable)}")
+    shared = getattr(node, "use", None)
+    if isinstance(shared, str):
+        uses = _uses(plan, shared)
+        counted = next((use for use in uses if _count(plan, use)), uses[0] if uses else name)
+        lines.append(
+            f"weights: those of shared `{shared}`, counted once, at `{counted}`"
+            if counted != name
+            else f"weights: those of shared `{shared}`, counted here for its {len(uses)} uses"
+        )
+    return lines
+
+
+def _count(plan: Plan, name: str) -> int:
+    """A built node's parameters (unknown counts as none)."""
+    info = plan.static[name]
+    return (info.trainable or 0) + (info.non_trainable or 0)
+
+
+def _uses(plan: Plan, shared: str) -> list[str]:
+    """The built top-level nodes that call a shared entry, in the order they are built (one
+    of them carries the weights' parameter count)."""
+    return [
+        name for name in plan.static if getattr(plan.spec.nodes.get(name), "use", None) == shared
+    ]
+
+
+def _shared_hover(plan: Plan, name: str) -> list[str]:
+    entry = plan.spec.shared.get(name)
+    if entry is None:
+        return []
+    what = getattr(entry, "layer", None) or f"block {getattr(entry, 'block', '?')}"
+    lines = [f"**shared** `{name}`: {what} (one set of weights for every use)"]
+    uses = _uses(plan, name)
+    if uses:
+        statics = [plan.static[use] for use in uses]
+        trainable = _total(static.trainable for static in statics)
+        non_trainable = _total(static.non_trainable for static in statics)
+        lines.append("used by: " + ", ".join(f"`{use}`" for use in uses))
+        lines.append(f"parameters: {_params(trainable, non_trainable)}")
+    if name in plan.pruned_shared:
+        lines.append("pruned: no head depends on a use of it")
     return lines
 
 
@@ -325,14 +366,7 @@ def _hover_lines(plan: Plan, target: Target) -> list[str]:
     if target.kind == BLOCK:
         return _block_hover(plan, target.name)
     if target.kind == SHARED:
-        entry = spec.shared.get(target.name)
-        if entry is None:
-            return []
-        what = getattr(entry, "layer", None) or f"block {getattr(entry, 'block', '?')}"
-        lines = [f"**shared** `{target.name}`: {what} (one set of weights for every use)"]
-        if target.name in plan.pruned_shared:
-            lines.append("pruned: no head depends on a use of it")
-        return lines
+        return _shared_hover(plan, target.name)
     block = spec.blocks.get(target.scope[1]) if target.scope else None
     if block is None:
         return []

@@ -10,6 +10,7 @@ from lsprotocol import types
 from graphspec.lsp import features
 from graphspec.lsp.document import Document, analyse_text
 from graphspec.settings import Options
+from tests.conftest import SPECS
 
 SPEC = """\
 graphspec: 1.1
@@ -171,3 +172,27 @@ def test_renaming_a_head_renames_it_in_the_monitored_values() -> None:
         assert after.plan is not None and not after.report.diagnostics, renamed
         document.record(after)
     assert "monitor: val_label_accuracy" in renamed and "monitor: extent_loss" in renamed
+
+
+def test_hover_on_a_shared_entry_and_its_uses_says_where_its_weights_count() -> None:
+    """A second use of a shared layer has 0 parameters of its own: the hover says why, and
+    the entry's hover lists its uses and the weights' count."""
+    path = SPECS / "seeds" / "seed002_siamese.yaml"
+    text = path.read_text(encoding="utf-8")
+    document = Document(path.as_uri(), str(path))
+    document.record(analyse_text(text, str(path), Options()))
+    lines = text.splitlines()
+
+    def hover_on(needle: str) -> str:
+        row = next(i for i, line in enumerate(lines) if line.lstrip().startswith(needle))
+        column = lines[row].index(needle) + 1
+        found = features.hover(document, types.Position(row, column), Options())
+        assert found is not None and isinstance(found.contents, types.MarkupContent)
+        return found.contents.value
+
+    entry = hover_on("lstm:")
+    assert "used by: `left_output`, `right_output`" in entry
+    assert "parameters: 20,608" in entry
+    first, second = hover_on("left_output:"), hover_on("right_output:")
+    assert "parameters: 20,608" in first and "counted here for its 2 uses" in first
+    assert "parameters: 0" in second and "counted once, at `left_output`" in second
