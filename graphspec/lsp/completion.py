@@ -15,6 +15,7 @@ from typing import Any
 from lsprotocol import types
 
 from graphspec.analyse.plan import Plan
+from graphspec.catalogue.argument_types import STRUCTURAL_ARGUMENTS
 from graphspec.catalogue.reader import load_catalogue
 from graphspec.diagnostics import SpecPath
 from graphspec.lsp.document import Document
@@ -164,11 +165,18 @@ def _layer_items(options: Options) -> list[types.CompletionItem]:
     return items
 
 
+NODE_KEYS = ("from", "call")
+"""The keys a layer node takes beside its layer's arguments."""
+SEQUENCE_KEYS = ("name",)
+"""The key a layer of a `sequence` takes beside its arguments (its layer's name)."""
+
+
 def _argument_items(
-    layer: str | None, present: Iterable[str], keywords: bool = True
+    layer: str | None, present: Iterable[str], keywords: tuple[str, ...] = NODE_KEYS
 ) -> list[types.CompletionItem]:
-    """A layer's arguments not yet written, and the keys of a node (`from`, `name`, `call`)
-    unless `keywords` is false (a layer of a `sequence`)."""
+    """A layer's arguments not yet written, but those a spec never writes (`name`,
+    `input_shape`, ...: GS302), then `keywords` (a node's `from` and `call`, a sequence
+    layer's `name`, nothing for a shared layer)."""
     catalogue = load_catalogue()
     info = catalogue.layer(layer) if layer else None
     taken = set(present)
@@ -181,8 +189,9 @@ def _argument_items(
             insert_text=f"{name}: ",
         )
         for name in names
+        if name not in STRUCTURAL_ARGUMENTS
     ]
-    for key in ("from", "name", "call") if keywords else ():
+    for key in keywords:
         if key not in taken:
             items.append(
                 types.CompletionItem(
@@ -284,7 +293,10 @@ def _flow_key_items(
         block = written.group(1) if written else _block_of(data, scope, node, chain)
         return _param_items(data, block, keys)
     in_sequence = owner == "-" and chain[-1:] == ["sequence"]  # `- {layer: Dense, ...}`
-    return _argument_items(whole.get("layer", "").strip() or None, keys, not in_sequence)
+    layer = whole.get("layer", "").strip() or None
+    if chain[:1] == ["shared"]:
+        return _argument_items(layer, keys, ())
+    return _argument_items(layer, keys, SEQUENCE_KEYS if in_sequence else NODE_KEYS)
 
 
 def _block_key_items(
@@ -305,10 +317,15 @@ def _block_key_items(
             entry.get("block") if isinstance(entry, dict) else None
         )
         return _param_items(data, block, _siblings(lines, row, column))
+    if len(chain) == 2 and chain[0] == "shared":  # a shared layer: its arguments only
+        written = _siblings(lines, row, column)
+        entry = _value_at(data, tuple(chain))
+        layer = written.get("layer") or (entry.get("layer") if isinstance(entry, dict) else None)
+        return _argument_items(layer if isinstance(layer, str) else None, written, ())
     if node is not None and chain[-1] == "sequence":  # a layer of the chain, over lines
         written = _siblings(lines, row, column)
         layer = written.get("layer")
-        return _argument_items(layer, written, keywords=False)
+        return _argument_items(layer, written, SEQUENCE_KEYS)
     if node is not None and chain[-1] == node:
         written = _siblings(lines, row, column)
         entry = _value_at(data, (*scope, "nodes", node))

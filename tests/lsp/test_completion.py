@@ -91,9 +91,9 @@ def test_with_over_lines_offers_the_parameters_not_written_now(demo: Document) -
     ],
     ids=["block", "flow"],
 )
-def test_a_layer_in_a_sequence_offers_its_arguments_only(demo: Document, node: str) -> None:
+def test_a_layer_in_a_sequence_offers_its_arguments_and_name(demo: Document, node: str) -> None:
     labels = labels_at(demo, typed(node))
-    assert "units" in labels and "activation" in labels
+    assert "units" in labels and "activation" in labels and "name" in labels
     assert "layer" not in labels and "from" not in labels and "call" not in labels
 
 
@@ -184,3 +184,26 @@ def test_a_value_item_replaces_what_is_typed_of_the_name(
         assert (where.start.character, where.end.character) == (cursor - len(written), cursor)
         assert line[where.start.character : where.end.character] == written
         assert item.text_edit.new_text == item.label
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "  proj: {layer: Dense, un‸}\n",
+        "  proj:\n    layer: Dense\n    ‸\n",
+    ],
+    ids=["flow", "block"],
+)
+def test_a_shared_layer_offers_its_arguments_only(demo: Document, entry: str) -> None:
+    """A shared entry is a layer and its arguments: no `from`, `name` or `call` (a node's)."""
+    labels = labels_at(demo, SPEC.replace("  proj: {layer: Dense, units: 4}\n", entry))
+    assert "units" in labels and "activation" in labels
+    assert not {"from", "name", "call"} & set(labels)
+
+
+def test_a_layer_node_is_not_offered_the_arguments_a_spec_never_writes(demo: Document) -> None:
+    """`name`, `input_shape`, `batch_size`... are Keras arguments a spec may not write
+    (GS302): offering them led straight to an error."""
+    labels = labels_at(demo, typed("  unused: {layer: Dense, from: flat, ‸}\n"))
+    assert "units" in labels and "call" in labels
+    assert not {"name", "input_shape", "input_dim", "batch_size", "weights"} & set(labels)
