@@ -168,6 +168,7 @@ def _tensor_hover(plan: Plan, target: Target) -> list[str]:
             return []
         return [
             f"**node** `{name}` in block `{target.scope[1]}`: {node.label(spec)}",
+            *_instances(plan, target.scope[1], name),
             "shapes and parameters: per instance (hover the node that uses the block)",
         ]
     if name in spec.inputs:
@@ -236,6 +237,33 @@ def _shared_hover(plan: Plan, name: str) -> list[str]:
     if name in plan.pruned_shared:
         lines.append("pruned: no head depends on a use of it")
     return lines
+
+
+MAX_INSTANCES = 8
+"""Instances of a block listed in a hover; more are counted."""
+
+
+def _instances(plan: Plan, block: str, node: str) -> list[str]:
+    """Where a block's node is built: each instance (by the top-level nodes that call it,
+    with the parameters it gets), or that it is built in none."""
+    callers: dict[str, list[str]] = {}
+    for caller, keys in plan.top_calls.items():
+        for key in dict.fromkeys(keys):  # a repeat calls one instance several times
+            callers.setdefault(key, []).append(f"`{caller}`")
+    built = [
+        (key, instance)
+        for key, instance in plan.instances.items()
+        if instance.block == block and node in instance.nodes
+    ]
+    if not built:
+        return ["built in: no instance (pruned, or the block is not used)"]
+    described = []
+    for key, instance in built[:MAX_INSTANCES]:
+        where = ", ".join(callers.get(key, ["an instance inside another block"]))
+        values = ", ".join(f"{param}={value!r}" for param, value in instance.params.items())
+        described.append(f"{where} ({values})" if values else where)
+    more = f"; and {len(built) - MAX_INSTANCES} more" if len(built) > MAX_INSTANCES else ""
+    return ["built in: " + "; ".join(described) + more]
 
 
 def _head_hover(plan: Plan, name: str) -> list[str]:

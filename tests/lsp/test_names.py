@@ -196,3 +196,17 @@ def test_hover_on_a_shared_entry_and_its_uses_says_where_its_weights_count() -> 
     first, second = hover_on("left_output:"), hover_on("right_output:")
     assert "parameters: 20,608" in first and "counted here for its 2 uses" in first
     assert "parameters: 0" in second and "counted once, at `left_output`" in second
+
+
+def test_hover_on_a_node_of_a_block_says_which_instances_build_it() -> None:
+    """The ensemble's `cnn` block is called by cnn1, cnn2 (one instance: the same
+    parameters) and cnn3 (pruned: no head reads it, so it builds nothing)."""
+    path = SPECS / "seeds" / "seed001_ensemble_pruned.yaml"
+    text = path.read_text(encoding="utf-8")
+    document = Document(path.as_uri(), str(path))
+    document.record(analyse_text(text, str(path), Options()))
+    row = next(i for i, line in enumerate(text.splitlines()) if line.startswith("      features:"))
+    hover = features.hover(document, types.Position(row, 7), Options())
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "built in: `cnn1`, `cnn2` (classes=10)" in hover.contents.value
+    assert "cnn3" not in hover.contents.value
