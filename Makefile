@@ -32,12 +32,13 @@ $(VENV)/.stamp-dev: pyproject.toml constraints.txt tests/ci/node/package-lock.js
 	touch $(VENV)/.stamp-build $@
 
 # The demo: build every example spec (one table row each), then one diagnostic, a static
-# summary, a graph and a diff, and where the files are. It installs only the build extra.
+# summary, a graph and a diff, a short training run on real digits (a few seconds), and where
+# the files are. It installs only the build extra (TensorFlow, matplotlib, scikit-learn).
 DEMO := build/demo
 demo: $(VENV)/.stamp-build
 	@mkdir -p $(DEMO)
 	@echo "== graphspec build: every spec under specs/ (validated, built, saved) =="
-	@$(BIN)/graphspec build specs/seeds specs/gallery --output-dir $(DEMO) --force --quiet
+	@$(BIN)/graphspec build specs/seeds specs/gallery specs/train --output-dir $(DEMO) --force --quiet
 	@echo
 	@echo "== graphspec validate: a spec with three mistakes (exit status 1) =="
 	@$(BIN)/graphspec validate docs/examples/demo/mistake.yaml; test $$? -eq 1
@@ -51,6 +52,12 @@ demo: $(VENV)/.stamp-build
 	@echo
 	@echo "== graphspec diff: what a change does to shapes and parameters =="
 	@$(BIN)/graphspec diff specs/seeds/seed002_dense.yaml docs/examples/demo/dense_wider.yaml; test $$? -eq 1
+	@echo
+	@echo "== graphspec fit: a LeNet on scikit-learn's 8x8 digits, checked data, a run folder =="
+	@$(BIN)/python -m graphspec.examples.digits $(DEMO)/digits
+	@$(BIN)/graphspec fit specs/train/digits_lenet.yaml --data $(DEMO)/digits/train.npz \
+	  --validation-data $(DEMO)/digits/test.npz -o $(DEMO)/runs/digits_lenet --force --epochs 5 --log-mode epoch
+	@echo "Plot: $(DEMO)/runs/digits_lenet/plots/digit.png (loss and accuracy, training vs validation)"
 	@echo
 	@echo "Models: $(DEMO)/*.keras (load with keras.saving.load_model). Graph: $(DEMO)/seed002_inception.mmd."
 	@echo "Next: make test; the language is described in docs/language.md."
@@ -71,7 +78,7 @@ schema: $(VENV)/.stamp-build
 	$(BIN)/graphspec schema > schemas/graphspec.schema.json
 
 # The README's picture: each seed spec named here drawn by Graphviz's dot into docs/pictures/,
-# with the dot text beside it (tests/views/test_render.py checks that both are current).
+# with the dot text beside it (tests/views/test_pictures.py checks that both are current).
 PICTURES := seed001_ensemble_pruned
 pictures: $(VENV)/.stamp-build
 	@command -v dot >/dev/null || $(MAKE) --no-print-directory debian-tools
@@ -93,6 +100,7 @@ bench: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_editor.py
 	$(BIN)/python benchmarks/bench_lsp.py
+	$(BIN)/python benchmarks/bench_train.py
 
 # Graphviz and Chromium from Debian's packages, pinned to a release line (security updates within
 # it still install); skipped when both commands are already there. Needs root or sudo.

@@ -984,6 +984,54 @@ NOT_COMPILED: Final = _declare(
     example="`graphspec fit encoder.yaml ...` where the spec has no `compile:` section",
     fix="add `compile: {optimizer: adam}` and a loss on every head",
 )
+DISTRIBUTE_NEEDS_TENSORFLOW: Final = _declare(
+    "GS851",
+    Group.TRAIN,
+    Severity.ERROR,
+    "`--distribute mirrored` or `multi-worker` (tf.distribute strategies) under a backend other than TensorFlow",
+    example="`KERAS_BACKEND=jax graphspec fit m.yaml --data d.npz --distribute mirrored`",
+    fix="use `--distribute data-parallel` under JAX, or run on TensorFlow (`KERAS_BACKEND=tensorflow`)",
+)
+DATA_PARALLEL_NEEDS_JAX: Final = _declare(
+    "GS852",
+    Group.TRAIN,
+    Severity.ERROR,
+    "`--distribute data-parallel` (Keras' distribution API) under a backend other than JAX",
+    example="`graphspec fit m.yaml --data d.npz --distribute data-parallel` on TensorFlow",
+    fix="run on JAX (`KERAS_BACKEND=jax`), or use `--distribute mirrored` on TensorFlow",
+)
+TF_CONFIG_MISSING: Final = _declare(
+    "GS853",
+    Group.TRAIN,
+    Severity.ERROR,
+    "`--distribute multi-worker` without `TF_CONFIG`",
+    example="`graphspec fit m.yaml --data d.npz --distribute multi-worker` with `TF_CONFIG` unset",
+    fix='set `TF_CONFIG` on every worker: `{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}` (docs/distributed.md)',
+)
+TF_CONFIG_MALFORMED: Final = _declare(
+    "GS854",
+    Group.TRAIN,
+    Severity.ERROR,
+    "`TF_CONFIG` is not a cluster MultiWorkerMirroredStrategy can train: not JSON, no `cluster` or `task`, an address that is not host:port, a task type or index outside the cluster, a `ps` or `evaluator` task",
+    example='`TF_CONFIG={"cluster": {"worker": ["localhost:12345"]}, "task": {"type": "worker", "index": 1}}`',
+    fix="list every task's host:port under `cluster` (types `chief` and `worker`) and this process's type and index under `task`",
+)
+TF_CONFIG_IGNORED: Final = _declare(
+    "GS855",
+    Group.TRAIN,
+    Severity.WARNING,
+    "`TF_CONFIG` is set but the run is not `--distribute multi-worker`: each process trains alone",
+    example="`TF_CONFIG=... graphspec fit m.yaml --data d.npz --distribute mirrored`",
+    fix="add `--distribute multi-worker`, or unset `TF_CONFIG`",
+)
+BATCH_UNEVEN_OVER_DEVICES: Final = _declare(
+    "GS856",
+    Group.TRAIN,
+    Severity.ERROR,
+    "under `--distribute data-parallel`, the batch size or the last batch of a data set does not split evenly over the devices (JAX shards each batch in equal parts)",
+    example="`--batch-size 32` over 2 devices with 63 validation samples: the last batch holds 31",
+    fix="choose a batch size and sample counts whose batches, the last one included, are multiples of the device count",
+)
 EXPORT_REFUSED: Final = _declare(
     "GS901",
     Group.EXPORT,

@@ -1,5 +1,6 @@
-"""`make demo`: a table row per built spec, one diagnostic, a summary, a graph and a diff, and
-where the files are; its example files say what the demo claims."""
+"""`make demo`: a table row per built spec, one diagnostic, a summary, a graph and a diff, a
+short training run on the digits, and where the files are; its example files say what the
+demo claims."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import graphspec
 from graphspec.cli import main
 from graphspec.pipeline import check_path
 from tests.conftest import ROOT, SPECS
@@ -27,6 +29,21 @@ def test_the_demo_shows_each_command_once() -> None:
         assert len(re.findall(rf"graphspec {command} ", recipe)) == 1, command
     assert "--quiet" in recipe  # a table row per spec, not Keras' summaries
     assert "Models: $(DEMO)/*.keras" in recipe
+
+
+def test_the_demo_trains_a_digits_spec_briefly_and_shows_its_plot() -> None:
+    recipe = _demo_recipe()
+    assert len(re.findall(r"graphspec fit ", recipe)) == 1
+    assert "-m graphspec.examples.digits $(DEMO)/digits\n" in recipe  # writes train/test.npz
+    assert "--data $(DEMO)/digits/train.npz" in recipe
+    assert "--validation-data $(DEMO)/digits/test.npz" in recipe
+    epochs = re.search(r"--epochs (\d+)", recipe)
+    assert epochs and int(epochs[1]) <= 5  # the demo stays quick
+    spec_path = re.search(r"graphspec fit (specs/train/\w+\.yaml)", recipe)
+    run = re.search(r" -o (\$\(DEMO\)/runs/\w+)", recipe)
+    assert spec_path and run
+    (head,) = graphspec.load(ROOT / spec_path[1]).outputs  # one plot per head: plots/HEAD.png
+    assert f"Plot: {run[1]}/plots/{head}.png" in recipe
 
 
 def test_the_demo_names_only_files_that_exist() -> None:
