@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from graphspec.cli.exits import EXIT_OK, UsageError
+from graphspec.cli.exits import UsageError
 
 if TYPE_CHECKING:
     from graphspec.cli.options import Commands
@@ -29,6 +29,10 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
         "go to definition, references, rename, completion, quick fixes and document symbols. "
         "Each spec is checked with the custom layers of the nearest pyproject.toml above it, "
         "and the options given here on top. Needs the [lsp] extra.",
+        epilog="An editor starts it and talks to it; it checks the YAML and JSON files whose "
+        "text has the graphspec: version key, and nothing else. Settings for VS Code, Neovim, "
+        "Helix and others: docs/editors.md. Exit status: 0 after the client's shutdown and "
+        "exit, or when stdin closes; 1 after an exit without shutdown (the protocol's rule).",
     )
     parser.add_argument(
         "--stdio", action="store_true", help="talk over stdin/stdout (the default and only way)"
@@ -42,7 +46,7 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         from graphspec.lsp.server import serve
     except ImportError as error:
         raise UsageError(f"{INSTALL_HINT} ({error})") from error
-    serve(
+    return serve(
         ProjectOptions(
             strict=options.strict,
             limits=options.limits,
@@ -51,4 +55,3 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
             backend=options.backend,
         )
     )
-    return EXIT_OK

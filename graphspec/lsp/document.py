@@ -9,6 +9,7 @@ it directly.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import time
@@ -51,6 +52,10 @@ class Analysis:
         return SpecIndex(self.source) if self.source is not None else None
 
 
+BOM = "\ufeff"
+"""A byte order mark: `graphspec validate` skips it at the start of a file; an editor may keep
+it in the text it sends (as its first character, counted in line 0's columns)."""
+
 _SPEC_KEY = re.compile(r"""^(?:graphspec|"graphspec"|'graphspec')[ \t]*:|"graphspec"\s*:""", re.M)
 
 
@@ -58,7 +63,7 @@ def is_spec(text: str) -> bool:
     """Whether a YAML or JSON document is a graphspec spec: it has the `graphspec:` version key
     (at the top level of a YAML file, anywhere in a JSON one). Editors start the server for every
     YAML file; the others (CI workflows, configs) get no diagnostics."""
-    return _SPEC_KEY.search(text) is not None
+    return _SPEC_KEY.search(text.removeprefix(BOM)) is not None
 
 
 def _lone_surrogate(text: str, file: str) -> Diagnostic | None:
@@ -82,11 +87,47 @@ def analyse_text(text: str, file: str, options: Options, version: int = 0) -> An
     if unencodable is not None:
         report = Report(file, (unencodable,))
         return Analysis(version, text, report, None, time.perf_counter() - start)
-    report = check_text(text, file, options)
+    checked = text.removeprefix(BOM)  # as `graphspec validate` reads a file
+    report = check_text(checked, file, options)
     source = report.spec.source if report.spec is not None else None
     if source is None:  # did not parse: read it again for the positions of its names
-        source = load_text(text, file, options.limits)[0]
+        source = load_text(checked, file, options.limits)[0]
+    if checked is not text:
+        report, source = _after_bom(report, source, text)
     return Analysis(version, text, report, source, time.perf_counter() - start)
+
+
+def _after_bom(
+    report: Report, source: SourceTree | None, text: str
+) -> tuple[Report, SourceTree | None]:
+    """Positions found in the text without its byte order mark, moved to the text with it:
+    one column further on line 1."""
+
+    def moved(location: Location) -> Location:
+        if location.line != 1:
+            return location
+        return dataclasses.replace(location, column=location.column + 1)
+
+    def position(where: tuple[int, int]) -> tuple[int, int]:
+        return (1, where[1] + 1) if where[0] == 1 else where
+
+    diagnostics = tuple(
+        dataclasses.replace(
+            diagnostic,
+            location=moved(diagnostic.location),
+            related=tuple(moved(other) for other in diagnostic.related),
+        )
+        for diagnostic in report.diagnostics
+    )
+    report = dataclasses.replace(report, diagnostics=diagnostics)
+    if source is not None:
+        source = dataclasses.replace(
+            source,
+            text=text,
+            positions={path: position(where) for path, where in source.positions.items()},
+            key_positions={path: position(where) for path, where in source.key_positions.items()},
+        )
+    return report, source
 
 
 @dataclass

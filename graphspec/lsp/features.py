@@ -18,6 +18,7 @@ from graphspec.diagnostics import Diagnostic, Location, Severity, SpecPath, form
 from graphspec.lsp.document import Analysis, Document
 from graphspec.lsp.index import (
     ARGUMENT,
+    BINDING,
     BLOCK,
     HEAD,
     LAYER,
@@ -167,6 +168,7 @@ def _tensor_hover(plan: Plan, target: Target) -> list[str]:
             return []
         return [
             f"**node** `{name}` in block `{target.scope[1]}`: {node.label(spec)}",
+            *_instances(plan, target.scope[1], name),
             "shapes and parameters: per instance (hover the node that uses the block)",
         ]
     if name in spec.inputs:
@@ -193,7 +195,75 @@ def _tensor_hover(plan: Plan, target: Target) -> list[str]:
     if info.dtype is not None:
         lines.append(f"dtype: `{info.dtype}`")
     lines.append(f"parameters: {_params(info.trainable, info.non_trainable)}")
+    shared = getattr(node, "use", None)
+    if isinstance(shared, str):
+        uses = _uses(plan, shared)
+        counted = next((use for use in uses if _count(plan, use)), uses[0] if uses else name)
+        lines.append(
+            f"weights: those of shared `{shared}`, counted once, at `{counted}`"
+            if counted != name
+            else f"weights: those of shared `{shared}`, counted here for its {len(uses)} uses"
+        )
     return lines
+
+
+def _count(plan: Plan, name: str) -> int:
+    """A built node's parameters (unknown counts as none)."""
+    info = plan.static[name]
+    return (info.trainable or 0) + (info.non_trainable or 0)
+
+
+def _uses(plan: Plan, shared: str) -> list[str]:
+    """The built top-level nodes that call a shared entry, in the order they are built (one
+    of them carries the weights' parameter count)."""
+    return [
+        name for name in plan.static if getattr(plan.spec.nodes.get(name), "use", None) == shared
+    ]
+
+
+def _shared_hover(plan: Plan, name: str) -> list[str]:
+    entry = plan.spec.shared.get(name)
+    if entry is None:
+        return []
+    what = getattr(entry, "layer", None) or f"block {getattr(entry, 'block', '?')}"
+    lines = [f"**shared** `{name}`: {what} (one set of weights for every use)"]
+    uses = _uses(plan, name)
+    if uses:
+        statics = [plan.static[use] for use in uses]
+        trainable = _total(static.trainable for static in statics)
+        non_trainable = _total(static.non_trainable for static in statics)
+        lines.append("used by: " + ", ".join(f"`{use}`" for use in uses))
+        lines.append(f"parameters: {_params(trainable, non_trainable)}")
+    if name in plan.pruned_shared:
+        lines.append("pruned: no head depends on a use of it")
+    return lines
+
+
+MAX_INSTANCES = 8
+"""Instances of a block listed in a hover; more are counted."""
+
+
+def _instances(plan: Plan, block: str, node: str) -> list[str]:
+    """Where a block's node is built: each instance (by the top-level nodes that call it,
+    with the parameters it gets), or that it is built in none."""
+    callers: dict[str, list[str]] = {}
+    for caller, keys in plan.top_calls.items():
+        for key in dict.fromkeys(keys):  # a repeat calls one instance several times
+            callers.setdefault(key, []).append(f"`{caller}`")
+    built = [
+        (key, instance)
+        for key, instance in plan.instances.items()
+        if instance.block == block and node in instance.nodes
+    ]
+    if not built:
+        return ["built in: no instance (pruned, or the block is not used)"]
+    described = []
+    for key, instance in built[:MAX_INSTANCES]:
+        where = ", ".join(callers.get(key, ["an instance inside another block"]))
+        values = ", ".join(f"{param}={value!r}" for param, value in instance.params.items())
+        described.append(f"{where} ({values})" if values else where)
+    more = f"; and {len(built) - MAX_INSTANCES} more" if len(built) > MAX_INSTANCES else ""
+    return ["built in: " + "; ".join(described) + more]
 
 
 def _head_hover(plan: Plan, name: str) -> list[str]:
@@ -279,8 +349,44 @@ def _catalogue_hover(target: Target, options: Options) -> list[str]:
     return lines
 
 
+def _binding_hover(plan: Plan, target: Target) -> list[str]:
+    """A name of an `expr` node: what it is bound to, and that tensor's shape at the top level."""
+    scope, node_name = target.scope[:-2], target.scope[-1]
+    block = plan.spec.blocks.get(scope[1]) if scope else None
+    nodes = block.nodes if block is not None else plan.spec.nodes
+    node = nodes.get(node_name) if scope or block is None else None
+    bound = getattr(node, "from_", None)
+    if not isinstance(bound, dict) or target.name not in bound:
+        return []
+    ref = bound[target.name]
+    lines = [f"**expression name** `{target.name}` of `{node_name}` ← `{ref}`"]
+    if not scope:
+        source, _, output = ref.partition(".")
+        shape = tensor_shape(plan, source, output)
+        if shape is not None:
+            lines.append(f"shape: `{shape}`")
+    return lines
+
+
+def tensor_shape(plan: Plan, name: str, output: str) -> str | None:
+    """The static shape of a top-level input, node or node output, formatted; None unknown."""
+    if name in plan.spec.inputs:
+        return format_shape(tuple(plan.spec.inputs[name].shape), batch=True)
+    info = plan.static.get(name)
+    if info is None:
+        return None
+    outputs = list(info.outputs.items())
+    if output.isdigit() and int(output) < len(outputs):
+        return format_shape(outputs[int(output)][1], batch=True)
+    if output in info.outputs:
+        return format_shape(info.outputs[output], batch=True)
+    return format_shape(info.shape, batch=True)
+
+
 def _hover_lines(plan: Plan, target: Target) -> list[str]:
     spec = plan.spec
+    if target.kind == BINDING:
+        return _binding_hover(plan, target)
     if target.kind == TENSOR:
         return _tensor_hover(plan, target)
     if target.kind == HEAD:
@@ -288,14 +394,7 @@ def _hover_lines(plan: Plan, target: Target) -> list[str]:
     if target.kind == BLOCK:
         return _block_hover(plan, target.name)
     if target.kind == SHARED:
-        entry = spec.shared.get(target.name)
-        if entry is None:
-            return []
-        what = getattr(entry, "layer", None) or f"block {getattr(entry, 'block', '?')}"
-        lines = [f"**shared** `{target.name}`: {what} (one set of weights for every use)"]
-        if target.name in plan.pruned_shared:
-            lines.append("pruned: no head depends on a use of it")
-        return lines
+        return _shared_hover(plan, target.name)
     block = spec.blocks.get(target.scope[1]) if target.scope else None
     if block is None:
         return []
@@ -372,7 +471,7 @@ def references(
     ]
 
 
-_RENAMEABLE = frozenset({TENSOR, HEAD, SHARED, BLOCK, PARAM, OUTPUT})
+_RENAMEABLE = frozenset({TENSOR, HEAD, SHARED, BLOCK, PARAM, OUTPUT, BINDING})
 _IDENTIFIER = re.compile(IDENTIFIER)
 
 
@@ -385,7 +484,8 @@ def rename(
 ) -> types.WorkspaceEdit | None:
     """Rename a declared name and every reference to it: an input or node (in `from:`,
     `call:`, heads, block outputs; `node.output` keeps its output), a head, a shared entry, a
-    block, a block's parameter (its `with:` keys and `${param}` placeholders too) or output.
+    block, a block's parameter (its `with:` and `each:` keys and `${param}` placeholders too)
+    or output, a name an `expr` node binds (in its `from:` and its expression).
     Only on the text as it is now: after a syntax error the positions would be stale."""
     analysis = document.readable
     if analysis is None or analysis is not document.latest or analysis.text != text:

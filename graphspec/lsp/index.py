@@ -2,7 +2,8 @@
 positions (`graphspec.read.source.SourceTree`), so it works on a spec that reads but does not
 parse: inputs and nodes per scope, heads, shared entries, blocks and their parameters and
 outputs; `from:` and `call:` references (`node`, `node.output`, `node.N`), `use:`, `block:`,
-the keys of `with:` and `${param}` placeholders."""
+the keys of `with:` and `each:`, `${param}` placeholders, and the names an `expr` node binds
+and uses."""
 
 from __future__ import annotations
 
@@ -22,13 +23,16 @@ Scope = tuple[str, ...]
 TENSOR, HEAD, SHARED, BLOCK, PARAM, OUTPUT = "tensor", "head", "shared", "block", "param", "output"
 """Kinds of names: an input or node of a scope (one namespace), a head, a shared entry, a
 block, a block's parameter, a block's output."""
+BINDING = "binding"
+"""A name an `expr` node binds in its `from:` mapping (its target's scope is the node's path),
+used in its expression."""
 LAYER, ARGUMENT = "layer", "argument"
 """A Keras layer class named by `layer:` (never declared in the spec), and one of its
 arguments written as a key (its target's scope is ("layer", CLASS))."""
 _NOT_ARGUMENTS = frozenset({"layer", "from", "call", "name"})
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,31 @@ class _Walker:
                 self.ref((), head, ("outputs", name), blocks, shared)
             elif isinstance(head, dict):
                 self.ref((), head.get("from"), ("outputs", name, "from"), blocks, shared)
+        self.monitors(list(_mapping(self.data.get("outputs"))))
+
+    def monitors(self, heads: Sequence[str]) -> None:
+        """A head named in a monitored value (`val_HEAD_loss`, `HEAD_accuracy`): `training:`'s
+        `monitor` and each callback's."""
+        training = _mapping(self.data.get("training"))
+        paths: list[SpecPath] = [("training", "monitor")]
+        callbacks = training.get("callbacks")
+        for index, callback in enumerate(callbacks if isinstance(callbacks, list) else ()):
+            if isinstance(callback, dict) and "monitor" in callback:
+                paths.append(("training", "callbacks", index, "monitor"))
+        for path in paths:
+            value = value_at(self.data, path)
+            start = self.value_start(path)
+            if not isinstance(value, str) or start is None:
+                continue
+            prefix = len("val_") if value.startswith("val_") else 0
+            for head in sorted(heads, key=len, reverse=True):
+                if value.startswith(f"{head}_", prefix):
+                    line, column = start[0], start[1] + prefix
+                    site = Site(
+                        Target((), HEAD, head), False, line, column, column + len(head), path
+                    )
+                    self.sites.append(site)
+                    break
 
     def scope(
         self,
@@ -156,6 +185,7 @@ class _Walker:
             if not isinstance(node, dict):
                 continue
             self.refs(scope, node.get("from"), (*path, "from"), blocks, shared)
+            self.bindings(node, path)
             self.layer(node, path)
             sequence = node.get("sequence")
             for index, item in enumerate(sequence if isinstance(sequence, list) else ()):
@@ -239,11 +269,38 @@ class _Walker:
             block = _mapping(shared.get(node["use"])).get("block")
         return block if isinstance(block, str) else None
 
+    def bindings(self, node: Mapping[str, Any], path: SpecPath) -> None:
+        """An `expr` node's names: each key of its `from:` mapping, and each use of it in the
+        expression (a string on one line)."""
+        names = _mapping(node.get("from"))
+        if not isinstance(node.get("expr"), str) or not names:
+            return
+        scope: Scope = tuple(str(part) for part in path)
+        for name in names:
+            self.key(Target(scope, BINDING, name), (*path, "from", name))
+        found = self.source.positions.get((*path, "expr"))
+        if found is None:
+            return
+        row, col, end_row, end_col = token_span(self.source.lines, *found)
+        if end_row != row:
+            return
+        text = self.source.lines[row]
+        quoted = text[col : col + 1] in ("'", '"')
+        begin, end = (col + 1, end_col - 1) if quoted else (col, end_col)
+        for word in _IDENTIFIER.finditer(text, begin, end):
+            before = text[: word.start()].rstrip()
+            after = text[word.end() : end].lstrip()
+            if word.group() in names and not before.endswith(".") and not after.startswith("="):
+                target = Target(scope, BINDING, word.group())
+                self.sites.append(Site(target, False, row, word.start(), word.end(), path))
+
     def with_keys(self, entry: Mapping[str, Any], path: SpecPath, block: Any) -> None:
         if not isinstance(block, str):
             return
-        for param in _mapping(entry.get("with")):
-            self.key(Target(("blocks", block), PARAM, param), (*path, "with", param), False)
+        for section in ("with", "each"):  # `each:` gives a parameter a value per repeat
+            for param in _mapping(entry.get(section)):
+                target = Target(("blocks", block), PARAM, param)
+                self.key(target, (*path, section, param), False)
 
     def placeholders(
         self, scope: Scope, value: Any, path: SpecPath, params: Mapping[str, Any]

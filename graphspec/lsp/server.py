@@ -55,6 +55,10 @@ class GraphspecServer(LanguageServer):
         self._shown: set[str] = set()
         """Messages about refused pyproject.toml files already shown (once each)."""
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphspec-check")
+        self.shut_down = False
+        """The client sent `shutdown`."""
+        self.exited = False
+        """The client sent `exit` (not only closed the pipe)."""
 
     def configure(self, settings: Any) -> None:
         """``initializationOptions``: ``{"strict": bool, "debounce_ms": int}``."""
@@ -152,6 +156,16 @@ server = GraphspecServer()
 @server.feature(types.INITIALIZE)
 def _initialize(ls: GraphspecServer, params: types.InitializeParams) -> None:
     ls.configure(params.initialization_options)
+
+
+@server.feature(types.SHUTDOWN)
+def _shutdown(ls: GraphspecServer, params: None) -> None:
+    ls.shut_down = True
+
+
+@server.feature(types.EXIT)
+def _exit(ls: GraphspecServer, params: None) -> None:
+    ls.exited = True
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -257,16 +271,19 @@ def _completion(ls: GraphspecServer, params: types.CompletionParams) -> types.Co
     return types.CompletionList(is_incomplete=False, items=items)
 
 
-def serve(projects: ProjectOptions | None = None) -> None:
-    """Run the server on stdin and stdout until the client says exit, checking specs with
-    `projects` (the command line's options, each folder's pyproject.toml under them). Python's
-    own `sys.stdout` points at stderr meanwhile: a stray print must not corrupt the protocol."""
+def serve(projects: ProjectOptions | None = None) -> int:
+    """Run the server on stdin and stdout until the client says exit (or closes stdin),
+    checking specs with `projects` (the command line's options, each folder's pyproject.toml
+    under them). Python's own `sys.stdout` points at stderr meanwhile: a stray print must not
+    corrupt the protocol. Returns the exit status the protocol asks for: 1 after an `exit`
+    without a `shutdown` before it, else 0."""
     if projects is not None:
         server.projects = projects
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     warm_up()
     server.start_io(stdin, stdout)
+    return 1 if server.exited and not server.shut_down else 0
 
 
 def warm_up() -> None:

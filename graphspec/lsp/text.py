@@ -5,6 +5,8 @@ it works on a spec that does not read (a syntax error mid-edit) as well."""
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Sequence
 
@@ -70,21 +72,35 @@ def _flow_end(lines: Sequence[str], row: int, col: int, max_lines: int = 200) ->
     return first, len(lines[first].rstrip())
 
 
-def _in_flow(text: str, col: int) -> bool:
-    """Whether (col) on this line stands inside a flow collection opened on the same line."""
+@functools.lru_cache(maxsize=16)
+def _flow_marks(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where a line's flow depth changes (at each bracket outside quotes), and the depth after
+    each change: read once per line, so a spec written on one long line (minified, 10^5
+    characters) does not cost a scan of the line per token."""
+    positions: list[int] = []
+    depths: list[int] = []
     depth = 0
     quote = ""
-    for char in text[:col]:
+    for index, char in enumerate(text):
         if quote:
             if char == quote:
                 quote = ""
         elif char in _QUOTES:
             quote = char
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-    return depth > 0
+        elif char in "[{]}":
+            depth += 1 if char in "[{" else -1
+            positions.append(index)
+            depths.append(depth)
+    return tuple(positions), tuple(depths)
+
+
+def _in_flow(text: str, col: int) -> bool:
+    """Whether (col) on this line stands inside a flow collection opened on the same line."""
+    if "[" not in text and "{" not in text:
+        return False
+    positions, depths = _flow_marks(text)
+    before = bisect.bisect_left(positions, col)  # the brackets before `col`
+    return before > 0 and depths[before - 1] > 0
 
 
 def _plain_end(text: str, col: int) -> int:

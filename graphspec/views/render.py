@@ -30,7 +30,9 @@ ImageFormat = Literal["svg", "png"]
 IMAGE_FORMATS: Final[tuple[ImageFormat, ...]] = ("svg", "png")
 
 DOT_TIMEOUT: Final = 60.0
-"""Seconds `dot` may take; a 500-node model lays out in about a second."""
+"""Seconds `dot` may take: a generated spec of 500 nodes lays out in about a second, one of
+1,000 nodes in about 3 s (with `graphspec.views.drawing.layout_attributes`; without, it ran
+past this limit; benchmarks/bench_graph.py)."""
 
 INSTALL_HINT: Final = (
     "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "

@@ -529,3 +529,23 @@ async def test_completion_of_losses_and_metrics_in_a_head(
     text = SPEC.replace("{from: logits, loss: mse, metrics: [mae]}", written + "]}")
     labels = await complete(client, uri, text, at(text, written, offset=len(written)))
     assert expected in labels and "Dense" not in labels
+
+
+async def test_completion_over_the_protocol_edits_the_typed_reference_with_shapes(
+    client: LanguageClient, folder: Path
+) -> None:
+    """Through the real server: after `first.`, the item `first.y` replaces `first.` (its
+    edit survives the protocol) and shows its shape."""
+    uri = spec_uri(folder, "dotted.yaml")
+    await open_spec(client, uri, SPEC)
+    text = SPEC.replace("from: flat, units: 3", "from: first., units: 3")
+    where = at(text, "first., units", offset=6)
+    await change_spec(client, uri, text, 2)
+    result = await client.text_document_completion_async(types.CompletionParams(doc(uri), where))
+    items = result.items if isinstance(result, types.CompletionList) else result or []
+    item = next(item for item in items if item.label == "first.y")
+    assert item.detail == "output (None, 8, 8, 8)"
+    assert isinstance(item.text_edit, types.TextEdit) and item.text_edit.new_text == "first.y"
+    assert item.text_edit.range == types.Range(
+        types.Position(where.line, where.character - 6), where
+    )

@@ -537,3 +537,35 @@ def test_past_the_budget_instances_are_boxes(monkeypatch: pytest.MonkeyPatch) ->
     assert '"n_cnn3" -> "n_prediction" [label="c"];' in dot
     declared, edges = dot_structure(dot)
     assert all(source in declared and target in declared for source, target in edges)
+
+
+# ---- large drawings stay quick in dot -------------------------------------------------------
+
+
+def test_layout_attributes_grow_with_the_drawing() -> None:
+    small = drawing.layout_attributes(drawing.LARGE_DRAWING - 1)
+    large = drawing.layout_attributes(drawing.LARGE_DRAWING)
+    huge = drawing.layout_attributes(drawing.HUGE_DRAWING)
+    assert small == {}
+    assert large == {"nslimit": drawing.NETWORK_SIMPLEX_LIMIT}
+    assert huge == {"nslimit": drawing.NETWORK_SIMPLEX_LIMIT, "splines": "line"}
+
+
+@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
+def test_small_drawings_keep_dots_default_layout(path: Path) -> None:
+    """Every spec of the corpus draws as `dot` lays it out by default (the README's picture
+    does not move); only drawings of LARGE_DRAWING vertices and more are bounded."""
+    graph_line = render_dot(plan_of(path)).splitlines()[1]
+    assert "nslimit" not in graph_line and "splines" not in graph_line
+
+
+def test_a_large_drawing_bounds_dots_layout() -> None:
+    from benchmarks.generate_specs import generate
+
+    text = render_dot(plan_of(loads(generate(200))))
+    vertices = text.count(" [shape=")
+    assert drawing.LARGE_DRAWING <= vertices < drawing.HUGE_DRAWING, vertices
+    graph_line = text.splitlines()[1]
+    assert 'nslimit="2"' in graph_line and "splines" not in graph_line
+    declared, edges = dot_structure(text)  # still well formed
+    assert all(source in declared and target in declared for source, target in edges)
