@@ -6,9 +6,10 @@ spec or the data has errors or the run folder is in the way (nothing trained), 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -168,14 +169,39 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 
 
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
-    from graphspec.train.run import fit, format_summary
+    from graphspec.train.run import format_summary
 
     spec = Path(args.spec)
     if not spec.is_file():
         raise UsageError(f"{spec}: no such spec file")
     train, validation = read_data_flags(args, "data", "validation_data")
     assert train is not None
-    result = reported(
+    # with --format json, stdout holds the JSON document alone: Keras' progress goes to stderr
+    progress: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if args.format == "json":
+        progress = contextlib.redirect_stdout(err)
+    with progress, interrupted_run(Path(args.output), err):
+        result = _fit(args, spec, train, validation, options, err)
+    if result is None:
+        return EXIT_INVALID
+    if args.format == "json":
+        print(json.dumps(result_json(result), indent=2), file=out)
+    else:
+        print(format_summary(result), file=out)
+    return EXIT_OK
+
+
+def _fit(
+    args: argparse.Namespace,
+    spec: Path,
+    train: TrainingData,
+    validation: TrainingData | None,
+    options: Options,
+    err: TextIO,
+) -> FitResult | None:
+    from graphspec.train.run import fit
+
+    return reported(
         lambda: fit(
             spec,
             train,
@@ -196,13 +222,6 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         ),
         err,
     )
-    if result is None:
-        return EXIT_INVALID
-    if args.format == "json":
-        print(json.dumps(result_json(result), indent=2), file=out)
-    else:
-        print(format_summary(result), file=out)
-    return EXIT_OK
 
 
 def _number(value: float) -> float | None:
@@ -244,3 +263,23 @@ def reported(call: Callable[[], Result], err: TextIO) -> Result | None:
         raise UsageError(str(error)) from error
     except OSError as error:
         raise UsageError(f"cannot read or write: {error}") from error
+
+
+@contextlib.contextmanager
+def interrupted_run(output: Path, err: TextIO) -> Iterator[None]:
+    """Ctrl-C while training: say what the run folder keeps and how to continue it, then let
+    the interruption end the command (exit 130)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from graphspec.train.folder import RunFolder, completed_epochs
+
+        folder = RunFolder(output)
+        if folder.record.is_file():
+            done = completed_epochs(folder.backup)
+            print(
+                f"graphspec: training interrupted after {done} completed epoch(s); "
+                f"'{output}' keeps them: continue with the same command and --resume",
+                file=err,
+            )
+        raise

@@ -113,8 +113,12 @@ class RunFolder:
             from graphspec.train.plots import write_plots
 
             write_plots(history, spec, self.plots)
+        self.mark("finished", history.epochs)
+
+    def mark(self, status: str, epochs: int) -> None:
+        """run.json's status (running, interrupted, finished) and completed epochs."""
         record = self.read_record()
-        record.update(status="finished", epochs=history.epochs)
+        record.update(status=status, epochs=epochs)
         write_text(self.record, json.dumps(record, indent=2) + "\n")
 
     def read_record(self) -> dict[str, Any]:

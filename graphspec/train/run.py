@@ -27,7 +27,12 @@ from graphspec.settings import DEFAULT_OPTIONS, Options
 from graphspec.spec.model import Spec
 from graphspec.train.data import Role, TrainingData, check_data, read_data, split_xy
 from graphspec.train.distribute import Distribute, batch_problems, distribution_scope
-from graphspec.train.folder import RunError, prepare_run_folder, run_folder_problem
+from graphspec.train.folder import (
+    RunError,
+    completed_epochs,
+    prepare_run_folder,
+    run_folder_problem,
+)
 from graphspec.train.history import History, best_epoch
 from graphspec.train.settings import TrainingSettings, training_settings
 
@@ -358,16 +363,21 @@ def _train(
             resume=request.resume,
             tensorboard=request.tensorboard,
         )
-        model.fit(
-            **train,
-            batch_size=None if "y" not in train else settings.batch_size,
-            epochs=settings.epochs,
-            validation_split=settings.validation_split,
-            validation_data=_validation(validation),
-            shuffle=settings.shuffle and "y" in train,  # a dataset shuffles itself
-            callbacks=callbacks,
-            verbose=resolve_verbose(request.verbose),
-        )
+        try:
+            model.fit(
+                **train,
+                batch_size=None if "y" not in train else settings.batch_size,
+                epochs=settings.epochs,
+                validation_split=settings.validation_split,
+                validation_data=_validation(validation),
+                shuffle=settings.shuffle and "y" in train,  # a dataset shuffles itself
+                callbacks=callbacks,
+                verbose=resolve_verbose(request.verbose),
+            )
+        except KeyboardInterrupt:  # Ctrl-C: the backup keeps the last completed epoch
+            if dist.chief:
+                folder.mark("interrupted", completed_epochs(folder.backup))
+            raise
         history = History.read(folder.history_csv) if dist.chief else history
         initial = folder.initial_epoch
         if dist.chief:
@@ -496,7 +506,13 @@ def format_summary(result: FitResult) -> str:
     validation side by side) and the files."""
     spent = f"{result.seconds:.1f} s"
     lines = [f"trained {result.epochs} epoch(s) in {spent} → {result.run_dir}"]
-    if result.initial_epoch:
+    if result.initial_epoch and result.initial_epoch >= result.epochs:
+        lines[0] = (
+            f"nothing to train: the run in {result.run_dir} had completed its "
+            f"{result.epochs} epoch(s) already (train it further with --epochs N, "
+            f"N > {result.epochs})"
+        )
+    elif result.initial_epoch:
         lines[0] += f" (resumed after epoch {result.initial_epoch})"
     if result.stopped_early:
         lines.append(f"stopped early by a callback (of {result.settings.epochs} epochs)")

@@ -238,3 +238,47 @@ def test_the_validation_split_flag_overrides_the_spec() -> None:
     assert training_settings(spec, validation_split=0.2).validation_split == 0.2
     assert training_settings(spec, validation_split=0.0).monitor == "loss"
     assert training_settings(spec, validation_data=True, validation_split=0.2).validation_split == 0
+
+
+def test_json_output_keeps_keras_progress_on_stderr(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, train, _ = files
+    argv = ["fit", str(spec), "--data", str(train), "-o", str(tmp_path / "r"), "--no-plots"]
+    assert main([*argv, "--epochs", "1", "--log-mode", "epoch", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["epochs"] == 1  # stdout is the JSON document alone
+    assert "5/5" in captured.err and "loss:" in captured.err  # Keras' epoch line
+
+
+def test_ctrl_c_keeps_a_resumable_run_and_says_how_to_continue(
+    files: tuple[Path, Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    keras: Any,
+) -> None:
+    from graphspec.train import callbacks
+
+    class CtrlC(keras.callbacks.Callback):  # type: ignore[misc,name-defined]
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    made = callbacks.run_callbacks
+    spec, train, _ = files
+    output = tmp_path / "r"
+    argv = ["fit", str(spec), "--data", str(train), "-o", str(output), "-q", "--no-plots"]
+    with monkeypatch.context() as patch:
+        patch.setattr(callbacks, "run_callbacks", lambda *a, **k: [*made(*a, **k), CtrlC()])
+        assert main([*argv, "--epochs", "4"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted after 2 completed epoch(s)" in err and "--resume" in err
+    assert "Traceback" not in err
+    assert json.loads((output / "run.json").read_text())["status"] == "interrupted"
+    assert main([*argv, "--epochs", "4", "--resume"]) == 0
+    assert "(resumed after epoch 2)" in capsys.readouterr().out
+    assert json.loads((output / "history.json").read_text())["epochs"] == 4
+    assert json.loads((output / "run.json").read_text())["status"] == "finished"
+    assert main([*argv, "--resume"]) == 0  # a finished run, without --epochs
+    assert "nothing to train" in capsys.readouterr().out.splitlines()[0]
