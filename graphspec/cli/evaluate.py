@@ -16,6 +16,7 @@ from graphspec.cli.options import positive
 if TYPE_CHECKING:
     from graphspec.cli.options import Commands
     from graphspec.settings import Options
+    from graphspec.train.data import TrainingData
 
 
 def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -> None:
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
     )
     if values is None:
         return EXIT_INVALID
+    print(f"evaluated {evaluated_file(target, args)} on {data_description(data)}", file=err)
     if args.format == "json":
         print(json.dumps(values, indent=2), file=out)
     else:
@@ -81,3 +83,18 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
         for name, value in values.items():
             print(f"{name:<{width}}  {value:.6g}", file=out)
     return EXIT_OK
+
+
+def evaluated_file(target: Path, args: argparse.Namespace) -> Path:
+    """The trained model file `evaluate` loads for ``target``."""
+    if target.is_dir():
+        return target / ("best.keras" if args.checkpoint == "best" else "model.keras")
+    return target if target.suffix == ".keras" else Path(args.weights)
+
+
+def data_description(data: TrainingData) -> str:
+    """The data as a person checks it: where it came from and, for arrays, how many samples."""
+    counts = {len(array) for array in data.arrays.values() if hasattr(array, "__len__")}
+    if data.is_dataset or len(counts) != 1:
+        return data.origin
+    return f"{data.origin} ({counts.pop()} samples)"

@@ -282,3 +282,15 @@ def test_ctrl_c_keeps_a_resumable_run_and_says_how_to_continue(
     assert json.loads((output / "run.json").read_text())["status"] == "finished"
     assert main([*argv, "--resume"]) == 0  # a finished run, without --epochs
     assert "nothing to train" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_evaluate_says_what_it_evaluated_on_stderr(
+    trained: tuple[Path, str], files: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    output, _ = trained
+    _, _, validation = files
+    assert main(["evaluate", str(output), "--data", str(validation), "--checkpoint", "final"]) == 0
+    captured = capsys.readouterr()
+    assert [line.split()[0] for line in captured.out.splitlines()] == ["loss", "accuracy"]
+    expected = f"evaluated {output / 'model.keras'} on {validation} (20 samples)\n"
+    assert captured.err == expected
