@@ -524,8 +524,9 @@ def format_summary(result: FitResult) -> str:
     else:
         lines.append(f"best epoch: none ({result.monitor} was never logged as a number)")
     final = result.final
-    names = sorted(
-        (n for n in final if not n.startswith("val_")), key=lambda n: not n.endswith("loss")
+    names = sorted(  # the total loss, each head's loss, then the metrics
+        (n for n in final if not n.startswith("val_")),
+        key=lambda n: (n != "loss", not n.endswith("loss")),
     )
     if names:
         header = f"epoch {result.epochs}"

@@ -242,3 +242,15 @@ def test_two_heads_early_stopping_plots_and_tensorboard(tmp_path: Path, keras: A
     if board:
         assert any((result.run_dir / "logs").rglob("events.out.tfevents.*"))
         assert [p.name for p in result.files][-1] == "logs"
+
+
+def test_the_summary_puts_the_total_loss_first_then_each_heads() -> None:
+    from graphspec.train.run import FitResult, format_summary
+    from graphspec.train.settings import TrainingSettings
+
+    settings = TrainingSettings(2, 8, 0.25, True, None, "val_loss", "min")
+    logged = ("digit_loss", "loss", "size_loss", "digit_accuracy")
+    history = {name: (1.0, 0.5) for name in (*logged, *(f"val_{n}" for n in logged))}
+    result = FitResult(Path("runs/two"), history, 2, 0, "val_loss", "min", 2, 0.5, settings, 1.0)
+    rows = [line.split()[0] for line in format_summary(result).splitlines()[3:-1]]
+    assert rows == ["loss", "digit_loss", "size_loss", "digit_accuracy"]
