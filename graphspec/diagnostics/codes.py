@@ -984,6 +984,14 @@ NOT_COMPILED: Final = _declare(
     example="`graphspec fit encoder.yaml ...` where the spec has no `compile:` section",
     fix="add `compile: {optimizer: adam}` and a loss on every head",
 )
+SPLIT_OF_A_DATASET: Final = _declare(
+    "GS835",
+    Group.TRAIN,
+    Severity.ERROR,
+    "a validation split of training data that is a dataset (a data function's `tf.data.Dataset` or `PyDataset`): Keras splits arrays only, so the run would validate on nothing",
+    example="`training: {validation_split: 0.2}` with `--data load_train`, a data function",
+    fix="give the validation data as --validation-data (a second data function), or set the split to 0 (--validation-split 0)",
+)
 DISTRIBUTE_NEEDS_TENSORFLOW: Final = _declare(
     "GS851",
     Group.TRAIN,

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -126,6 +126,22 @@ def _monitor_problem(spec: Spec, settings: TrainingSettings, validates: bool) ->
         ("training", "monitor"),
         "give --validation-data, set training.validation_split, or monitor a training value "
         f"('{settings.monitor.removeprefix('val_')}')",
+    )
+
+
+def _split_problem(
+    spec: Spec, settings: TrainingSettings, train: TrainingData
+) -> Diagnostic | None:
+    if not (train.is_dataset and settings.validates):
+        return None
+    return spec_problem(
+        spec,
+        codes.SPLIT_OF_A_DATASET,
+        f"validation_split {settings.validation_split:g} of the training data "
+        f"{train.origin}, a dataset: Keras splits arrays only, so the run would validate "
+        "on nothing",
+        ("training", "validation_split"),
+        "give --validation-data (a second data function), or --validation-split 0",
     )
 
 
@@ -263,14 +279,13 @@ def fit(
         if distribute != "multi-worker"
         else None
     )
-    problems += [p for p in (monitor_problem, folder_problem) if p is not None]
+    split_problem = _split_problem(model_spec, settings, train)
+    problems += [p for p in (monitor_problem, split_problem, folder_problem) if p is not None]
     if any(d.is_error for d in problems):
         raise RunError(problems)
     notes = (*report.diagnostics, *problems)
     if notes and on_warnings is not None:
         on_warnings(notes)
-    if train.is_dataset and settings.validation_split:
-        settings = replace(settings, validation_split=0.0)  # Keras splits arrays only
     return _train(
         plan,
         model_data(plan, train),

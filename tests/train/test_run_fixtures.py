@@ -6,7 +6,8 @@ what happens first:
 - ``once``: one run, into a new folder;
 - ``twice``: a first run, then the same run into its folder;
 - ``foreign``: a run with --force into a folder of the user's files;
-- ``changed``: a first run, then --resume with the spec's units changed from 3 to 4.
+- ``changed``: a first run, then --resume with the spec's units changed from 3 to 4;
+- ``dataset``: one run on the tiny data as a `tf.data.Dataset` (as a data function returns).
 """
 
 from __future__ import annotations
@@ -45,10 +46,16 @@ def _refused(fixture: Fixture, output: Path) -> tuple[RunError, list[str]]:
         text = fixture.path.read_text().replace("units: 3", "units: 4")
         spec = graphspec.loads(text, name=str(fixture.path))
         flags = ["--resume"]
+    data: Any = tiny_data()
+    if situation == "dataset":
+        import tensorflow as tf
+
+        data = tf.data.Dataset.from_tensor_slices(({"x": data["x"]}, {"digit": data["digit"]}))
+        data = data.batch(8)
     with pytest.raises(RunError) as caught:
         graphspec.fit(
             spec,
-            tiny_data(),
+            data,
             output=output,
             verbose=0,
             force="--force" in flags,
@@ -68,8 +75,8 @@ def test_the_run_is_refused_as_declared(
         assert diagnostic.hint and diagnostic.message
         folder = diagnostic.location.line == 0
         assert diagnostic.location.file == str(output if folder else fixture.path)
-    if _situation(fixture) == "changed":
-        return  # the CLI reads the file, unchanged
+    if _situation(fixture) in ("changed", "dataset"):
+        return  # the CLI reads the file, unchanged; or arrays, not a dataset
     data = tmp_path / "train.npz"
     import numpy as np
 
@@ -81,4 +88,4 @@ def test_the_run_is_refused_as_declared(
 
 def test_every_run_code_has_a_fixture() -> None:
     declared = {e.code for f in fixtures("runs") for e in f.expected}
-    assert declared == {"GS830", "GS831", "GS832", "GS833", "GS834"}
+    assert declared == {"GS830", "GS831", "GS832", "GS833", "GS834", "GS835"}
