@@ -60,6 +60,9 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
             f"{target}: a spec alone has no trained weights; give --weights (a run's "
             "best.keras), or evaluate the run folder"
         )
+    missing = missing_run_file(target, args)
+    if missing is not None:
+        raise UsageError(missing)
     (data,) = read_data_flags(args, "data")
     assert data is not None
     values = reported(
@@ -98,3 +101,19 @@ def data_description(data: TrainingData) -> str:
     if data.is_dataset or len(counts) != 1:
         return data.origin
     return f"{data.origin} ({counts.pop()} samples)"
+
+
+def missing_run_file(target: Path, args: argparse.Namespace) -> str | None:
+    """Why a run folder cannot be evaluated (not a run; its model file not written yet)."""
+    if not target.is_dir():
+        return None
+    if not (target / "spec.yaml").is_file():
+        return f"{target}: not a run folder of graphspec fit (no spec.yaml)"
+    file = evaluated_file(target, args)
+    if file.is_file():
+        return None
+    other = "final" if args.checkpoint == "best" else "best"
+    return (
+        f"{file}: not written (yet): the run has not finished, or logged no best epoch; "
+        f"evaluate --checkpoint {other}, or finish the run with graphspec fit --resume"
+    )

@@ -294,3 +294,24 @@ def test_evaluate_says_what_it_evaluated_on_stderr(
     assert [line.split()[0] for line in captured.out.splitlines()] == ["loss", "accuracy"]
     expected = f"evaluated {output / 'model.keras'} on {validation} (20 samples)\n"
     assert captured.err == expected
+
+
+def test_evaluate_a_run_without_its_model_file_is_a_usage_error(
+    trained: tuple[Path, str],
+    files: tuple[Path, Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    output, _ = trained
+    _, _, validation = files
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(output, unfinished, ignore=shutil.ignore_patterns("model.keras"))
+    argv = ["evaluate", str(unfinished), "--data", str(validation), "--checkpoint", "final"]
+    assert main(argv) == 2  # was an internal error (exit 3) from Keras' load_model
+    err = capsys.readouterr().err
+    assert "model.keras: not written" in err and "--checkpoint best" in err
+    (tmp_path / "plain").mkdir()
+    assert main(["evaluate", str(tmp_path / "plain"), "--data", str(validation)]) == 2
+    assert "not a run folder" in capsys.readouterr().err
