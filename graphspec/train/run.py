@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -316,6 +316,58 @@ def _sample_counts(
     return counts
 
 
+def _parts(data: Mapping[str, Any]) -> list[Any]:
+    return [
+        array
+        for part in (data.get("x"), data.get("y"))
+        for array in (part.values() if isinstance(part, Mapping) else (part,))
+        if array is not None
+    ]
+
+
+def holds_strings(data: Mapping[str, Any]) -> bool:
+    """Whether arrays for `model.fit` hold strings (a `string` input, or string labels)."""
+    return "y" in data and any(
+        getattr(getattr(array, "dtype", None), "kind", None) in ("U", "S", "O")
+        for array in _parts(data)
+    )
+
+
+def _sliced(part: Any, rows: slice) -> Any:
+    return {k: v[rows] for k, v in part.items()} if isinstance(part, Mapping) else part[rows]
+
+
+def string_dataset(
+    data: dict[str, Any], batch_size: int, *, shuffle: bool, seed: int | None
+) -> dict[str, Any]:
+    """Arrays holding strings as the batched `tf.data.Dataset` Keras takes them in (its array
+    adapter refuses strings), shuffled each epoch as `model.fit` shuffles arrays."""
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((data["x"], data["y"]))
+    if shuffle:
+        rows = len(_parts(data)[0])
+        dataset = dataset.shuffle(rows, seed=seed, reshuffle_each_iteration=True)
+    return {"x": dataset.batch(batch_size)}
+
+
+def string_datasets(
+    train: dict[str, Any], validation: dict[str, Any] | None, settings: TrainingSettings
+) -> tuple[dict[str, Any], dict[str, Any] | None, TrainingSettings]:
+    """Training and validation arrays holding strings as datasets; a validation split made
+    here as Keras makes it (the last rows validate), since Keras splits no dataset."""
+    if validation is None and settings.validation_split:
+        keep = int(len(_parts(train)[0]) * (1 - settings.validation_split))
+        head, tail = slice(None, keep), slice(keep, None)
+        validation = {part: _sliced(train[part], tail) for part in ("x", "y")}
+        train = {part: _sliced(train[part], head) for part in ("x", "y")}
+        settings = replace(settings, validation_split=0.0)
+    made = string_dataset(train, settings.batch_size, shuffle=settings.shuffle, seed=settings.seed)
+    if validation is not None:
+        validation = string_dataset(validation, settings.batch_size, shuffle=False, seed=None)
+    return made, validation, settings
+
+
 @dataclass(frozen=True)
 class _RunRequest:
     output: Path
@@ -352,6 +404,8 @@ def _train(
         )
         if uneven:
             raise SpecError(uneven)
+        if holds_strings(train):  # Keras' array adapter takes no strings: tf.data does
+            train, validation, settings = string_datasets(train, validation, settings)
         folder = prepare_run_folder(
             request.output,
             plan.spec,
@@ -479,6 +533,8 @@ def evaluate(
         if any(d.is_error for d in problems):
             raise RunError(problems)
         inputs = model_data(plan, checked)
+        if holds_strings(inputs):
+            inputs = string_dataset(inputs, batch_size or 32, shuffle=False, seed=None)
     result = keras_model.evaluate(
         **inputs,
         batch_size=batch_size if "y" in inputs else None,

@@ -254,3 +254,32 @@ def test_the_summary_puts_the_total_loss_first_then_each_heads() -> None:
     result = FitResult(Path("runs/two"), history, 2, 0, "val_loss", "min", 2, 0.5, settings, 1.0)
     rows = [line.split()[0] for line in format_summary(result).splitlines()[3:-1]]
     assert rows == ["loss", "digit_loss", "size_loss", "digit_accuracy"]
+
+
+STRINGS = """\
+graphspec: 1.1
+name: strings
+inputs:
+  word: {shape: [1], dtype: string}
+nodes:
+  ids: {layer: StringLookup, from: word, vocabulary: [a, b, c]}
+  emb: {layer: Embedding, from: ids, input_dim: 4, output_dim: 2}
+  flat: {layer: Flatten, from: emb}
+  probs: {layer: Dense, from: flat, units: 2, activation: softmax}
+outputs:
+  label: {from: probs, loss: sparse_categorical_crossentropy, metrics: [accuracy]}
+compile: {optimizer: adam}
+training: {epochs: 2, batch_size: 4, validation_split: 0.25, seed: 1}
+"""
+
+
+def test_a_string_input_trains_and_evaluates_from_arrays(tmp_path: Path, keras: Any) -> None:
+    import numpy as np
+
+    data = {"word": np.array([["a"], ["b"], ["c"], ["d"]] * 5), "label": np.arange(20) % 2}
+    spec = graphspec.loads(STRINGS, name="strings.yaml")
+    # was "internal error: ValueError: Invalid dtype: str32" from Keras' array adapter
+    result = graphspec.fit(spec, data, output=tmp_path / "run", verbose=0)
+    assert result.epochs == 2 and len(result.history["val_loss"]) == 2  # the split validates
+    values = graphspec.evaluate(tmp_path / "run", data)
+    assert set(values) == {"loss", "accuracy"} and math.isfinite(values["loss"])
