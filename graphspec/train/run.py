@@ -104,6 +104,16 @@ def checked_data(
     return data, list(check_data(plan, data, role))
 
 
+def finished_epochs(output: Path, epochs: int) -> int:
+    """The epochs of the finished run in ``output`` (one stopped early included), else
+    ``epochs``: `--resume` without `--epochs` continues an unfinished run only."""
+    from graphspec.train.folder import RunFolder
+
+    record = RunFolder(output).read_record()
+    done = record.get("epochs")
+    return done if record.get("status") == "finished" and isinstance(done, int) else epochs
+
+
 def _compile_problem(spec: Spec) -> Diagnostic | None:
     if spec.compile is not None:
         return None
@@ -271,6 +281,8 @@ def fit(
         seed=seed,
         validation_split=validation_split,
     )
+    if resume and epochs is None:  # a finished run trains further only with --epochs
+        settings = replace(settings, epochs=finished_epochs(Path(output), settings.epochs))
     monitor_problem = _monitor_problem(
         model_spec, settings, validation is not None or settings.validates
     )

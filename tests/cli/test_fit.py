@@ -315,3 +315,23 @@ def test_evaluate_a_run_without_its_model_file_is_a_usage_error(
     (tmp_path / "plain").mkdir()
     assert main(["evaluate", str(tmp_path / "plain"), "--data", str(validation)]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_resume_without_epochs_leaves_an_early_stopped_run_as_it_is(
+    files: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, train, _ = files
+    stopping = tmp_path / "stopping.yaml"
+    stopping.write_text(
+        TINY.replace("epochs: 2", "epochs: 6").replace(
+            "  seed: 1\n",
+            "  seed: 1\n  callbacks:\n    - {name: EarlyStopping, min_delta: 100, patience: 0}\n",
+        )
+    )
+    output = tmp_path / "r"
+    argv = ["fit", str(stopping), "--data", str(train), "-o", str(output), "-q", "--no-plots"]
+    assert main(argv) == 0
+    assert "stopped early" in capsys.readouterr().out
+    assert main([*argv, "--resume"]) == 0  # was: trained on to the spec's epochs
+    assert capsys.readouterr().out.startswith("nothing to train")
+    assert json.loads((output / "history.json").read_text())["epochs"] == 2
