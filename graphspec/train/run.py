@@ -105,13 +105,16 @@ def checked_data(
 
 
 def finished_epochs(output: Path, epochs: int) -> int:
-    """The epochs of the finished run in ``output`` (one stopped early included), else
-    ``epochs``: `--resume` without `--epochs` continues an unfinished run only."""
+    """The epochs of the finished run in ``output`` (one stopped early included) when it
+    was asked for ``epochs`` too, else ``epochs``: a finished run trains further only when
+    asked for more epochs (--epochs, or the spec's changed)."""
     from graphspec.train.folder import RunFolder
 
     record = RunFolder(output).read_record()
-    done = record.get("epochs")
-    return done if record.get("status") == "finished" and isinstance(done, int) else epochs
+    done, asked = record.get("epochs"), record.get("settings", {}).get("epochs")
+    if record.get("status") == "finished" and isinstance(done, int) and asked == epochs:
+        return done
+    return epochs
 
 
 def _compile_problem(spec: Spec) -> Diagnostic | None:
@@ -281,7 +284,7 @@ def fit(
         seed=seed,
         validation_split=validation_split,
     )
-    if resume and epochs is None:  # a finished run trains further only with --epochs
+    if resume and epochs is None:  # a finished run trains further only when asked to
         settings = replace(settings, epochs=finished_epochs(Path(output), settings.epochs))
     monitor_problem = _monitor_problem(
         model_spec, settings, validation is not None or settings.validates
