@@ -7,7 +7,7 @@ import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from graphspec.cli.exits import EXIT_INVALID, EXIT_OK, UsageError
 from graphspec.cli.fit import add_data_argument, read_data_flags, reported
@@ -50,8 +50,6 @@ def add_parser(commands: Commands, parents: Sequence[argparse.ArgumentParser]) -
 
 
 def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) -> int:
-    from graphspec.train.run import evaluate
-
     target = Path(args.model)
     if not target.exists():
         raise UsageError(f"{target}: no such run folder, model or spec")
@@ -60,13 +58,15 @@ def run(args: argparse.Namespace, options: Options, out: TextIO, err: TextIO) ->
             f"{target}: a spec alone has no trained weights; give --weights (a run's "
             "best.keras), or evaluate the run folder"
         )
+    if args.weights is not None and not Path(args.weights).is_file():
+        raise UsageError(f"{args.weights}: no such weights file")
     missing = missing_run_file(target, args)
     if missing is not None:
         raise UsageError(missing)
     (data,) = read_data_flags(args, "data")
     assert data is not None
     values = reported(
-        lambda: evaluate(
+        lambda: _evaluated(
             target,
             data,
             weights=args.weights,
@@ -117,3 +117,13 @@ def missing_run_file(target: Path, args: argparse.Namespace) -> str | None:
         f"{file}: not written (yet): the run has not finished, or logged no best epoch; "
         f"evaluate --checkpoint {other}, or finish the run with graphspec fit --resume"
     )
+
+
+def _evaluated(target: Path, data: TrainingData, **settings: Any) -> dict[str, float]:
+    """`graphspec.train.run.evaluate`; a model file that is not the spec's is a usage error."""
+    from graphspec.train.run import evaluate
+
+    try:
+        return evaluate(target, data, **settings)
+    except ValueError as error:
+        raise UsageError(str(error)) from error

@@ -538,9 +538,15 @@ def evaluate(
     else:
         keras_model = _built(plan, options)
         keras_model.load_weights(str(file))
+    names = [tensor.name for tensor in keras_model.inputs]
+    if plan is not None and set(names) != set(plan.top.live_inputs):
+        raise ValueError(
+            f"{file}: a model of inputs {sorted(names)}, not the spec's "
+            f"{sorted(plan.top.live_inputs)}: the weights are another model's"
+        )
     if plan is None:
         arrays = (data if isinstance(data, TrainingData) else read_data(data)).arrays
-        x = {name: arrays[name] for name in keras_model.input_names if name in arrays}
+        x = {name: arrays[name] for name in names if name in arrays}
         y = {name: arrays[name] for name in keras_model.output_names if name in arrays}
         inputs = {"x": as_model_takes(x), "y": as_model_takes(y)}
     else:
@@ -574,7 +580,8 @@ def _plan_for(spec: Spec | Path | None, file: Path | None, options: Options) -> 
         imported = import_path(file)
     except SpecError:
         return None
-    return check_text(imported.text, str(file), options).plan
+    # named apart from the .keras file: a diagnostic must not quote the zip's bytes as its text
+    return check_text(imported.text, f"{file} (its imported spec)", options).plan
 
 
 def _built(plan: Plan | None, options: Options) -> Any:

@@ -335,3 +335,36 @@ def test_resume_without_epochs_leaves_an_early_stopped_run_as_it_is(
     assert main([*argv, "--resume"]) == 0  # was: trained on to the spec's epochs
     assert capsys.readouterr().out.startswith("nothing to train")
     assert json.loads((output / "history.json").read_text())["epochs"] == 2
+
+
+def test_evaluate_with_wrong_weights_is_a_usage_error_not_a_crash(
+    trained: tuple[Path, str],
+    files: tuple[Path, Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    output, _ = trained
+    spec, _, validation = files
+    argv = ["evaluate", str(spec), "--data", str(validation), "--weights"]
+    assert main([*argv, str(tmp_path / "nope.keras")]) == 2  # was an internal error (exit 3)
+    assert "no such weights file" in capsys.readouterr().err
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        TINY.replace("x: {shape: [4]}", "z: {shape: [4]}").replace("from: x", "from: z")
+    )
+    argv = ["evaluate", str(other), "--data", str(validation), "--weights"]
+    assert main([*argv, str(output / "model.keras")]) == 2  # was an internal error from Keras
+    assert "the weights are another model's" in capsys.readouterr().err
+
+
+def test_evaluate_a_keras_file_does_not_quote_its_bytes(
+    trained: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    output, _ = trained
+    empty = tmp_path / "empty.npz"
+    np.savez(empty, other=np.zeros(3))
+    assert main(["evaluate", str(output / "model.keras"), "--data", str(empty)]) == 1
+    err = capsys.readouterr().err
+    assert "(its imported spec)" in err and "error[GS803]" in err and "\\x00" not in err
