@@ -77,16 +77,17 @@ test: lint typecheck pytest
 schema: $(VENV)/.stamp-build
 	$(BIN)/graphspec schema > schemas/graphspec.schema.json
 
-# The README's picture: each seed spec named here drawn by Graphviz's dot into docs/pictures/,
-# with the dot text beside it (tests/views/test_pictures.py checks that both are current).
+# The README's picture: each seed spec named here drawn by Graphviz's dot into docs/pictures/ as
+# PNG (an SVG file must name the SVG namespace's web address, which docs/ never holds), with the
+# dot text beside it (tests/views/test_pictures.py checks that both are current).
 PICTURES := seed001_ensemble_pruned
 pictures: $(VENV)/.stamp-build
 	@command -v dot >/dev/null || $(MAKE) --no-print-directory debian-tools
 	@mkdir -p docs/pictures
 	@for name in $(PICTURES); do \
 	  $(BIN)/graphspec graph specs/seeds/$$name.yaml --format dot -o docs/pictures/$$name.dot && \
-	  $(BIN)/graphspec graph specs/seeds/$$name.yaml --format svg -o docs/pictures/$$name.svg && \
-	  echo "docs/pictures/$$name.svg" || exit 1; \
+	  $(BIN)/graphspec graph specs/seeds/$$name.yaml --format png -o docs/pictures/$$name.png && \
+	  echo "docs/pictures/$$name.png" || exit 1; \
 	done
 
 bench: $(VENV)/.stamp-dev

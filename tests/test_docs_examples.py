@@ -121,7 +121,14 @@ def test_no_link_leaves_the_repository_by_url(path: Path) -> None:
     assert [t for t in _link_targets(path.read_text()) if _is_url(t)] == []
 
 
-@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
+DOCS_FILES = [
+    ROOT / "README.md",
+    *sorted(p for p in (ROOT / "docs").rglob("*") if p.is_file() and p.suffix != ".png"),
+]
+"""Every text file a reader gets in README.md and docs/: Markdown, examples, pictures' text."""
+
+
+@pytest.mark.parametrize("path", DOCS_FILES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_no_address_outside_the_repository_even_in_code(path: Path) -> None:
     """Not even an example configuration sends a reader to a web address: a clone has no
     home page yet, and an example that needs a location uses a path."""
