@@ -132,6 +132,25 @@ class Plan:
     def non_trainable(self) -> int | None:
         return _sum_known(s.non_trainable for s in self.static.values())
 
+    def parameters_of(self, names: Iterable[str]) -> tuple[int | None, int | None]:
+        """(trainable, non-trainable) parameters of these top-level names, each None when some
+        layer among them has no static rule; names without figures (inputs, pruned nodes)
+        count nothing. A shared entry's weights are counted at its first use."""
+        statics = [self.static[name] for name in names if name in self.static]
+        return (
+            _sum_known(s.trainable for s in statics),
+            _sum_known(s.non_trainable for s in statics),
+        )
+
+    def head_upstream(self, head: str) -> frozenset[str]:
+        """The top-level names a head depends on: its source node and everything before it."""
+        import networkx
+
+        source = self.spec.outputs[head].from_.partition(".")[0]
+        if source not in self.top.graph:
+            return frozenset({source})
+        return frozenset(networkx.ancestors(self.top.graph, source)) | {source}
+
     @property
     def pruned(self) -> frozenset[str]:
         """Every pruned top-level name: nodes, inputs, shared entries and blocks."""

@@ -7,7 +7,7 @@ analysis, so a spec mid-edit keeps its hover."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -229,9 +229,7 @@ def _shared_hover(plan: Plan, name: str) -> list[str]:
     lines = [f"**shared** `{name}`: {what} (one set of weights for every use)"]
     uses = _uses(plan, name)
     if uses:
-        statics = [plan.static[use] for use in uses]
-        trainable = _total(static.trainable for static in statics)
-        non_trainable = _total(static.non_trainable for static in statics)
+        trainable, non_trainable = plan.parameters_of(uses)
         lines.append("used by: " + ", ".join(f"`{use}`" for use in uses))
         lines.append(f"parameters: {_params(trainable, non_trainable)}")
     if name in plan.pruned_shared:
@@ -267,12 +265,9 @@ def _instances(plan: Plan, block: str, node: str) -> list[str]:
 
 
 def _head_hover(plan: Plan, name: str) -> list[str]:
-    import networkx
-
     head = plan.spec.outputs.get(name)
     if head is None:
         return []
-    source = head.from_.partition(".")[0]
     lines = [f"**head** `{name}` ← `{head.from_}`"]
     shape = plan.head_shapes.get(name)
     lines.append(f"output shape: `{format_shape(shape, batch=True)}`")
@@ -281,22 +276,9 @@ def _head_hover(plan: Plan, name: str) -> list[str]:
         lines.append(f"loss weight: {head.loss_weight}")
     if head.metrics:
         lines.append("metrics: " + ", ".join(f"`{metric}`" for metric in head.metrics))
-    graph = plan.top.graph
-    upstream = networkx.ancestors(graph, source) | {source} if source in graph else {source}
-    statics = [plan.static[n] for n in upstream if n in plan.static]
-    trainable = _total(s.trainable for s in statics)
-    non_trainable = _total(s.non_trainable for s in statics)
+    trainable, non_trainable = plan.parameters_of(plan.head_upstream(name))
     lines.append(f"parameters it depends on: {_params(trainable, non_trainable)}")
     return lines
-
-
-def _total(values: Iterable[int | None]) -> int | None:
-    total = 0
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
 
 
 def _block_hover(plan: Plan, name: str) -> list[str]:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Final
 
-import networkx as nx
-
 from graphspec.analyse.plan import BlockInstance, NodeStatic, Plan
 from graphspec.diagnostics import Diagnostic, SpecPath, format_path
 from graphspec.shape import format_shape
@@ -173,19 +171,8 @@ def parameters_text(trainable: int | None, non_trainable: int | None) -> str:
     return f"{total:,} (trainable {trainable:,}, non-trainable {non_trainable:,})"
 
 
-def _sum(values: Iterable[int | None]) -> int | None:
-    total = 0
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
-
-
-def _parameters_of(statics: Sequence[NodeStatic]) -> str:
-    return parameters_text(
-        _sum(s.trainable for s in statics), _sum(s.non_trainable for s in statics)
-    )
+def _parameters_of(plan: Plan, names: Iterable[str]) -> str:
+    return parameters_text(*plan.parameters_of(names))
 
 
 def _describe(node: Node, spec: Spec) -> tuple[str, str]:
@@ -237,7 +224,9 @@ def _static_rows(static: NodeStatic | None) -> list[Row]:
         rows.append(("output", f"output {key}", format_shape(shape, batch=True)))
     if static.dtype:
         rows.append(("dtype", "dtype", static.dtype))
-    rows.append(("parameters", "parameters", _parameters_of([static])))
+    rows.append(
+        ("parameters", "parameters", parameters_text(static.trainable, static.non_trainable))
+    )
     return rows
 
 
@@ -266,9 +255,6 @@ def _input_panel(plan: Plan, name: str, pruned: bool) -> Panel:
 
 def _head_panel(plan: Plan, name: str) -> Panel:
     head = plan.spec.outputs[name]
-    source = head.from_.partition(".")[0]
-    graph: nx.DiGraph = plan.top.graph
-    upstream = {source} | (set(nx.ancestors(graph, source)) if source in graph else set())
     rows: list[Row] = [
         ("from", "from", head.from_),
         ("shape", "output shape", format_shape(plan.head_shapes.get(name), batch=True)),
@@ -277,8 +263,8 @@ def _head_panel(plan: Plan, name: str) -> Panel:
     if head.loss_weight is not None:
         rows.append(("loss_weight", "loss weight", f"{head.loss_weight:g}"))
     rows.append(("metrics", "metrics", ", ".join(str(m) for m in head.metrics) or "none"))
-    statics = [plan.static[n] for n in sorted(upstream) if n in plan.static]
-    rows.append(("parameters", "parameters it depends on", _parameters_of(statics)))
+    upstream = plan.head_upstream(name)
+    rows.append(("parameters", "parameters it depends on", _parameters_of(plan, upstream)))
     return "head", rows, []
 
 
@@ -287,11 +273,10 @@ def _shared_panel(plan: Plan, name: str, pruned: bool) -> Panel:
     what = shared.layer if isinstance(shared, SharedLayer) else f"block {shared.block}"
     uses = _uses(plan.spec, name)
     # its weights are counted once, at the first use: the sum over the uses is theirs
-    statics = [plan.static[use] for use in uses if use in plan.static]
     rows: list[Row] = [
         ("layer", "layer", what),
         ("uses", "used by", ", ".join(uses) or "none"),
-        ("parameters", "parameters", _parameters_of(statics)),
+        ("parameters", "parameters", _parameters_of(plan, uses)),
         _pruned_row(pruned),
     ]
     written = shared.model_dump(by_alias=True, exclude_defaults=True)

@@ -145,3 +145,15 @@ outputs: {y: y}
     # the argument check runs whatever else is wrong; the block cycle stops the rest (no GS201)
     assert plan is None and "GS204" in found and "GS201" not in found
     assert any(code.group is Group.ARGUMENTS for code in found)
+
+
+def test_a_heads_upstream_and_its_parameters(plan: Plan) -> None:
+    """The head reads `both`, which reads everything but the pruned `spare`; its parameters
+    are those of the nodes it depends on (the shared tower's weights once, at `t1`)."""
+    upstream = plan.head_upstream("out")
+    assert upstream == {"x", "a", "b", "c", "t1", "t2", "both"}
+    trainable, non_trainable = plan.parameters_of(upstream)
+    assert trainable == plan.trainable and non_trainable == plan.non_trainable == 0
+    assert plan.parameters_of(["x", "spare"]) == (0, 0)  # an input and a pruned node count nothing
+    assert plan.parameters_of(["t1"]) == (plan.static["t1"].trainable, 0)
+    assert plan.parameters_of(["t2"]) == (0, 0)
